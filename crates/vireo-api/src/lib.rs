@@ -1,0 +1,33 @@
+//! # vireo-api
+//!
+//! One function per user-visible operation. The Tauri commands, the `vireo` CLI and the tests
+//! all call these, so behaviour is defined once. Every error leaving this crate is an
+//! [`ApiError`]: a [`Code`] the UI can branch on and a short message for people.
+//!
+//! ```no_run
+//! let report = vireo_api::check_host().unwrap();
+//! assert!(report.verdict.can_run_vms);
+//! ```
+
+mod error;
+
+pub use error::{ApiError, Code};
+pub use vireo_host::{Accelerator, Finding, FindingId, HostReport, HostResources, Status, Verdict};
+
+/// The host check on this machine (KVM, libvirt, firmware, resources). Blocks for the
+/// duration of the probe (tens of milliseconds): call it off the UI thread.
+pub fn check_host() -> Result<HostReport, ApiError> {
+    Ok(vireo_host::check(&vireo_host::SystemProbe::default()))
+}
+
+/// Writes the TypeScript declarations of every type that crosses IPC into `dir`.
+pub fn export_bindings(dir: &std::path::Path) -> Result<(), ts_rs::ExportError> {
+    use ts_rs::TS;
+    // Large integers are byte counts: they fit in a JS number (2^53) and serde writes numbers.
+    let cfg = ts_rs::Config::new()
+        .with_large_int("number")
+        .with_out_dir(dir);
+    HostReport::export_all(&cfg)?;
+    ApiError::export_all(&cfg)?;
+    Ok(())
+}

@@ -1,0 +1,33 @@
+//! # vireo-host
+//!
+//! Answers "can this machine run virtual machines, and how fast?" truthfully: KVM is tested
+//! by using it (open, `KVM_GET_API_VERSION`, `KVM_CREATE_VM`, which module backs it), not by
+//! trusting CPU flags; libvirt is asked what it can really run.
+//!
+//! ```no_run
+//! let report = vireo_host::check(&vireo_host::SystemProbe::default());
+//! println!("{}", report.verdict.summary);
+//! ```
+//!
+//! The work is split in two: a [`HostProbe`] gathers [`facts::ProbeFacts`] (I/O only) and
+//! [`classify`] turns them into a [`HostReport`] (pure), so every kind of host can be tested
+//! by handing in facts.
+
+pub mod classify;
+pub mod facts;
+mod probe;
+pub mod report;
+mod sys;
+
+pub use classify::{classify, human_bytes, version_string};
+pub use probe::{HostProbe, SystemProbe};
+pub use report::{Accelerator, Finding, FindingId, HostReport, HostResources, Status, Verdict};
+
+/// Runs the probe and classifies its facts, timing the whole.
+pub fn check(probe: &dyn HostProbe) -> HostReport {
+    let start = std::time::Instant::now();
+    let facts = probe.probe();
+    let mut report = classify(&facts, std::env::consts::OS);
+    report.duration_ms = start.elapsed().as_secs_f64() * 1000.0;
+    report
+}
