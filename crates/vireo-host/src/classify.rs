@@ -209,13 +209,29 @@ fn errno_text(errno: i32) -> String {
     std::io::Error::from_raw_os_error(errno).to_string()
 }
 
+/// What the functional test of /dev/kvm did, in words.
+fn device_result(device: &KvmDevice) -> String {
+    match device {
+        KvmDevice::Missing => "/dev/kvm is missing".to_string(),
+        KvmDevice::OpenFailed { errno } => {
+            format!("/dev/kvm does not open ({})", errno_text(*errno))
+        }
+        KvmDevice::Opened {
+            api_version: Ok(12),
+            create_vm: Ok(()),
+        } => "/dev/kvm opens, API version 12, KVM_CREATE_VM succeeds".to_string(),
+        KvmDevice::Opened { .. } => "/dev/kvm opens".to_string(),
+    }
+}
+
 fn kvm_finding(kvm: &KvmFacts, cpu: &CpuFacts) -> (Finding, HwAccel) {
     let warn = |summary: String| finding(FindingId::Kvm, Status::Warning, "KVM", summary);
     let tcg = format!("VMs will use QEMU emulation (TCG), {TCG_SLOWDOWN}");
     if pvm_only(kvm) {
         let f = warn(format!(
-            "/dev/kvm is provided by kvm_pvm, which cannot run ordinary guests (firmware and \
-             stock kernels stop with \"emulation failure\"). {tcg}."
+            "{}, but it is provided by kvm_pvm, which cannot run ordinary guests (firmware and \
+             stock kernels stop with \"emulation failure\"). {tcg}.",
+            device_result(&kvm.device)
         ));
         let f = with_fix(
             f,
