@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# Installs what Vireo needs and starts libvirt's daemons. Idempotent and quick when all is
+# already there. Usage: scripts/setup.sh run|test
+set -euo pipefail
+mode=${1:-run}
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+
+say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
+die() { printf 'setup: %s\n' "$*" >&2; exit 1; }
+
+if [ "$(id -u)" -eq 0 ]; then
+  SUDO=()
+elif command -v sudo >/dev/null; then
+  SUDO=(sudo)
+else
+  die "not root and no sudo: install sudo or run as root"
+fi
+
+# --- Debian/Ubuntu packages -------------------------------------------------------------
+run_pkgs=(
+  qemu-system-x86 qemu-utils libvirt-daemon-system libvirt-clients libvirt-dev
+  ovmf swtpm swtpm-tools osinfo-db
+  build-essential pkg-config libssl-dev libwebkit2gtk-4.1-dev librsvg2-dev
+)
+test_pkgs=(xvfb xauth webkit2gtk-driver python3-venv libxml2-utils)
+pkgs=("${run_pkgs[@]}")
+[ "$mode" = test ] && pkgs+=("${test_pkgs[@]}")
+
+node_major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
+if [ "$node_major" -lt 18 ]; then
+  pkgs+=(nodejs npm)
+fi
+
+if command -v dpkg-query >/dev/null; then
+  missing=()
+  for p in "${pkgs[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+  done
+  if [ ${#missing[@]} -gt 0 ]; then
+    say "Installing packages: ${missing[*]}"
+    "${SUDO[@]}" apt-get update -qq
+    "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+  fi
+else
+  say "Not a Debian/Ubuntu system: install the equivalents of: ${pkgs[*]}"
+fi
+
+command -v cargo >/dev/null || die "Rust is missing. Install it with rustup (https://rustup.rs), then run make again."
+
+# --- libvirt daemons --------------------------------------------------------------------
+libvirt_up() { virsh -q -c qemu:///system uri >/dev/null 2>&1; }
+if ! libvirt_up; then
+  if [ "$(cat /proc/1/comm 2>/dev/null)" = systemd ]; then
+    say "Starting libvirtd with systemd"
+    "${SUDO[@]}" systemctl enable --now virtlogd.socket libvirtd.socket libvirtd.service >/dev/null 2>&1 \
+      || "${SUDO[@]}" systemctl start virtlogd libvirtd
+  else
+    say "Starting virtlogd and libvirtd (no systemd)"
+    pgrep -x virtlogd >/dev/null || "${SUDO[@]}" virtlogd -d
+    pgrep -x libvirtd >/dev/null || "${SUDO[@]}" libvirtd -d
+  fi
+  for _ in $(seq 50); do libvirt_up && break; sleep 0.2; done
+  libvirt_up || say "libvirtd did not answer on qemu:///system; 'vireo check' will say why"
+fi
+if [ "$(id -u)" -ne 0 ] && ! id -nG | grep -qw libvirt; then
+  say "Note: you are not in the libvirt group: sudo usermod -aG libvirt $USER, then log in again"
+fi
+
+# --- UI dependencies --------------------------------------------------------------------
+if [ ! -f ui/node_modules/.package-lock.json ] || [ ui/package-lock.json -nt ui/node_modules/.package-lock.json ]; then
+  say "Installing UI packages (npm ci)"
+  (cd ui && npm ci --no-audit --no-fund --loglevel=error)
+fi
+
+# --- test tools -------------------------------------------------------------------------
+if [ "$mode" = test ]; then
+  if ! command -v tauri-driver >/dev/null && [ ! -x "$HOME/.cargo/bin/tauri-driver" ]; then
+    say "Installing tauri-driver"
+    cargo install tauri-driver --locked --version '^2' --quiet
+  fi
+  venv=target/e2e-venv
+  if [ ! -f "$venv/.ready" ] || [ tests/e2e/requirements.txt -nt "$venv/.ready" ]; then
+    say "Preparing the end-to-end test environment ($venv)"
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install -q --disable-pip-version-check -r tests/e2e/requirements.txt
+    touch "$venv/.ready"
+  fi
+fi

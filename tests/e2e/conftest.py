@@ -1,0 +1,77 @@
+"""End-to-end fixtures: the built Vireo app in a real window, driven through tauri-driver
+(which runs Debian's WebKitWebDriver). The display comes from the caller (tests/run_all.py
+starts Xvfb when there is none)."""
+
+import os
+import shutil
+import socket
+import subprocess
+import time
+
+import pytest
+from selenium import webdriver
+from selenium.webdriver.common.options import ArgOptions
+
+TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+APP = os.path.join(TOP, "target", "release", "vireo-app")
+ARTIFACTS = os.path.join(TOP, "target", "e2e")
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for_port(port, proc, timeout=30):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"tauri-driver exited with {proc.returncode}")
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.1)
+    raise RuntimeError(f"tauri-driver did not listen on {port}")
+
+
+@pytest.fixture(scope="session")
+def artifacts():
+    os.makedirs(ARTIFACTS, exist_ok=True)
+    return ARTIFACTS
+
+
+@pytest.fixture(scope="session")
+def tauri_driver():
+    assert os.environ.get("DISPLAY"), "the end-to-end tests need DISPLAY (Xvfb)"
+    assert os.access(APP, os.X_OK), f"build the app first: {APP}"
+    exe = shutil.which("tauri-driver") or os.path.expanduser("~/.cargo/bin/tauri-driver")
+    port, native = free_port(), free_port()
+    log = open(os.path.join(TOP, "target", "tauri-driver.log"), "w")
+    # The app inherits tauri-driver's environment (DISPLAY, PATH).
+    proc = subprocess.Popen(
+        [exe, "--port", str(port), "--native-port", str(native)], stdout=log, stderr=log
+    )
+    try:
+        wait_for_port(port, proc)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
+@pytest.fixture
+def app(tauri_driver):
+    """A fresh Vireo window per test."""
+    options = ArgOptions()
+    options.set_capability("browserName", "wry")
+    options.set_capability("tauri:options", {"application": APP})
+    driver = webdriver.Remote(command_executor=tauri_driver, options=options)
+    try:
+        yield driver
+    finally:
+        driver.quit()
