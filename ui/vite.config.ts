@@ -1,10 +1,11 @@
+import { fileURLToPath } from "node:url";
 import solid from "vite-plugin-solid";
 import { defineConfig } from "vitest/config";
 
 // Tauri loads ui/dist in production and http://localhost:5173 in development
 // (see ../tauri.conf.json). On Linux the webview is WebKitGTK, hence safari15.
 export default defineConfig({
-  root: import.meta.dirname,
+  root: fileURLToPath(new URL(".", import.meta.url)),
   plugins: [solid()],
   clearScreen: false,
   envPrefix: ["VITE_", "TAURI_"],

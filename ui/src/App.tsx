@@ -1,0 +1,5 @@
+import { HostCheck } from "./HostCheck";
+
+export function App() {
+  return <HostCheck />;
+}
