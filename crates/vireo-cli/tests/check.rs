@@ -14,14 +14,25 @@ fn check_json_is_the_api_report() {
     let out = vireo(&["check", "--json"]);
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON on stdout");
     let can_run = report["verdict"]["canRunVms"].as_bool().unwrap();
-    assert_eq!(out.status.success(), can_run, "exit status follows the verdict");
+    assert_eq!(
+        out.status.success(),
+        can_run,
+        "exit status follows the verdict"
+    );
     let ids: Vec<&str> = report["findings"]
         .as_array()
         .unwrap()
         .iter()
         .map(|f| f["id"].as_str().unwrap())
         .collect();
-    for id in ["kvm", "libvirt-system", "libvirt-session", "uefi", "swtpm", "osinfo-db"] {
+    for id in [
+        "kvm",
+        "libvirt-system",
+        "libvirt-session",
+        "uefi",
+        "swtpm",
+        "osinfo-db",
+    ] {
         assert!(ids.contains(&id), "missing {id} in {ids:?}");
     }
 }

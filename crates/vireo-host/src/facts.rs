@@ -106,17 +106,12 @@ pub struct LibvirtFacts {
 }
 
 /// One connection attempt (`qemu:///system` or `qemu:///session`).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub enum ConnFacts {
+    #[default]
     NotTried,
     Failed { kind: ConnFailure, message: String },
     Reachable(Box<ReachableConn>),
-}
-
-impl Default for ConnFacts {
-    fn default() -> Self {
-        ConnFacts::NotTried
-    }
 }
 
 impl ConnFacts {

@@ -75,11 +75,15 @@ fn with_kvm(device: KvmDevice, modules: Vec<KvmModule>) -> ProbeFacts {
 }
 
 fn status(r: &HostReport, id: FindingId) -> Status {
-    r.finding(id).unwrap_or_else(|| panic!("no {id:?} finding")).status
+    r.finding(id)
+        .unwrap_or_else(|| panic!("no {id:?} finding"))
+        .status
 }
 
 fn fix(r: &HostReport, id: FindingId) -> String {
-    r.finding(id).and_then(|f| f.fix.clone()).unwrap_or_default()
+    r.finding(id)
+        .and_then(|f| f.fix.clone())
+        .unwrap_or_default()
 }
 
 #[test]
@@ -87,7 +91,10 @@ fn healthy_desktop_uses_kvm() {
     let r = classify(&healthy(), "linux");
     assert_eq!(r.verdict.accelerator, Accelerator::Kvm);
     assert!(r.verdict.can_run_vms);
-    assert!(r.findings.iter().all(|f| f.status <= Status::Info), "{r:#?}");
+    assert!(
+        r.findings.iter().all(|f| f.status <= Status::Info),
+        "{r:#?}"
+    );
     assert_eq!(r.resources.default_pool_free, Some(80 << 30));
 }
 
@@ -101,7 +108,11 @@ fn flags_absent_but_kvm_works_is_kvm() {
     assert_eq!(r.verdict.accelerator, Accelerator::Kvm);
     assert_eq!(status(&r, FindingId::Kvm), Status::Ok);
     assert_eq!(status(&r, FindingId::Cpu), Status::Info);
-    assert!(r.finding(FindingId::Cpu).unwrap().summary.contains("no vmx/svm"));
+    assert!(r
+        .finding(FindingId::Cpu)
+        .unwrap()
+        .summary
+        .contains("no vmx/svm"));
 }
 
 #[test]
@@ -116,7 +127,11 @@ fn kvm_pvm_falls_back_to_tcg() {
     let r = classify(&f, "linux");
     assert_eq!(r.verdict.accelerator, Accelerator::Tcg);
     assert!(r.verdict.can_run_vms);
-    assert!(r.verdict.summary.contains("kvm_pvm"), "{}", r.verdict.summary);
+    assert!(
+        r.verdict.summary.contains("kvm_pvm"),
+        "{}",
+        r.verdict.summary
+    );
     assert_eq!(status(&r, FindingId::Kvm), Status::Warning);
     assert!(r.finding(FindingId::Kvm).unwrap().summary.contains("TCG"));
     // libvirt's own domcaps claim kvm: we say why we do not use it.
@@ -174,7 +189,11 @@ fn create_vm_failure_is_reported() {
     assert_eq!(r.verdict.accelerator, Accelerator::Tcg);
     let kvm = r.finding(FindingId::Kvm).unwrap();
     assert_eq!(kvm.status, Status::Warning);
-    assert!(kvm.summary.contains("creating a VM failed"), "{}", kvm.summary);
+    assert!(
+        kvm.summary.contains("creating a VM failed"),
+        "{}",
+        kvm.summary
+    );
     assert!(kvm.fix.as_deref().unwrap().contains("firmware"));
 }
 
@@ -189,7 +208,11 @@ fn wrong_api_version_is_unusable() {
     );
     let r = classify(&f, "linux");
     assert_eq!(r.verdict.accelerator, Accelerator::Tcg);
-    assert!(r.finding(FindingId::Kvm).unwrap().summary.contains("version 11"));
+    assert!(r
+        .finding(FindingId::Kvm)
+        .unwrap()
+        .summary
+        .contains("version 11"));
 }
 
 #[test]
@@ -197,15 +220,19 @@ fn libvirtd_down_means_vms_cannot_run() {
     let mut f = healthy();
     let down = ConnFacts::Failed {
         kind: ConnFailure::DaemonDown,
-        message: "Failed to connect socket to '/run/libvirt/libvirt-sock': No such file or directory"
-            .into(),
+        message:
+            "Failed to connect socket to '/run/libvirt/libvirt-sock': No such file or directory"
+                .into(),
     };
     f.libvirt.system = down.clone();
     f.libvirt.session = down;
     let r = classify(&f, "linux");
     assert!(!r.verdict.can_run_vms);
     assert_eq!(r.verdict.accelerator, Accelerator::None);
-    assert_eq!(r.verdict.summary, "VMs cannot run: libvirtd is not running.");
+    assert_eq!(
+        r.verdict.summary,
+        "VMs cannot run: libvirtd is not running."
+    );
     assert_eq!(status(&r, FindingId::LibvirtSystem), Status::Error);
     assert!(fix(&r, FindingId::LibvirtSystem).contains("systemctl enable --now libvirtd"));
     // Without a connection there is nothing to say about networks or pools.
@@ -235,7 +262,11 @@ fn session_only_access_warns_about_the_libvirt_group() {
     };
     let r = classify(&f, "linux");
     let pool = r.finding(FindingId::DefaultPool).unwrap();
-    assert!(pool.summary.contains("~/.local/share/libvirt/images"), "{}", pool.summary);
+    assert!(
+        pool.summary.contains("~/.local/share/libvirt/images"),
+        "{}",
+        pool.summary
+    );
 }
 
 #[test]

@@ -13,7 +13,11 @@ fn module_loaded(name: &str) -> bool {
 fn real_probe_matches_the_loaded_kvm_module() {
     let r = check(&SystemProbe::default());
     let system = r.finding(FindingId::LibvirtSystem).unwrap();
-    assert_eq!(system.status, Status::Ok, "libvirtd must be running: {system:?}");
+    assert_eq!(
+        system.status,
+        Status::Ok,
+        "libvirtd must be running: {system:?}"
+    );
     assert!(r.verdict.can_run_vms, "{:#?}", r);
 
     let hardware = module_loaded("kvm_intel") || module_loaded("kvm_amd");
@@ -48,9 +52,16 @@ fn unreachable_uri_is_reported_not_fatal() {
     let r = check(&probe);
     let system = r.finding(FindingId::LibvirtSystem).unwrap();
     assert_eq!(system.status, Status::Error, "{system:?}");
-    assert!(system.summary.contains("libvirtd is not running"), "{}", system.summary);
+    assert!(
+        system.summary.contains("libvirtd is not running"),
+        "{}",
+        system.summary
+    );
     assert!(!r.verdict.can_run_vms);
-    assert_eq!(r.verdict.summary, "VMs cannot run: libvirtd is not running.");
+    assert_eq!(
+        r.verdict.summary,
+        "VMs cannot run: libvirtd is not running."
+    );
     // The local checks still ran.
     assert!(r.finding(FindingId::Kvm).is_some());
 }
