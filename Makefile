@@ -18,7 +18,7 @@ bench:
 	@scripts/setup.sh test
 	@$(MAKE) --no-print-directory app
 	@cargo build --release -p vireo-cli --quiet
-	@python3 tests/bench.py
+	@target/e2e-venv/bin/python tests/bench.py
 
 ui:
 	@cd ui && npm run --silent build

@@ -15,6 +15,8 @@ import subprocess
 import sys
 import time
 
+from xvfb import start_xvfb
+
 TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 RESULTS = []  # (tier, passed, failed, seconds)
 
@@ -73,26 +75,6 @@ def parse_pytest(out):
     passed = re.search(r"(\d+) passed", last)
     failed = sum(int(n) for n in re.findall(r"(\d+) (?:failed|error)", last))
     return int(passed.group(1)) if passed else 0, failed
-
-
-def start_xvfb():
-    """Starts Xvfb on a free display number; returns (process, display) or (None, current)."""
-    if os.environ.get("DISPLAY") and not os.environ.get("CI"):
-        return None, os.environ["DISPLAY"]
-    for n in range(99, 140):
-        if os.path.exists(f"/tmp/.X11-unix/X{n}") or os.path.exists(f"/tmp/.X{n}-lock"):
-            continue
-        proc = subprocess.Popen(
-            ["Xvfb", f":{n}", "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        for _ in range(50):
-            if os.path.exists(f"/tmp/.X11-unix/X{n}"):
-                return proc, f":{n}"
-            time.sleep(0.1)
-        proc.kill()
-    raise RuntimeError("could not start Xvfb")
 
 
 def main():

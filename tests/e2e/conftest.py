@@ -2,6 +2,7 @@
 (which runs Debian's WebKitWebDriver). The display comes from the caller (tests/run_all.py
 starts Xvfb when there is none)."""
 
+import contextlib
 import os
 import shutil
 import socket
@@ -41,8 +42,9 @@ def artifacts():
     return ARTIFACTS
 
 
-@pytest.fixture(scope="session")
-def tauri_driver():
+@contextlib.contextmanager
+def running_tauri_driver():
+    """tauri-driver on a free port; yields its URL."""
     assert os.environ.get("DISPLAY"), "the end-to-end tests need DISPLAY (Xvfb)"
     assert os.access(APP, os.X_OK), f"build the app first: {APP}"
     exe = shutil.which("tauri-driver") or os.path.expanduser("~/.cargo/bin/tauri-driver")
@@ -64,14 +66,27 @@ def tauri_driver():
         log.close()
 
 
-@pytest.fixture
-def app(tauri_driver):
-    """A fresh Vireo window per test."""
+@contextlib.contextmanager
+def open_app(driver_url):
+    """Launches the app in a new WebDriver session; yields the driver."""
     options = ArgOptions()
     options.set_capability("browserName", "wry")
     options.set_capability("tauri:options", {"application": APP})
-    driver = webdriver.Remote(command_executor=tauri_driver, options=options)
+    driver = webdriver.Remote(command_executor=driver_url, options=options)
     try:
         yield driver
     finally:
         driver.quit()
+
+
+@pytest.fixture(scope="session")
+def tauri_driver():
+    with running_tauri_driver() as url:
+        yield url
+
+
+@pytest.fixture
+def app(tauri_driver):
+    """A fresh Vireo window per test."""
+    with open_app(tauri_driver) as driver:
+        yield driver

@@ -110,7 +110,10 @@ pub struct LibvirtFacts {
 pub enum ConnFacts {
     #[default]
     NotTried,
-    Failed { kind: ConnFailure, message: String },
+    Failed {
+        kind: ConnFailure,
+        message: String,
+    },
     Reachable(Box<ReachableConn>),
 }
 
