@@ -7,7 +7,6 @@ APP := target/release/vireo-app
 
 run:
 	@scripts/setup.sh run
-	@$(MAKE) --no-print-directory app
 	@scripts/run-app.sh $(APP)
 
 test:

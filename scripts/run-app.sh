@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Opens the Vireo window, or says clearly why it cannot.
+# Builds and opens the Vireo window, or says at once why it cannot.
 set -eu
 app=${1:-target/release/vireo-app}
 if [ -z "${DISPLAY:-}" ] && [ -z "${WAYLAND_DISPLAY:-}" ]; then
@@ -13,4 +13,5 @@ The host check works without a display: target/release/vireo check (cargo build 
 MSG
   exit 1
 fi
+make --no-print-directory app
 exec "$app"
