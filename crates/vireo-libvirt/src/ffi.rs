@@ -1,0 +1,288 @@
+//! The libvirt calls the `virt` crate does not wrap (or wraps leakily): the event loop thread,
+//! domain lifecycle events, the connection close callback and bulk domain statistics.
+//! Every foreign call of this crate is in this file.
+
+use std::ffi::{c_char, c_int, c_void, CStr};
+use std::sync::Once;
+use virt::connect::Connect;
+use virt::error::Error;
+use virt::sys;
+
+/// Registers libvirt's default event loop and runs it on its own thread. Must happen before
+/// any connection that wants events is opened; [`crate::open`] calls it, so do all opens.
+pub fn ensure_event_loop() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        // libvirt's default error callback prints every error to stderr; we report them.
+        virt::error::clear_error_callback();
+        if virt::event::event_register_default_impl().is_err() {
+            return;
+        }
+        let spawned = std::thread::Builder::new()
+            .name("libvirt-events".into())
+            .spawn(|| loop {
+                if virt::event::event_run_default_impl().is_err() {
+                    std::thread::sleep(std::time::Duration::from_millis(100));
+                }
+            });
+        if let Err(e) = spawned {
+            eprintln!("vireo: cannot start the libvirt event thread: {e}");
+        }
+    });
+}
+
+/// One lifecycle event as libvirt delivered it (`virDomainEventType` and its detail).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RawLifecycleEvent {
+    pub uuid: String,
+    pub name: String,
+    pub event: i32,
+    pub detail: i32,
+}
+
+type LifecycleFn = Box<dyn Fn(RawLifecycleEvent) + Send + Sync>;
+type CloseFn = Box<dyn Fn(i32) + Send + Sync>;
+
+/// Reads a domain's name and UUID without a round trip (both are cached in the handle).
+///
+/// # Safety
+/// `dom` must be a live domain pointer for the duration of the call.
+unsafe fn domain_identity(dom: sys::virDomainPtr) -> (String, String) {
+    // SAFETY: the caller guarantees `dom` is live; virDomainGetName returns a string owned by
+    // it (or null), which we copy at once.
+    let name_ptr = unsafe { sys::virDomainGetName(dom) };
+    let name = if name_ptr.is_null() {
+        String::new()
+    } else {
+        // SAFETY: non-null, NUL-terminated, owned by the live domain.
+        unsafe { CStr::from_ptr(name_ptr) }
+            .to_string_lossy()
+            .into_owned()
+    };
+    let mut buf = [0 as c_char; 64]; // VIR_UUID_STRING_BUFLEN is 37
+                                     // SAFETY: buf is larger than VIR_UUID_STRING_BUFLEN, which is all libvirt writes.
+    let uuid = if unsafe { sys::virDomainGetUUIDString(dom, buf.as_mut_ptr()) } == 0 {
+        // SAFETY: libvirt wrote a NUL-terminated string into buf.
+        unsafe { CStr::from_ptr(buf.as_ptr()) }
+            .to_string_lossy()
+            .into_owned()
+    } else {
+        String::new()
+    };
+    (name, uuid)
+}
+
+unsafe extern "C" fn lifecycle_trampoline(
+    _conn: sys::virConnectPtr,
+    dom: sys::virDomainPtr,
+    event: c_int,
+    detail: c_int,
+    opaque: *mut c_void,
+) -> c_int {
+    // SAFETY: libvirt passes back the opaque pointer we registered, a Box<LifecycleFn> that
+    // stays alive until libvirt calls `free_lifecycle`; `dom` is live during the callback.
+    let (callback, (name, uuid)) = unsafe { (&*(opaque as *const LifecycleFn), domain_identity(dom)) };
+    let ev = RawLifecycleEvent {
+        uuid,
+        name,
+        event,
+        detail,
+    };
+    // A panic must not unwind into C.
+    let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| callback(ev)));
+    0
+}
+
+unsafe extern "C" fn free_lifecycle(opaque: *mut c_void) {
+    // SAFETY: opaque is the Box<LifecycleFn> leaked in `register_lifecycle`; libvirt calls
+    // this exactly once, after the last callback.
+    drop(unsafe { Box::from_raw(opaque as *mut LifecycleFn) });
+}
+
+/// A registered event callback; dropping it deregisters.
+pub struct EventRegistration {
+    conn: Connect,
+    id: c_int,
+}
+
+impl Drop for EventRegistration {
+    fn drop(&mut self) {
+        // SAFETY: conn is alive (we hold a reference) and id came from a successful
+        // registration on it. Failure (connection already closed) is harmless.
+        unsafe {
+            sys::virConnectDomainEventDeregisterAny(self.conn.as_ptr(), self.id);
+        }
+    }
+}
+
+/// Calls `callback` for every lifecycle event of every domain on `conn`.
+pub fn register_lifecycle(
+    conn: &Connect,
+    callback: impl Fn(RawLifecycleEvent) + Send + Sync + 'static,
+) -> Result<EventRegistration, Error> {
+    let boxed: Box<LifecycleFn> = Box::new(Box::new(callback));
+    let opaque = Box::into_raw(boxed) as *mut c_void;
+    type LifecycleCb = unsafe extern "C" fn(
+        sys::virConnectPtr,
+        sys::virDomainPtr,
+        c_int,
+        c_int,
+        *mut c_void,
+    ) -> c_int;
+    let typed: LifecycleCb = lifecycle_trampoline;
+    // SAFETY: libvirt's API takes the generic callback type and calls it with the
+    // lifecycle signature for VIR_DOMAIN_EVENT_ID_LIFECYCLE (the documented
+    // VIR_DOMAIN_EVENT_CALLBACK cast); both are plain C function pointers.
+    let generic: unsafe extern "C" fn(sys::virConnectPtr, sys::virDomainPtr, *mut c_void) =
+        unsafe { std::mem::transmute::<LifecycleCb, _>(typed) };
+    // SAFETY: conn is a live connection; opaque is a leaked box freed by free_lifecycle,
+    // which libvirt calls on deregistration (or at once if registration fails).
+    let id = unsafe {
+        sys::virConnectDomainEventRegisterAny(
+            conn.as_ptr(),
+            std::ptr::null_mut(),
+            sys::VIR_DOMAIN_EVENT_ID_LIFECYCLE as c_int,
+            Some(generic),
+            opaque,
+            Some(free_lifecycle),
+        )
+    };
+    if id < 0 {
+        return Err(Error::last_error());
+    }
+    Ok(EventRegistration {
+        conn: conn.clone(),
+        id,
+    })
+}
+
+unsafe extern "C" fn close_trampoline(
+    _conn: sys::virConnectPtr,
+    reason: c_int,
+    opaque: *mut c_void,
+) {
+    // SAFETY: opaque is the Box<CloseFn> registered below, alive until free_close runs.
+    let callback = unsafe { &*(opaque as *const CloseFn) };
+    let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| callback(reason)));
+}
+
+unsafe extern "C" fn free_close(opaque: *mut c_void) {
+    // SAFETY: the Box<CloseFn> leaked in register_close, freed once by libvirt.
+    drop(unsafe { Box::from_raw(opaque as *mut CloseFn) });
+}
+
+/// A registered close callback; dropping it unregisters.
+pub struct CloseRegistration {
+    conn: Connect,
+}
+
+impl Drop for CloseRegistration {
+    fn drop(&mut self) {
+        // SAFETY: conn is alive; the callback pointer is the one we registered.
+        unsafe {
+            sys::virConnectUnregisterCloseCallback(self.conn.as_ptr(), Some(close_trampoline));
+        }
+    }
+}
+
+/// Calls `callback(reason)` when the connection to the daemon closes (EOF, keepalive, error).
+/// Drivers without a daemon (test:///) refuse it.
+pub fn register_close(
+    conn: &Connect,
+    callback: impl Fn(i32) + Send + Sync + 'static,
+) -> Result<CloseRegistration, Error> {
+    let boxed: Box<CloseFn> = Box::new(Box::new(callback));
+    let opaque = Box::into_raw(boxed) as *mut c_void;
+    // SAFETY: conn is live; opaque is freed by free_close when unregistered. On failure
+    // libvirt does not take ownership, so we free it ourselves below.
+    let r = unsafe {
+        sys::virConnectRegisterCloseCallback(
+            conn.as_ptr(),
+            Some(close_trampoline),
+            opaque,
+            Some(free_close),
+        )
+    };
+    if r < 0 {
+        let err = Error::last_error();
+        // SAFETY: registration failed, so libvirt holds no reference to opaque.
+        unsafe { free_close(opaque) };
+        return Err(err);
+    }
+    Ok(CloseRegistration { conn: conn.clone() })
+}
+
+/// One domain's record from `virConnectGetAllDomainStats`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DomainStatsRecord {
+    pub uuid: String,
+    pub name: String,
+    pub state: Option<i32>,
+    /// Total CPU time used, nanoseconds.
+    pub cpu_time: Option<u64>,
+    /// KiB.
+    pub balloon_current: Option<u64>,
+    /// KiB.
+    pub balloon_maximum: Option<u64>,
+    /// KiB resident in the host (QEMU's RSS).
+    pub balloon_rss: Option<u64>,
+    pub vcpu_current: Option<u32>,
+    pub vcpu_maximum: Option<u32>,
+}
+
+pub const STATS_STATE: u32 = sys::VIR_DOMAIN_STATS_STATE;
+pub const STATS_CPU: u32 = sys::VIR_DOMAIN_STATS_CPU_TOTAL;
+pub const STATS_BALLOON: u32 = sys::VIR_DOMAIN_STATS_BALLOON;
+pub const STATS_VCPU: u32 = sys::VIR_DOMAIN_STATS_VCPU;
+
+/// Statistics of every domain in one round trip (the `virt` crate's wrapper leaks them).
+pub fn all_domain_stats(conn: &Connect, stats: u32) -> Result<Vec<DomainStatsRecord>, Error> {
+    let mut records: *mut sys::virDomainStatsRecordPtr = std::ptr::null_mut();
+    // SAFETY: conn is live; libvirt allocates the NULL-terminated record array into
+    // `records`, which we free with virDomainStatsRecordListFree below.
+    let n = unsafe { sys::virConnectGetAllDomainStats(conn.as_ptr(), stats, &mut records, 0) };
+    if n < 0 {
+        return Err(Error::last_error());
+    }
+    let mut out = Vec::with_capacity(n as usize);
+    for i in 0..n as usize {
+        // SAFETY: libvirt returned n valid record pointers.
+        let rec = unsafe { &**records.add(i) };
+        // SAFETY: rec.dom is live while the record list is.
+        let (name, uuid) = unsafe { domain_identity(rec.dom) };
+        let mut r = DomainStatsRecord {
+            uuid,
+            name,
+            ..Default::default()
+        };
+        for j in 0..rec.nparams.max(0) as usize {
+            // SAFETY: params holds nparams initialised entries.
+            let p = unsafe { &*rec.params.add(j) };
+            // SAFETY: field is a NUL-terminated fixed buffer (VIR_TYPED_PARAM_FIELD_LENGTH).
+            let field = unsafe { CStr::from_ptr(p.field.as_ptr()) }.to_bytes();
+            // SAFETY: the union member read matches the type tag libvirt set.
+            let (int, uint, ullong) = unsafe {
+                match p.type_ as u32 {
+                    sys::VIR_TYPED_PARAM_INT => (Some(p.value.i), None, None),
+                    sys::VIR_TYPED_PARAM_UINT => (None, Some(p.value.ui), None),
+                    sys::VIR_TYPED_PARAM_ULLONG => (None, None, Some(p.value.ul)),
+                    _ => (None, None, None),
+                }
+            };
+            match field {
+                b"state.state" => r.state = int,
+                b"cpu.time" => r.cpu_time = ullong,
+                b"balloon.current" => r.balloon_current = ullong,
+                b"balloon.maximum" => r.balloon_maximum = ullong,
+                b"balloon.rss" => r.balloon_rss = ullong,
+                b"vcpu.current" => r.vcpu_current = uint,
+                b"vcpu.maximum" => r.vcpu_maximum = uint,
+                _ => {}
+            }
+        }
+        out.push(r);
+    }
+    // SAFETY: records came from virConnectGetAllDomainStats and is freed exactly once.
+    unsafe { sys::virDomainStatsRecordListFree(records) };
+    Ok(out)
+}

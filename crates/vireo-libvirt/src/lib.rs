@@ -1,0 +1,37 @@
+//! # vireo-libvirt
+//!
+//! Vireo's libvirt backend. It opens connections with libvirt's event loop running, keeps a
+//! live inventory of every VM on every open connection from lifecycle events (no polling,
+//! except for drivers that have no events), reconnects when a daemon goes away, and runs
+//! lifecycle actions after checking them against the VM state machine ([`state`]).
+//!
+//! ```no_run
+//! use vireo_libvirt::{Inventory, InventoryEvent};
+//! let inventory = Inventory::new(|event: InventoryEvent| println!("{event:?}"));
+//! inventory.open_builtin();
+//! ```
+
+pub mod domain_xml;
+mod error;
+pub mod ffi;
+pub mod inventory;
+pub mod state;
+pub mod vm;
+
+pub use error::{BackendError, ErrorKind};
+pub use state::{Action, TransitionError, VmFlags, VmState};
+pub use inventory::{
+    ConnState, ConnectionInfo, ConnectionPatch, Inventory, InventoryEvent, InventorySnapshot,
+    NewConnection, VmRow, VmStats,
+};
+pub use vm::{DiskChoice, VmSummary};
+
+/// Opens a connection with the event loop registered first (libvirt requires that order for
+/// events to flow) and libvirt's stderr printing silenced.
+pub fn open(uri: &str) -> Result<virt::connect::Connect, BackendError> {
+    ffi::ensure_event_loop();
+    virt::connect::Connect::open(Some(uri)).map_err(|source| BackendError::Connect {
+        uri: uri.to_string(),
+        source,
+    })
+}
