@@ -141,9 +141,15 @@ mod tests {
         let d = parse(xml).unwrap();
         assert_eq!(d.vcpus, 2);
         assert_eq!(d.memory, 1 << 30);
-        assert_eq!(d.os_id.as_deref(), Some("http://fedoraproject.org/fedora/40"));
+        assert_eq!(
+            d.os_id.as_deref(),
+            Some("http://fedoraproject.org/fedora/40")
+        );
         assert_eq!(d.disks.len(), 2);
-        assert_eq!(d.disks[0].path.as_deref(), Some("/var/lib/libvirt/images/a.qcow2"));
+        assert_eq!(
+            d.disks[0].path.as_deref(),
+            Some("/var/lib/libvirt/images/a.qcow2")
+        );
         assert_eq!(
             d.disks[1].pool_volume,
             Some(("default".to_string(), "x.iso".to_string()))

@@ -54,7 +54,11 @@ impl BackendError {
         let from_libvirt = |e: &virt::error::Error| {
             let code = e.code();
             let is = |n: N| code == n.into();
-            if is(N::AuthFailed) || is(N::AuthUnavailable) || is(N::OperationDenied) || is(N::AccessDenied) {
+            if is(N::AuthFailed)
+                || is(N::AuthUnavailable)
+                || is(N::OperationDenied)
+                || is(N::AccessDenied)
+            {
                 ErrorKind::PermissionDenied
             } else if is(N::NoDomain) || is(N::NoStorageVolume) || is(N::NoStoragePool) {
                 ErrorKind::NotFound

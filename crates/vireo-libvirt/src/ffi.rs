@@ -81,7 +81,8 @@ unsafe extern "C" fn lifecycle_trampoline(
 ) -> c_int {
     // SAFETY: libvirt passes back the opaque pointer we registered, a Box<LifecycleFn> that
     // stays alive until libvirt calls `free_lifecycle`; `dom` is live during the callback.
-    let (callback, (name, uuid)) = unsafe { (&*(opaque as *const LifecycleFn), domain_identity(dom)) };
+    let (callback, (name, uuid)) =
+        unsafe { (&*(opaque as *const LifecycleFn), domain_identity(dom)) };
     let ev = RawLifecycleEvent {
         uuid,
         name,

@@ -78,11 +78,24 @@ pub struct InventorySnapshot {
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]
 #[serde(tag = "kind", rename_all = "kebab-case")]
 pub enum InventoryEvent {
-    Connection { connection: ConnectionInfo },
-    ConnectionRemoved { id: String },
-    VmUpserted { connection: String, vm: VmSummary },
-    VmRemoved { connection: String, uuid: String },
-    Stats { connection: String, stats: Vec<VmStats> },
+    Connection {
+        connection: ConnectionInfo,
+    },
+    ConnectionRemoved {
+        id: String,
+    },
+    VmUpserted {
+        connection: String,
+        vm: VmSummary,
+    },
+    VmRemoved {
+        connection: String,
+        uuid: String,
+    },
+    Stats {
+        connection: String,
+        stats: Vec<VmStats>,
+    },
 }
 
 /// A custom connection to add.
@@ -245,7 +258,12 @@ impl Inventory {
     /// Opens `qemu:///system` and `qemu:///session`, then the saved custom connections.
     pub fn open_builtin(&self) {
         self.open("system", "System (qemu:///system)", "qemu:///system", true);
-        self.open("session", "User session (qemu:///session)", "qemu:///session", true);
+        self.open(
+            "session",
+            "User session (qemu:///session)",
+            "qemu:///session",
+            true,
+        );
         for saved in self.load_saved() {
             self.open(&saved.id, &saved.name, &saved.uri, false);
         }
@@ -315,20 +333,33 @@ impl Inventory {
     }
 
     /// Runs `action` on one VM (checked against the state machine first).
-    pub fn perform(&self, connection: &str, uuid: &str, action: Action) -> Result<(), BackendError> {
+    pub fn perform(
+        &self,
+        connection: &str,
+        uuid: &str,
+        action: Action,
+    ) -> Result<(), BackendError> {
         let (c, conn) = self.live_conn(connection)?;
         let result = vm::perform(&conn, uuid, action);
-        // Autostart changes and drivers without events produce no lifecycle event.
-        c.send(Work::Event(RawLifecycleEvent {
-            uuid: uuid.to_string(),
-            name: String::new(),
-            event: -1,
-            detail: 0,
-        }));
+        // Autostart changes and drivers without events produce no lifecycle event; for the
+        // rest, libvirt's event updates the list.
+        let silent = matches!(action, Action::EnableAutostart | Action::DisableAutostart);
+        if silent || !*lock(&c.live_events) {
+            c.send(Work::Event(RawLifecycleEvent {
+                uuid: uuid.to_string(),
+                name: String::new(),
+                event: -1,
+                detail: 0,
+            }));
+        }
         result
     }
 
-    pub fn delete_preview(&self, connection: &str, uuid: &str) -> Result<Vec<DiskChoice>, BackendError> {
+    pub fn delete_preview(
+        &self,
+        connection: &str,
+        uuid: &str,
+    ) -> Result<Vec<DiskChoice>, BackendError> {
         let (_, conn) = self.live_conn(connection)?;
         vm::delete_preview(&conn, uuid)
     }
@@ -362,7 +393,9 @@ impl Inventory {
         let uri = normalize_uri(&new.uri)?;
         let name = validate_name(new.name.as_deref().unwrap_or(&uri))?;
         if lock(&self.inner.conns).iter().any(|c| c.uri == uri) {
-            return Err(BackendError::Refused(format!("{uri} is already in the list")));
+            return Err(BackendError::Refused(format!(
+                "{uri} is already in the list"
+            )));
         }
         let nanos = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
@@ -375,7 +408,11 @@ impl Inventory {
         self.connection(&id)
     }
 
-    pub fn update_connection(&self, id: &str, patch: ConnectionPatch) -> Result<ConnectionInfo, BackendError> {
+    pub fn update_connection(
+        &self,
+        id: &str,
+        patch: ConnectionPatch,
+    ) -> Result<ConnectionInfo, BackendError> {
         let c = self.inner.find(id)?;
         if let Some(name) = patch.name {
             *lock(&c.name) = validate_name(&name)?;
@@ -383,7 +420,9 @@ impl Inventory {
         if !c.builtin {
             self.save()?;
         }
-        self.inner.emit(InventoryEvent::Connection { connection: c.info() });
+        self.inner.emit(InventoryEvent::Connection {
+            connection: c.info(),
+        });
         Ok(c.info())
     }
 
@@ -398,7 +437,8 @@ impl Inventory {
         lock(&self.inner.conns).retain(|x| x.id != id);
         c.send(Work::Stop);
         self.save()?;
-        self.inner.emit(InventoryEvent::ConnectionRemoved { id: id.to_string() });
+        self.inner
+            .emit(InventoryEvent::ConnectionRemoved { id: id.to_string() });
         Ok(())
     }
 
@@ -472,7 +512,9 @@ pub fn normalize_uri(uri: &str) -> Result<String, BackendError> {
             .chars()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '+');
     if !scheme_ok || uri.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        return Err(BackendError::Refused(format!("'{uri}' is not a valid libvirt URI")));
+        return Err(BackendError::Refused(format!(
+            "'{uri}' is not a valid libvirt URI"
+        )));
     }
     let driver = scheme.split('+').next().unwrap_or_default();
     const DRIVERS: [&str; 7] = ["qemu", "vbox", "test", "lxc", "xen", "ch", "bhyve"];
@@ -553,7 +595,11 @@ fn worker_loop(inner: std::sync::Weak<Inner>, c: Arc<Conn>, rx: std::sync::mpsc:
             }
             Work::Connect => {
                 retry_at = None;
-                let state = if attempt == 0 { ConnState::Connecting } else { ConnState::Reconnecting };
+                let state = if attempt == 0 {
+                    ConnState::Connecting
+                } else {
+                    ConnState::Reconnecting
+                };
                 inner.set_status(&c, state, None);
                 match establish(&c) {
                     Ok(()) => {
@@ -579,7 +625,11 @@ fn worker_loop(inner: std::sync::Weak<Inner>, c: Arc<Conn>, rx: std::sync::mpsc:
             }
             Work::Closed => {
                 lock(&c.live).take();
-                inner.set_status(&c, ConnState::Lost, Some("the connection to libvirt closed".into()));
+                inner.set_status(
+                    &c,
+                    ConnState::Lost,
+                    Some("the connection to libvirt closed".into()),
+                );
                 attempt = 1;
                 retry_at = Some(Instant::now() + Duration::from_millis(500));
             }
@@ -627,7 +677,9 @@ fn establish(c: &Arc<Conn>) -> Result<(), BackendError> {
 /// Brings the VM list in line with the daemon after (re)connecting or when polling.
 fn reconcile(inner: &Inner, c: &Conn, cache: &mut DetailsCache) {
     let Some(conn) = c.connect() else { return };
-    let Ok(list) = vm::list(&conn, cache) else { return };
+    let Ok(list) = vm::list(&conn, cache) else {
+        return;
+    };
     let fresh: HashMap<String, VmSummary> = list.into_iter().map(|v| (v.uuid.clone(), v)).collect();
     let old: Vec<String> = lock(&c.vms).keys().cloned().collect();
     for uuid in old.iter().filter(|u| !fresh.contains_key(*u)) {
@@ -660,7 +712,9 @@ fn remove(inner: &Inner, c: &Conn, uuid: &str) {
 
 fn stats_loop(inner: std::sync::Weak<Inner>) {
     loop {
-        let Some(strong) = inner.upgrade() else { return };
+        let Some(strong) = inner.upgrade() else {
+            return;
+        };
         {
             let on = lock(&strong.stats_on);
             // Sleep until turned on, or for one interval while on.
@@ -738,7 +792,10 @@ mod tests {
             normalize_uri("qemu+ssh://h/system?keyfile=/k").unwrap(),
             "qemu+ssh://h/system?keyfile=/k&no_tty=1"
         );
-        assert_eq!(normalize_uri(" vbox:///session ").unwrap(), "vbox:///session");
+        assert_eq!(
+            normalize_uri(" vbox:///session ").unwrap(),
+            "vbox:///session"
+        );
     }
 
     #[test]
@@ -746,7 +803,9 @@ mod tests {
         let e = normalize_uri("my-host").unwrap_err().to_string();
         assert!(e.contains("qemu+ssh://user@host/system"), "{e}");
         assert!(normalize_uri("qemu:///system; rm -rf /").is_err());
-        let e = normalize_uri("http://example.com/").unwrap_err().to_string();
+        let e = normalize_uri("http://example.com/")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("unknown libvirt driver 'http'"), "{e}");
     }
 
@@ -760,11 +819,19 @@ mod tests {
 
     #[test]
     fn hints_name_the_fix() {
-        assert!(hint_for("qemu:///system", "Failed to connect socket: Permission denied")
-            .contains("libvirt group"));
-        assert!(hint_for("qemu+ssh://me@box/system", "Host key verification failed.")
-            .contains("ssh me@box"));
-        assert!(hint_for("qemu:///system", "Failed to connect socket: No such file or directory")
-            .contains("libvirtd is not running"));
+        assert!(hint_for(
+            "qemu:///system",
+            "Failed to connect socket: Permission denied"
+        )
+        .contains("libvirt group"));
+        assert!(
+            hint_for("qemu+ssh://me@box/system", "Host key verification failed.")
+                .contains("ssh me@box")
+        );
+        assert!(hint_for(
+            "qemu:///system",
+            "Failed to connect socket: No such file or directory"
+        )
+        .contains("libvirtd is not running"));
     }
 }

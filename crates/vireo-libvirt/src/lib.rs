@@ -19,11 +19,11 @@ pub mod state;
 pub mod vm;
 
 pub use error::{BackendError, ErrorKind};
-pub use state::{Action, TransitionError, VmFlags, VmState};
 pub use inventory::{
     ConnState, ConnectionInfo, ConnectionPatch, Inventory, InventoryEvent, InventorySnapshot,
     NewConnection, VmRow, VmStats,
 };
+pub use state::{Action, TransitionError, VmFlags, VmState};
 pub use vm::{DiskChoice, VmSummary};
 
 /// Opens a connection with the event loop registered first (libvirt requires that order for

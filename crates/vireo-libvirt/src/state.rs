@@ -142,7 +142,10 @@ pub fn check(state: VmState, flags: VmFlags, action: Action) -> Result<(), Trans
         Start => (matches!(state, ShutOff | Saved | Crashed), ""),
         Shutdown => (running, ""),
         ForceOff => (
-            matches!(state, Running | Blocked | Paused | ShuttingDown | Crashed | PmSuspended),
+            matches!(
+                state,
+                Running | Blocked | Paused | ShuttingDown | Crashed | PmSuspended
+            ),
             "",
         ),
         Reboot | Reset => (running, ""),
@@ -150,12 +153,20 @@ pub fn check(state: VmState, flags: VmFlags, action: Action) -> Result<(), Trans
         Resume => (state == Paused, ""),
         Save => (
             flags.persistent && matches!(state, Running | Blocked | Paused),
-            if flags.persistent { "" } else { " (only defined VMs can be saved)" },
+            if flags.persistent {
+                ""
+            } else {
+                " (only defined VMs can be saved)"
+            },
         ),
         DiscardSave => (state == Saved, ""),
         EnableAutostart => (
             flags.persistent && !flags.autostart,
-            if flags.persistent { " (autostart is already on)" } else { " (transient)" },
+            if flags.persistent {
+                " (autostart is already on)"
+            } else {
+                " (transient)"
+            },
         ),
         DisableAutostart => (flags.autostart, " (autostart is already off)"),
         Delete => (
@@ -196,8 +207,30 @@ mod tests {
     /// The whole table, written out: (state, actions allowed for a defined VM without
     /// autostart). Every other (state, action) pair must be rejected.
     const TABLE: [(VmState, &[Action]); 9] = [
-        (Running, &[Shutdown, ForceOff, Reboot, Reset, Pause, Save, EnableAutostart]),
-        (Blocked, &[Shutdown, ForceOff, Reboot, Reset, Pause, Save, EnableAutostart]),
+        (
+            Running,
+            &[
+                Shutdown,
+                ForceOff,
+                Reboot,
+                Reset,
+                Pause,
+                Save,
+                EnableAutostart,
+            ],
+        ),
+        (
+            Blocked,
+            &[
+                Shutdown,
+                ForceOff,
+                Reboot,
+                Reset,
+                Pause,
+                Save,
+                EnableAutostart,
+            ],
+        ),
         (Paused, &[ForceOff, Resume, Save, EnableAutostart]),
         (ShuttingDown, &[ForceOff, EnableAutostart]),
         (ShutOff, &[Start, EnableAutostart, Delete]),
@@ -215,7 +248,8 @@ mod tests {
                 if ok.contains(&action) {
                     assert!(result.is_ok(), "{action:?} should be allowed in {state:?}");
                 } else {
-                    let err = result.expect_err(&format!("{action:?} must be rejected in {state:?}"));
+                    let err =
+                        result.expect_err(&format!("{action:?} must be rejected in {state:?}"));
                     assert_eq!((err.action, err.state), (action, state));
                 }
             }

@@ -44,7 +44,8 @@ fn details(dom: &Domain) -> Result<domain_xml::DomainDetails, BackendError> {
     let xml = dom
         .xml_desc(0)
         .map_err(|e| BackendError::libvirt("read the VM's XML", e))?;
-    domain_xml::parse(&xml).map_err(|e| BackendError::Refused(format!("unreadable domain XML: {e}")))
+    domain_xml::parse(&xml)
+        .map_err(|e| BackendError::Refused(format!("unreadable domain XML: {e}")))
 }
 
 fn summary(
@@ -146,7 +147,13 @@ pub fn refresh(
         let persistent = dom.is_persistent()?;
         let saved = persistent && dom.has_managed_save(0)?;
         let autostart = persistent && dom.autostart()?;
-        Ok((state.to_raw() as i32, saved, persistent, autostart, dom.name()?))
+        Ok((
+            state.to_raw() as i32,
+            saved,
+            persistent,
+            autostart,
+            dom.name()?,
+        ))
     };
     let (state, saved, persistent, autostart, name) = match read() {
         Ok(v) => v,
@@ -263,7 +270,8 @@ fn disk_choice(conn: &Connect, disk: &DiskRef, users: &HashMap<String, Vec<Strin
             (Some(pool.clone()), path)
         }
         (None, Some(path)) => {
-            let pool = conn.lookup_storage_vol_by_path(path)
+            let pool = conn
+                .lookup_storage_vol_by_path(path)
                 .and_then(|v| v.lookup_storage_pool())
                 .and_then(|p| p.name())
                 .ok();
@@ -310,7 +318,9 @@ pub fn delete(
         let choice = choices
             .iter()
             .find(|c| &c.target == target)
-            .ok_or_else(|| BackendError::Refused(format!("{} has no disk {target}", current.name)))?;
+            .ok_or_else(|| {
+                BackendError::Refused(format!("{} has no disk {target}", current.name))
+            })?;
         if choice.needs_confirmation && !confirmed_risky {
             let why = if choice.shared_with.is_empty() {
                 "lies outside every storage pool".to_string()
