@@ -1,11 +1,72 @@
-//! Vireo's window. Each command is a one-line call into `vireo_api`; nothing else lives here.
+//! Vireo's window. Each command is a one-line call into `vireo_api`; the inventory's events
+//! are forwarded to the page as the `inventory` event. Nothing else lives here.
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
-use vireo_api::{ApiError, HostReport};
+use tauri::{Emitter, Manager, State};
+use vireo_api::{
+    ApiError, BulkActionRequest, BulkOutcome, ConnectionInfo, ConnectionUpdate, DeleteRequest,
+    DiskChoice, HostReport, Inventory, InventorySnapshot, NewConnection, VmActionRequest, VmRef,
+};
 
 #[tauri::command(async)]
 fn check_host() -> Result<HostReport, ApiError> {
     vireo_api::check_host()
+}
+
+#[tauri::command(async)]
+fn inventory_snapshot(inv: State<'_, Inventory>) -> InventorySnapshot {
+    vireo_api::inventory_snapshot(&inv)
+}
+
+#[tauri::command(async)]
+fn vm_action(inv: State<'_, Inventory>, req: VmActionRequest) -> Result<(), ApiError> {
+    vireo_api::vm_action(&inv, req)
+}
+
+#[tauri::command(async)]
+fn vm_action_many(inv: State<'_, Inventory>, req: BulkActionRequest) -> Vec<BulkOutcome> {
+    vireo_api::vm_action_many(&inv, req)
+}
+
+#[tauri::command(async)]
+fn vm_delete_preview(inv: State<'_, Inventory>, vm: VmRef) -> Result<Vec<DiskChoice>, ApiError> {
+    vireo_api::vm_delete_preview(&inv, vm)
+}
+
+#[tauri::command(async)]
+fn vm_delete(inv: State<'_, Inventory>, req: DeleteRequest) -> Result<(), ApiError> {
+    vireo_api::vm_delete(&inv, req)
+}
+
+#[tauri::command(async)]
+fn set_stats_active(inv: State<'_, Inventory>, on: bool) {
+    vireo_api::set_stats_active(&inv, on)
+}
+
+#[tauri::command(async)]
+fn connection_add(
+    inv: State<'_, Inventory>,
+    new: NewConnection,
+) -> Result<ConnectionInfo, ApiError> {
+    vireo_api::connection_add(&inv, new)
+}
+
+#[tauri::command(async)]
+fn connection_update(
+    inv: State<'_, Inventory>,
+    req: ConnectionUpdate,
+) -> Result<ConnectionInfo, ApiError> {
+    vireo_api::connection_update(&inv, req)
+}
+
+#[tauri::command(async)]
+fn connection_remove(inv: State<'_, Inventory>, id: String) -> Result<(), ApiError> {
+    vireo_api::connection_remove(&inv, id)
+}
+
+#[tauri::command(async)]
+fn connection_retry(inv: State<'_, Inventory>, id: String) -> Result<(), ApiError> {
+    vireo_api::connection_retry(&inv, id)
 }
 
 fn main() {
@@ -19,7 +80,28 @@ fn main() {
         std::process::exit(1);
     }
     tauri::Builder::default()
-        .invoke_handler(tauri::generate_handler![check_host])
+        .setup(|app| {
+            let handle = app.handle().clone();
+            let inventory = Inventory::new(move |event| {
+                let _ = handle.emit("inventory", event);
+            });
+            inventory.open_builtin();
+            app.manage(inventory);
+            Ok(())
+        })
+        .invoke_handler(tauri::generate_handler![
+            check_host,
+            inventory_snapshot,
+            vm_action,
+            vm_action_many,
+            vm_delete_preview,
+            vm_delete,
+            set_stats_active,
+            connection_add,
+            connection_update,
+            connection_remove,
+            connection_retry,
+        ])
         .run(tauri::generate_context!("../tauri.conf.json"))
         .unwrap_or_else(|e| {
             eprintln!("vireo-app: {e}");

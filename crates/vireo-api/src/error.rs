@@ -50,6 +50,21 @@ impl ApiError {
     }
 }
 
+impl From<vireo_libvirt::BackendError> for ApiError {
+    fn from(e: vireo_libvirt::BackendError) -> Self {
+        use vireo_libvirt::ErrorKind as K;
+        let code = match e.kind() {
+            K::NotFound => Code::NotFound,
+            K::InvalidState => Code::InvalidState,
+            K::InvalidInput => Code::InvalidInput,
+            K::PermissionDenied => Code::PermissionDenied,
+            K::Unavailable => Code::Unavailable,
+            K::Internal => Code::Internal,
+        };
+        ApiError::from_chain(code, &e)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

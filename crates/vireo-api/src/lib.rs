@@ -10,9 +10,15 @@
 //! ```
 
 mod error;
+mod inventory;
 
 pub use error::{ApiError, Code};
+pub use inventory::*;
 pub use vireo_host::{Accelerator, Finding, FindingId, HostReport, HostResources, Status, Verdict};
+pub use vireo_libvirt::{
+    Action, ConnState, ConnectionInfo, ConnectionPatch, DiskChoice, Inventory, InventoryEvent,
+    InventorySnapshot, NewConnection, VmRow, VmState, VmStats, VmSummary,
+};
 
 /// The host check on this machine (KVM, libvirt, firmware, resources). Blocks for the
 /// duration of the probe (tens of milliseconds): call it off the UI thread.
@@ -29,5 +35,14 @@ pub fn export_bindings(dir: &std::path::Path) -> Result<(), ts_rs::ExportError> 
         .with_out_dir(dir);
     HostReport::export_all(&cfg)?;
     ApiError::export_all(&cfg)?;
+    InventorySnapshot::export_all(&cfg)?;
+    InventoryEvent::export_all(&cfg)?;
+    VmActionRequest::export_all(&cfg)?;
+    BulkActionRequest::export_all(&cfg)?;
+    BulkOutcome::export_all(&cfg)?;
+    DeleteRequest::export_all(&cfg)?;
+    DiskChoice::export_all(&cfg)?;
+    NewConnection::export_all(&cfg)?;
+    ConnectionUpdate::export_all(&cfg)?;
     Ok(())
 }

@@ -3,25 +3,24 @@
 use crate::facts::{ConnFacts, ConnFailure, DomainCaps, PoolFacts, Presence, ReachableConn};
 use virt::connect::Connect;
 
-/// libvirt's default error callback prints every error to stderr; we report them ourselves.
-pub(crate) fn quiet_libvirt() {
-    static ONCE: std::sync::Once = std::sync::Once::new();
-    ONCE.call_once(virt::error::clear_error_callback);
-}
-
 pub fn library_version() -> Option<u32> {
-    quiet_libvirt();
     Connect::version().ok()
 }
 
 pub fn probe_connection(uri: &str) -> ConnFacts {
-    quiet_libvirt();
-    let conn = match Connect::open(Some(uri)) {
+    // Opened through vireo-libvirt so the event loop is registered first, as libvirt needs.
+    let conn = match vireo_libvirt::open(uri) {
         Ok(c) => c,
-        Err(e) => {
+        Err(vireo_libvirt::BackendError::Connect { source: e, .. }) => {
             return ConnFacts::Failed {
                 kind: classify_failure(&e),
                 message: e.message().to_string(),
+            }
+        }
+        Err(e) => {
+            return ConnFacts::Failed {
+                kind: ConnFailure::Other,
+                message: e.to_string(),
             }
         }
     };
