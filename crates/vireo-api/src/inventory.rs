@@ -112,3 +112,19 @@ pub fn connection_remove(inv: &Inventory, id: String) -> Result<(), ApiError> {
 pub fn connection_retry(inv: &Inventory, id: String) -> Result<(), ApiError> {
     Ok(inv.reconnect(&id)?)
 }
+
+/// Every VM on `uri`, without a long-lived inventory (the CLI's `vireo list`).
+pub fn list_vms(uri: &str) -> Result<Vec<vireo_libvirt::VmSummary>, ApiError> {
+    let conn = vireo_libvirt::open(uri)?;
+    Ok(vireo_libvirt::vm::list(
+        &conn,
+        &mut vireo_libvirt::vm::DetailsCache::new(),
+    )?)
+}
+
+/// One action on the VM called `name` on `uri` (the CLI's `vireo vm ACTION NAME`).
+pub fn vm_action_by_name(uri: &str, name: &str, action: Action) -> Result<(), ApiError> {
+    let conn = vireo_libvirt::open(uri)?;
+    let uuid = vireo_libvirt::vm::uuid_by_name(&conn, name)?;
+    Ok(vireo_libvirt::vm::perform(&conn, &uuid, action)?)
+}

@@ -13,6 +13,9 @@ use vireo_api::{HostReport, Status};
     about = "Create, run and watch virtual machines"
 )]
 struct Cli {
+    /// libvirt connection URI (default: $LIBVIRT_DEFAULT_URI, else qemu:///system).
+    #[arg(short = 'c', long = "connect", global = true)]
+    uri: Option<String>,
     #[command(subcommand)]
     command: Command,
 }
@@ -25,12 +28,84 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// List the VMs of a connection.
+    List {
+        /// Print the list as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Run a lifecycle action on one VM: start, shutdown, force-off, reboot, reset, pause,
+    /// resume, save, discard-save, enable-autostart, disable-autostart.
+    Vm { action: String, name: String },
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    let uri = cli
+        .uri
+        .or_else(|| std::env::var("LIBVIRT_DEFAULT_URI").ok())
+        .unwrap_or_else(|| "qemu:///system".to_string());
     match cli.command {
         Command::Check { json } => check(json),
+        Command::List { json } => list(&uri, json),
+        Command::Vm { action, name } => vm(&uri, &action, &name),
+    }
+}
+
+fn fail(e: vireo_api::ApiError) -> ExitCode {
+    eprintln!("vireo: {}", e.message);
+    ExitCode::FAILURE
+}
+
+fn list(uri: &str, json: bool) -> ExitCode {
+    let vms = match vireo_api::list_vms(uri) {
+        Ok(v) => v,
+        Err(e) => return fail(e),
+    };
+    if json {
+        match serde_json::to_string_pretty(&vms) {
+            Ok(t) => println!("{t}"),
+            Err(e) => {
+                eprintln!("vireo: {e}");
+                return ExitCode::FAILURE;
+            }
+        }
+        return ExitCode::SUCCESS;
+    }
+    let width = vms.iter().map(|v| v.name.len()).max().unwrap_or(4).max(4);
+    println!(
+        "{:width$}  {:14}  {:>5}  {:>10}  OS",
+        "NAME", "STATE", "VCPUS", "MEMORY"
+    );
+    for v in &vms {
+        println!(
+            "{:width$}  {:14}  {:>5}  {:>10}  {}",
+            v.name,
+            v.state.label(),
+            v.vcpus,
+            vireo_host::human_bytes(v.memory),
+            v.os.as_deref().unwrap_or("-")
+        );
+    }
+    ExitCode::SUCCESS
+}
+
+fn vm(uri: &str, action: &str, name: &str) -> ExitCode {
+    let parsed: Result<vireo_api::Action, _> =
+        serde_json::from_value(serde_json::Value::String(action.to_string()));
+    let action = match parsed {
+        Ok(vireo_api::Action::Delete) | Err(_) => {
+            eprintln!(
+                "vireo: unknown action '{action}' (start, shutdown, force-off, reboot, reset, \
+                 pause, resume, save, discard-save, enable-autostart, disable-autostart)"
+            );
+            return ExitCode::from(2);
+        }
+        Ok(a) => a,
+    };
+    match vireo_api::vm_action_by_name(uri, name, action) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => fail(e),
     }
 }
 

@@ -14,7 +14,7 @@ pub enum BackendError {
     NotConnected(String),
     #[error("no connection with id {0}")]
     NoSuchConnection(String),
-    #[error("no VM with UUID {0} on this connection")]
+    #[error("no VM {0} on this connection")]
     NoSuchVm(String),
     #[error(transparent)]
     Transition(#[from] TransitionError),

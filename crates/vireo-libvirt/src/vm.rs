@@ -127,6 +127,19 @@ fn lookup(conn: &Connect, uuid: &str) -> Result<Domain, BackendError> {
     })
 }
 
+/// The UUID of the VM called `name`.
+pub fn uuid_by_name(conn: &Connect, name: &str) -> Result<String, BackendError> {
+    conn.lookup_domain_by_name(name)
+        .and_then(|d| d.uuid_string())
+        .map_err(|e| {
+            if e.code() == virt::error::ErrorNumber::NoDomain.into() {
+                BackendError::NoSuchVm(name.to_string())
+            } else {
+                BackendError::libvirt("find the VM", e)
+            }
+        })
+}
+
 /// The current summary of one VM, or None when it no longer exists.
 pub fn refresh(
     conn: &Connect,

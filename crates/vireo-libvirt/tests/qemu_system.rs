@@ -1,0 +1,261 @@
+//! Real integration on `qemu:///system`: TCG guests (`<domain type='qemu'>`) with no disk, so
+//! they sit in SeaBIOS. Needs a running libvirtd (`make test` starts it) and root or the
+//! libvirt group. The tests in this file run one at a time: one of them restarts libvirtd.
+
+use std::process::Command;
+use std::sync::mpsc::{channel, Receiver};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+use vireo_libvirt::{Action, ConnState, Inventory, InventoryEvent, VmState};
+
+static SERIAL: Mutex<()> = Mutex::new(());
+const URI: &str = "qemu:///system";
+
+/// A domain defined for one test and removed afterwards, whatever happens.
+struct TestDomain {
+    name: String,
+    uuid: String,
+}
+
+impl TestDomain {
+    fn define(tag: &str) -> Self {
+        let name = format!("vireo-it-{}-{tag}", std::process::id());
+        let xml = format!(
+            "<domain type='qemu'><name>{name}</name><memory unit='MiB'>64</memory>\
+             <vcpu>1</vcpu><os><type arch='x86_64' machine='pc'>hvm</type><boot dev='hd'/></os>\
+             <features><acpi/></features><devices><graphics type='vnc'>\
+             <listen type='none'/></graphics></devices></domain>"
+        );
+        let conn = vireo_libvirt::open(URI).expect("qemu:///system reachable");
+        let dom = conn.define_domain_xml(&xml).expect("define");
+        TestDomain {
+            uuid: dom.uuid_string().unwrap(),
+            name,
+        }
+    }
+}
+
+impl Drop for TestDomain {
+    fn drop(&mut self) {
+        remove_domain(&self.name);
+    }
+}
+
+fn remove_domain(name: &str) {
+    if let Ok(conn) = vireo_libvirt::open(URI) {
+        if let Ok(dom) = conn.lookup_domain_by_name(name) {
+            let _ = dom.destroy();
+            let _ = dom.undefine_flags(virt::sys::VIR_DOMAIN_UNDEFINE_MANAGED_SAVE);
+        }
+    }
+}
+
+fn inventory() -> (Inventory, Receiver<InventoryEvent>) {
+    let (tx, rx) = channel();
+    let tx = Mutex::new(tx);
+    let inv = Inventory::with_config_dir(move |e| drop(tx.lock().unwrap().send(e)), None);
+    inv.open_transient("sys", "System", URI);
+    (inv, rx)
+}
+
+fn wait_for(
+    rx: &Receiver<InventoryEvent>,
+    secs: u64,
+    what: &str,
+    until: impl Fn(&InventoryEvent) -> bool,
+) -> Instant {
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    while let Ok(ev) = rx.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+        if until(&ev) {
+            return Instant::now();
+        }
+    }
+    panic!("{what}: not seen within {secs} s");
+}
+
+fn is_state(ev: &InventoryEvent, uuid: &str, state: VmState) -> bool {
+    matches!(ev, InventoryEvent::VmUpserted { vm, .. } if vm.uuid == uuid && vm.state == state)
+}
+
+fn conn_state(ev: &InventoryEvent, state: ConnState) -> bool {
+    matches!(ev, InventoryEvent::Connection { connection } if connection.state == state)
+}
+
+#[test]
+fn lifecycle_through_the_api_with_events() {
+    let _serial = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+    let (inv, rx) = inventory();
+    wait_for(&rx, 10, "connected", |e| {
+        conn_state(e, ConnState::Connected)
+    });
+    assert!(inv.connection("sys").unwrap().live_events);
+
+    let dom = TestDomain::define("life");
+    // Defined elsewhere: only libvirt's event can bring it in.
+    wait_for(&rx, 5, "defined VM appears", |e| {
+        is_state(e, &dom.uuid, VmState::ShutOff)
+    });
+
+    let sent = Instant::now();
+    inv.perform("sys", &dom.uuid, Action::Start).unwrap();
+    let seen = wait_for(&rx, 5, "running", |e| {
+        is_state(e, &dom.uuid, VmState::Running)
+    });
+    let latency = seen - sent;
+    println!("start → Started event in the inventory: {latency:?}");
+    assert!(latency < Duration::from_secs(1), "{latency:?}");
+
+    let err = inv.perform("sys", &dom.uuid, Action::Start).unwrap_err();
+    assert_eq!(err.to_string(), "cannot start a VM that is running");
+
+    inv.perform("sys", &dom.uuid, Action::Pause).unwrap();
+    wait_for(&rx, 5, "paused", |e| {
+        is_state(e, &dom.uuid, VmState::Paused)
+    });
+    inv.perform("sys", &dom.uuid, Action::Resume).unwrap();
+    wait_for(&rx, 5, "resumed", |e| {
+        is_state(e, &dom.uuid, VmState::Running)
+    });
+
+    // ACPI shutdown is a request: a guest sitting in SeaBIOS never answers it, which is
+    // exactly when the UI offers force off.
+    inv.perform("sys", &dom.uuid, Action::Shutdown).unwrap();
+    std::thread::sleep(Duration::from_millis(500));
+    let vm = inv
+        .snapshot()
+        .vms
+        .into_iter()
+        .find(|r| r.vm.uuid == dom.uuid)
+        .unwrap();
+    assert_eq!(vm.vm.state, VmState::Running);
+    assert!(vm.vm.allowed.contains(&Action::ForceOff));
+
+    inv.perform("sys", &dom.uuid, Action::ForceOff).unwrap();
+    wait_for(&rx, 5, "shut off", |e| {
+        is_state(e, &dom.uuid, VmState::ShutOff)
+    });
+
+    inv.perform("sys", &dom.uuid, Action::EnableAutostart)
+        .unwrap();
+    wait_for(
+        &rx,
+        5,
+        "autostart shown",
+        |e| matches!(e, InventoryEvent::VmUpserted { vm, .. } if vm.uuid == dom.uuid && vm.autostart),
+    );
+    inv.perform("sys", &dom.uuid, Action::DisableAutostart)
+        .unwrap();
+
+    inv.delete("sys", &dom.uuid, &[], false).unwrap();
+    wait_for(
+        &rx,
+        5,
+        "removed",
+        |e| matches!(e, InventoryEvent::VmRemoved { uuid, .. } if *uuid == dom.uuid),
+    );
+}
+
+fn systemd() -> bool {
+    std::fs::read_to_string("/proc/1/comm").is_ok_and(|c| c.trim() == "systemd")
+}
+
+fn libvirtd_answers() -> bool {
+    Command::new("virsh")
+        .args(["-q", "-c", URI, "uri"])
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+fn restart_libvirtd() {
+    if systemd() {
+        let ok = Command::new("systemctl")
+            .args(["restart", "libvirtd"])
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok, "systemctl restart libvirtd");
+    } else {
+        let _ = Command::new("pkill").args(["-x", "libvirtd"]).status();
+        let deadline = Instant::now() + Duration::from_secs(15);
+        while Command::new("pgrep")
+            .args(["-x", "libvirtd"])
+            .status()
+            .unwrap()
+            .success()
+        {
+            assert!(Instant::now() < deadline, "libvirtd did not stop");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let ok = Command::new("libvirtd")
+            .arg("-d")
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok, "libvirtd -d");
+    }
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while !libvirtd_answers() {
+        assert!(Instant::now() < deadline, "libvirtd did not come back");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+#[test]
+fn libvirtd_restart_reconnects_and_reconciles() {
+    let _serial = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+    let runner = TestDomain::define("keep");
+    let doomed = TestDomain::define("doomed");
+    let (inv, rx) = inventory();
+    wait_for(&rx, 10, "connected", |e| {
+        conn_state(e, ConnState::Connected)
+    });
+    inv.perform("sys", &runner.uuid, Action::Start).unwrap();
+    wait_for(&rx, 5, "running", |e| {
+        is_state(e, &runner.uuid, VmState::Running)
+    });
+
+    restart_libvirtd();
+    // Changed while Vireo may still be reconnecting: one VM removed, one added.
+    remove_domain(&doomed.name);
+    let newcomer = TestDomain::define("new");
+
+    wait_for(&rx, 30, "connection lost", |e| {
+        conn_state(e, ConnState::Lost) || conn_state(e, ConnState::Reconnecting)
+    });
+    wait_for(&rx, 30, "reconnected", |e| {
+        conn_state(e, ConnState::Connected)
+    });
+
+    // The list converges on the truth: the running VM survived, the change is reflected.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let snap = inv.snapshot();
+        let mine: Vec<&vireo_libvirt::VmRow> = snap
+            .vms
+            .iter()
+            .filter(|r| {
+                r.vm.name
+                    .starts_with(&format!("vireo-it-{}-", std::process::id()))
+            })
+            .collect();
+        let has = |uuid: &str| mine.iter().find(|r| r.vm.uuid == uuid);
+        let ok = has(&runner.uuid).is_some_and(|r| r.vm.state == VmState::Running)
+            && has(&newcomer.uuid).is_some()
+            && has(&doomed.uuid).is_none();
+        if ok {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "inventory did not converge: {mine:#?}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert_eq!(inv.connection("sys").unwrap().state, ConnState::Connected);
+    while rx.try_recv().is_ok() {}
+    // Events flow again on the new connection.
+    inv.perform("sys", &runner.uuid, Action::ForceOff).unwrap();
+    wait_for(&rx, 5, "event after reconnect", |e| {
+        is_state(e, &runner.uuid, VmState::ShutOff)
+    });
+}
