@@ -23,7 +23,7 @@ run_pkgs=(
   ovmf swtpm swtpm-tools osinfo-db
   build-essential pkg-config libssl-dev libwebkit2gtk-4.1-dev librsvg2-dev
 )
-test_pkgs=(xvfb xauth x11-utils webkit2gtk-driver python3-venv libxml2-utils)
+test_pkgs=(xvfb xauth x11-utils webkit2gtk-driver python3-venv libxml2-utils openssh-server)
 pkgs=("${run_pkgs[@]}")
 [ "$mode" = test ] && pkgs+=("${test_pkgs[@]}")
 

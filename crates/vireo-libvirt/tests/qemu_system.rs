@@ -2,83 +2,19 @@
 //! they sit in SeaBIOS. Needs a running libvirtd (`make test` starts it) and root or the
 //! libvirt group. The tests in this file run one at a time: one of them restarts libvirtd.
 
+mod common;
+
+use common::{conn_state, inventory_on, is_state, remove_domain, wait_for, TestDomain, URI};
 use std::process::Command;
-use std::sync::mpsc::{channel, Receiver};
+use std::sync::mpsc::Receiver;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 use vireo_libvirt::{Action, ConnState, Inventory, InventoryEvent, VmState};
 
 static SERIAL: Mutex<()> = Mutex::new(());
-const URI: &str = "qemu:///system";
-
-/// A domain defined for one test and removed afterwards, whatever happens.
-struct TestDomain {
-    name: String,
-    uuid: String,
-}
-
-impl TestDomain {
-    fn define(tag: &str) -> Self {
-        let name = format!("vireo-it-{}-{tag}", std::process::id());
-        let xml = format!(
-            "<domain type='qemu'><name>{name}</name><memory unit='MiB'>64</memory>\
-             <vcpu>1</vcpu><os><type arch='x86_64' machine='pc'>hvm</type><boot dev='hd'/></os>\
-             <features><acpi/></features><devices><graphics type='vnc'>\
-             <listen type='none'/></graphics></devices></domain>"
-        );
-        let conn = vireo_libvirt::open(URI).expect("qemu:///system reachable");
-        let dom = conn.define_domain_xml(&xml).expect("define");
-        TestDomain {
-            uuid: dom.uuid_string().unwrap(),
-            name,
-        }
-    }
-}
-
-impl Drop for TestDomain {
-    fn drop(&mut self) {
-        remove_domain(&self.name);
-    }
-}
-
-fn remove_domain(name: &str) {
-    if let Ok(conn) = vireo_libvirt::open(URI) {
-        if let Ok(dom) = conn.lookup_domain_by_name(name) {
-            let _ = dom.destroy();
-            let _ = dom.undefine_flags(virt::sys::VIR_DOMAIN_UNDEFINE_MANAGED_SAVE);
-        }
-    }
-}
 
 fn inventory() -> (Inventory, Receiver<InventoryEvent>) {
-    let (tx, rx) = channel();
-    let tx = Mutex::new(tx);
-    let inv = Inventory::with_config_dir(move |e| drop(tx.lock().unwrap().send(e)), None);
-    inv.open_transient("sys", "System", URI);
-    (inv, rx)
-}
-
-fn wait_for(
-    rx: &Receiver<InventoryEvent>,
-    secs: u64,
-    what: &str,
-    until: impl Fn(&InventoryEvent) -> bool,
-) -> Instant {
-    let deadline = Instant::now() + Duration::from_secs(secs);
-    while let Ok(ev) = rx.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
-        if until(&ev) {
-            return Instant::now();
-        }
-    }
-    panic!("{what}: not seen within {secs} s");
-}
-
-fn is_state(ev: &InventoryEvent, uuid: &str, state: VmState) -> bool {
-    matches!(ev, InventoryEvent::VmUpserted { vm, .. } if vm.uuid == uuid && vm.state == state)
-}
-
-fn conn_state(ev: &InventoryEvent, state: ConnState) -> bool {
-    matches!(ev, InventoryEvent::Connection { connection } if connection.state == state)
+    inventory_on("sys", URI)
 }
 
 #[test]
