@@ -84,6 +84,11 @@ pub enum InventoryEvent {
     ConnectionRemoved {
         id: String,
     },
+    /// The whole VM list of one connection, after it (re)connected: replaces what the UI had.
+    VmsReplaced {
+        connection: String,
+        vms: Vec<VmSummary>,
+    },
     VmUpserted {
         connection: String,
         vm: VmSummary,
@@ -604,7 +609,7 @@ fn worker_loop(inner: std::sync::Weak<Inner>, c: Arc<Conn>, rx: std::sync::mpsc:
                 match establish(&c) {
                     Ok(()) => {
                         attempt = 0;
-                        reconcile(&inner, &c, &mut cache);
+                        reconcile(&inner, &c, &mut cache, true);
                         inner.set_status(&c, ConnState::Connected, None);
                     }
                     Err(e) => {
@@ -643,7 +648,7 @@ fn worker_loop(inner: std::sync::Weak<Inner>, c: Arc<Conn>, rx: std::sync::mpsc:
                     Err(_) => {}
                 }
             }
-            Work::Poll => reconcile(&inner, &c, &mut cache),
+            Work::Poll => reconcile(&inner, &c, &mut cache, false),
         }
     }
 }
@@ -674,12 +679,22 @@ fn establish(c: &Arc<Conn>) -> Result<(), BackendError> {
     Ok(())
 }
 
-/// Brings the VM list in line with the daemon after (re)connecting or when polling.
-fn reconcile(inner: &Inner, c: &Conn, cache: &mut DetailsCache) {
+/// Brings the VM list in line with the daemon. After a (re)connect the whole list goes out
+/// as one event (a thousand VMs are one message, not a thousand); when polling, only changes.
+fn reconcile(inner: &Inner, c: &Conn, cache: &mut DetailsCache, replace: bool) {
     let Some(conn) = c.connect() else { return };
     let Ok(list) = vm::list(&conn, cache) else {
         return;
     };
+    if replace {
+        *lock(&c.vms) = list.iter().map(|v| (v.uuid.clone(), v.clone())).collect();
+        lock(&c.cpu).retain(|uuid, _| list.iter().any(|v| &v.uuid == uuid));
+        inner.emit(InventoryEvent::VmsReplaced {
+            connection: c.id.clone(),
+            vms: list,
+        });
+        return;
+    }
     let fresh: HashMap<String, VmSummary> = list.into_iter().map(|v| (v.uuid.clone(), v)).collect();
     let old: Vec<String> = lock(&c.vms).keys().cloned().collect();
     for uuid in old.iter().filter(|u| !fresh.contains_key(*u)) {

@@ -153,11 +153,14 @@ fn connected(ev: &InventoryEvent) -> bool {
 fn inventory_follows_lifecycle_events() {
     let (inv, rx) = inventory_on(&fixture("lifecycle.xml"));
     let initial = collect(&rx, connected);
-    let upserts = initial
+    let listed: Vec<usize> = initial
         .iter()
-        .filter(|e| matches!(e, InventoryEvent::VmUpserted { .. }))
-        .count();
-    assert_eq!(upserts, 3);
+        .filter_map(|e| match e {
+            InventoryEvent::VmsReplaced { vms, .. } => Some(vms.len()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(listed, [3], "one batch with the whole list");
     assert_eq!(inv.snapshot().vms.len(), 3);
     assert!(inv.connection("t").unwrap().live_events);
 
