@@ -115,6 +115,7 @@ fn restart_libvirtd() {
         let deadline = Instant::now() + Duration::from_secs(15);
         while Command::new("pgrep")
             .args(["-x", "libvirtd"])
+            .stdout(std::process::Stdio::null())
             .status()
             .unwrap()
             .success()
@@ -194,4 +195,100 @@ fn libvirtd_restart_reconnects_and_reconciles() {
     wait_for(&rx, 5, "event after reconnect", |e| {
         is_state(e, &runner.uuid, VmState::ShutOff)
     });
+}
+
+fn define_with_disks(conn: &virt::connect::Connect, name: &str, disks: &[(&str, &str)]) -> String {
+    let devices: String = disks
+        .iter()
+        .map(|(dev, path)| {
+            format!(
+                "<disk type='file' device='disk'><driver name='qemu' type='raw'/>\
+                 <source file='{path}'/><target dev='{dev}' bus='virtio'/></disk>"
+            )
+        })
+        .collect();
+    let xml = format!(
+        "<domain type='qemu'><name>{name}</name><memory unit='MiB'>64</memory><vcpu>1</vcpu>\
+         <os><type arch='x86_64' machine='pc'>hvm</type></os><devices>{devices}</devices></domain>"
+    );
+    conn.define_domain_xml(&xml).unwrap().uuid_string().unwrap()
+}
+
+#[test]
+fn delete_asks_about_disks_and_keeps_what_it_must() {
+    let _serial = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+    let pid = std::process::id();
+    let dir = std::env::temp_dir().join(format!("vireo-it-pool-{pid}"));
+    std::fs::create_dir_all(&dir).unwrap();
+    let conn = vireo_libvirt::open(URI).unwrap();
+    let pool_xml = format!(
+        "<pool type='dir'><name>vireo-it-pool-{pid}</name><target><path>{}</path></target></pool>",
+        dir.display()
+    );
+    let pool = conn.create_storage_pool_xml(&pool_xml, 0).unwrap();
+    let vol = |name: &str| {
+        let xml = format!(
+            "<volume><name>{name}</name><capacity unit='KiB'>64</capacity>\
+             <target><format type='raw'/></target></volume>"
+        );
+        virt::storage_vol::StorageVol::create_xml(&pool, &xml, 0)
+            .unwrap()
+            .path()
+            .unwrap()
+    };
+    let own = vol("own.img");
+    let shared = vol("shared.img");
+    let outside = std::env::temp_dir().join(format!("vireo-it-outside-{pid}.img"));
+    std::fs::write(&outside, vec![0u8; 65536]).unwrap();
+    let outside = outside.to_string_lossy().into_owned();
+    let a_name = format!("vireo-it-{pid}-disks");
+    let b_name = format!("vireo-it-{pid}-sharer");
+    let a = define_with_disks(
+        &conn,
+        &a_name,
+        &[("vda", &own), ("vdb", &outside), ("vdc", &shared)],
+    );
+    define_with_disks(&conn, &b_name, &[("vda", &shared)]);
+
+    let (inv, rx) = inventory();
+    wait_for(&rx, 10, "connected", |e| {
+        conn_state(e, ConnState::Connected)
+    });
+    let preview = inv.delete_preview("sys", &a).unwrap();
+    let disk = |t: &str| preview.iter().find(|d| d.target == t).unwrap();
+    assert_eq!(
+        disk("vda").pool.as_deref(),
+        Some(format!("vireo-it-pool-{pid}").as_str())
+    );
+    assert!(disk("vda").remove_by_default && !disk("vda").needs_confirmation);
+    assert_eq!(disk("vdb").pool, None);
+    assert!(!disk("vdb").remove_by_default && disk("vdb").needs_confirmation);
+    assert_eq!(disk("vdc").shared_with, [b_name.clone()]);
+    assert!(disk("vdc").needs_confirmation);
+
+    // Outside a pool without the second confirmation: refused, nothing touched.
+    let targets = ["vda".to_string(), "vdb".to_string()];
+    let err = inv.delete("sys", &a, &targets, false).unwrap_err();
+    assert!(
+        err.to_string().contains("outside every storage pool"),
+        "{err}"
+    );
+    assert!(conn.lookup_domain_by_name(&a_name).is_ok());
+    assert!(std::path::Path::new(&own).exists() && std::path::Path::new(&outside).exists());
+
+    inv.delete("sys", &a, &targets, true).unwrap();
+    assert!(conn.lookup_domain_by_name(&a_name).is_err());
+    assert!(!std::path::Path::new(&own).exists(), "pool volume removed");
+    assert!(
+        !std::path::Path::new(&outside).exists(),
+        "confirmed outside file removed"
+    );
+    assert!(
+        std::path::Path::new(&shared).exists(),
+        "unchosen shared disk kept"
+    );
+
+    remove_domain(&b_name);
+    let _ = pool.destroy();
+    let _ = std::fs::remove_dir_all(&dir);
 }
