@@ -263,7 +263,7 @@ fn delete_asks_about_disks_and_keeps_what_it_must() {
     assert!(disk("vda").remove_by_default && !disk("vda").needs_confirmation);
     assert_eq!(disk("vdb").pool, None);
     assert!(!disk("vdb").remove_by_default && disk("vdb").needs_confirmation);
-    assert_eq!(disk("vdc").shared_with, [b_name.clone()]);
+    assert_eq!(disk("vdc").shared_with, std::slice::from_ref(&b_name));
     assert!(disk("vdc").needs_confirmation);
 
     // Outside a pool without the second confirmation: refused, nothing touched.
