@@ -147,6 +147,7 @@ struct Conn {
     id: String,
     uri: String,
     builtin: bool,
+    force_poll: bool,
     name: Mutex<String>,
     status: Mutex<(ConnState, Option<String>, Option<String>)>,
     live: Mutex<Option<Live>>,
@@ -279,12 +280,23 @@ impl Inventory {
         self.open(id, name, uri, false);
     }
 
+    /// Opens a connection that ignores libvirt's events and polls, as for drivers without
+    /// events (vbox). Lets the fallback be tested on drivers that do have events.
+    pub fn open_transient_polling(&self, id: &str, name: &str, uri: &str) {
+        self.open_with(id, name, uri, false, true);
+    }
+
     fn open(&self, id: &str, name: &str, uri: &str, builtin: bool) {
+        self.open_with(id, name, uri, builtin, false);
+    }
+
+    fn open_with(&self, id: &str, name: &str, uri: &str, builtin: bool, force_poll: bool) {
         let (tx, rx) = channel();
         let conn = Arc::new(Conn {
             id: id.to_string(),
             uri: uri.to_string(),
             builtin,
+            force_poll,
             name: Mutex::new(name.to_string()),
             status: Mutex::new((ConnState::Connecting, None, None)),
             live: Mutex::new(None),
@@ -657,10 +669,14 @@ fn worker_loop(inner: std::sync::Weak<Inner>, c: Arc<Conn>, rx: std::sync::mpsc:
 fn establish(c: &Arc<Conn>) -> Result<(), BackendError> {
     let conn = crate::open(&c.uri)?;
     let tx = lock(&c.tx).clone();
-    let events = ffi::register_lifecycle(&conn, move |ev| {
-        let _ = tx.send(Work::Event(ev));
-    })
-    .ok();
+    let events = if c.force_poll {
+        None
+    } else {
+        ffi::register_lifecycle(&conn, move |ev| {
+            let _ = tx.send(Work::Event(ev));
+        })
+        .ok()
+    };
     *lock(&c.live_events) = events.is_some();
     let tx = lock(&c.tx).clone();
     let close = ffi::register_close(&conn, move |_reason| {

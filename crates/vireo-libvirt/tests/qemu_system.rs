@@ -292,3 +292,30 @@ fn delete_asks_about_disks_and_keeps_what_it_must() {
     let _ = pool.destroy();
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn drivers_without_events_are_polled() {
+    let _serial = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+    let (tx, rx) = std::sync::mpsc::channel();
+    let tx = Mutex::new(tx);
+    let inv = Inventory::with_config_dir(move |e| drop(tx.lock().unwrap().send(e)), None);
+    inv.open_transient_polling("poll", "Polled", URI);
+    wait_for(&rx, 10, "connected", |e| {
+        conn_state(e, ConnState::Connected)
+    });
+    assert!(!inv.connection("poll").unwrap().live_events);
+    // Defined behind the inventory's back: only the poll can find it.
+    let dom = TestDomain::define("polled");
+    let found = Instant::now();
+    wait_for(&rx, 10, "found by polling", |e| {
+        is_state(e, &dom.uuid, VmState::ShutOff)
+    });
+    println!("polling found the new VM after {:?}", found.elapsed());
+    remove_domain(&dom.name);
+    wait_for(
+        &rx,
+        10,
+        "removal found by polling",
+        |e| matches!(e, InventoryEvent::VmRemoved { uuid, .. } if *uuid == dom.uuid),
+    );
+}
