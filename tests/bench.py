@@ -4,7 +4,9 @@
 - the host check itself (cargo bench -p vireo-host --bench check);
 - `vireo check --json` as a whole process;
 - app start-up: spawn -> window mapped (xwininfo), and launch -> host check shown (WebDriver);
-- memory of the app's whole process tree (UI process + WebKit processes) 5 s after start.
+- memory of the app's whole process tree (UI process + WebKit processes) 5 s after start;
+- idle CPU of the app with 50 defined VMs on qemu:///system;
+- 1000 test-driver VMs: connection added -> list painted; libvirt event -> row updated.
 
 Figures are printed, not asserted: targets are judged by people reading them.
 """
@@ -137,6 +139,148 @@ def bench_first_render(display, runs=3):
           f"page load -> host check shown: median {ms(statistics.median(page))} ({runs} runs)")
 
 
+def virsh(*args):
+    return subprocess.run(["virsh", "-q", "-c", "qemu:///system", *args],
+                          capture_output=True, text=True, check=False)
+
+
+def define_idle_vms(count, prefix):
+    for i in range(count):
+        name = f"{prefix}-{i:03d}"
+        xml = (f"<domain type='qemu'><name>{name}</name><memory unit='MiB'>64</memory>"
+               "<vcpu>1</vcpu><os><type arch='x86_64' machine='pc'>hvm</type></os></domain>")
+        path = os.path.join(TOP, "target", "bench-domain.xml")
+        with open(path, "w") as f:
+            f.write(xml)
+        virsh("define", path)
+
+
+def undefine_vms(prefix):
+    for name in virsh("list", "--all", "--name").stdout.split():
+        if name.startswith(prefix):
+            virsh("destroy", name)
+            virsh("undefine", name)
+
+
+def cpu_ticks(pids):
+    total = 0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])
+        except (OSError, IndexError, ValueError):
+            continue
+    return total
+
+
+def bench_idle_cpu(display, seconds=20):
+    """50 defined VMs on qemu:///system, the list on screen; CPU of the whole tree."""
+    prefix = f"vireo-bench-{os.getpid()}"
+    define_idle_vms(50, prefix)
+    try:
+        proc = subprocess.Popen([APP], env=dict(os.environ, DISPLAY=display,
+                                                VIREO_CONFIG_DIR=os.path.join(TOP, "target", "bench-config")),
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(8)
+        tree = process_tree(proc.pid)
+        hz = os.sysconf("SC_CLK_TCK")
+        t0, c0 = time.monotonic(), cpu_ticks(tree)
+        time.sleep(seconds)
+        t1, c1 = time.monotonic(), cpu_ticks(tree)
+        proc.terminate()
+        proc.wait(timeout=10)
+        pct = (c1 - c0) / hz / (t1 - t0) * 100
+        print(f"idle CPU with 50 defined VMs, list visible (stats every 2 s): {pct:.2f} % of one "
+              f"core over {seconds} s (whole process tree)")
+    finally:
+        undefine_vms(prefix)
+
+
+def bench_list_and_events(display):
+    """1000 test-driver VMs painted, and libvirt event → row updated, in the real window."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+    from conftest import open_app, running_tauri_driver
+
+    fixture = os.path.join(TOP, "target", "bench-1000.xml")
+    with open(fixture, "w") as f:
+        f.write("<node>\n")
+        for i in range(1000):
+            f.write(f"<domain type='test'><name>bulk-{i:04d}</name><memory>65536</memory>"
+                    "<vcpu>1</vcpu><os><type>hvm</type></os></domain>\n")
+        f.write("</node>\n")
+    os.environ["DISPLAY"] = display
+    name = f"vireo-bench-ev-{os.getpid()}"
+    define_idle_vms(1, name)
+    name = f"{name}-000"
+    try:
+        with running_tauri_driver() as url, open_app(url) as driver:
+            WebDriverWait(driver, 30).until(
+                lambda d: d.find_elements(By.CSS_SELECTOR, f'[data-vm-name="{name}"]'))
+            paint = []
+            for attempt in range(3):
+                uri = f"test://{fixture}"
+                took = driver.execute_async_script("""
+                    const [uri, done] = arguments;
+                    const invoke = window.__TAURI_INTERNALS__.invoke;
+                    const before = document.querySelectorAll('[data-vm-name^="bulk-"]').length;
+                    const t0 = performance.now();
+                    invoke('connection_add', {new: {uri, name: 'bench'}}).then((c) => {
+                      const tick = () => {
+                        const n = Number(document.querySelector('[data-testid="vm-count"]')
+                          ?.getAttribute('data-count') ?? 0);
+                        if (n >= 1000) {
+                          done({ms: performance.now() - t0, id: c.id});
+                        } else { requestAnimationFrame(tick); }
+                      };
+                      requestAnimationFrame(tick);
+                    }, (e) => done({error: String(e.message ?? e)}));
+                """, uri)
+                if "error" in took:
+                    raise RuntimeError(took["error"])
+                paint.append(took["ms"])
+                driver.execute_async_script("""
+                    const [id, done] = arguments;
+                    window.__TAURI_INTERNALS__.invoke('connection_remove', {id}).then(done, done);
+                """, took["id"])
+                time.sleep(0.5)
+            print(f"1000 test-driver VMs: connection added → list painted: median "
+                  f"{statistics.median(paint):.0f} ms ({len(paint)} runs: "
+                  f"{', '.join(f'{p:.0f}' for p in paint)} ms)")
+
+            lat = []
+            for i in range(6):
+                target = "paused" if i % 2 == 0 else "running"
+                driver.execute_script("""
+                    const [name, target] = arguments;
+                    window.__seen = null;
+                    const el = () => document.querySelector(`[data-vm-name="${name}"]`);
+                    const obs = new MutationObserver(() => {
+                      if (el()?.getAttribute('data-vm-state') === target && !window.__seen) {
+                        window.__seen = performance.timeOrigin + performance.now();
+                        obs.disconnect();
+                      }
+                    });
+                    obs.observe(document.body, {subtree: true, attributes: true, childList: true});
+                """, name, target)
+                if i == 0:
+                    virsh("start", name)
+                    time.sleep(1)
+                t_before = time.time() * 1000
+                virsh("suspend" if target == "paused" else "resume", name)
+                t_after = time.time() * 1000
+                WebDriverWait(driver, 10, poll_frequency=0.01).until(
+                    lambda d: d.execute_script("return window.__seen"))
+                seen = driver.execute_script("return window.__seen")
+                lat.append((seen - t_after, seen - t_before))
+            print(f"libvirt event → row updated: median {statistics.median(l[0] for l in lat):.0f} ms "
+                  f"after virsh returned ({statistics.median(l[1] for l in lat):.0f} ms after "
+                  f"it was called), {len(lat)} suspend/resume events")
+    finally:
+        undefine_vms(f"vireo-bench-ev-{os.getpid()}")
+
+
 def main():
     bench_check()
     bench_cli()
@@ -144,6 +288,8 @@ def main():
     try:
         bench_startup_and_memory(display)
         bench_first_render(display)
+        bench_idle_cpu(display)
+        bench_list_and_events(display)
     finally:
         if xvfb:
             xvfb.terminate()

@@ -43,16 +43,20 @@ def artifacts():
 
 
 @contextlib.contextmanager
-def running_tauri_driver():
+def running_tauri_driver(extra_env=None):
     """tauri-driver on a free port; yields its URL."""
     assert os.environ.get("DISPLAY"), "the end-to-end tests need DISPLAY (Xvfb)"
+    os.makedirs(ARTIFACTS, exist_ok=True)
     assert os.access(APP, os.X_OK), f"build the app first: {APP}"
     exe = shutil.which("tauri-driver") or os.path.expanduser("~/.cargo/bin/tauri-driver")
     port, native = free_port(), free_port()
     log = open(os.path.join(TOP, "target", "tauri-driver.log"), "w")
-    # The app inherits tauri-driver's environment (DISPLAY, PATH).
+    # The app inherits tauri-driver's environment (DISPLAY, PATH); its saved connections go
+    # to a private directory, never the user's.
+    env = dict(os.environ, VIREO_CONFIG_DIR=os.path.join(ARTIFACTS, "config"))
+    env.update(extra_env or {})
     proc = subprocess.Popen(
-        [exe, "--port", str(port), "--native-port", str(native)], stdout=log, stderr=log
+        [exe, "--port", str(port), "--native-port", str(native)], stdout=log, stderr=log, env=env
     )
     try:
         wait_for_port(port, proc)

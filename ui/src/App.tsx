@@ -1,5 +1,53 @@
+import { createSignal, Show } from "solid-js";
+import type { InventoryApi } from "./api";
+import type { HostReport } from "./bindings/HostReport";
 import { HostCheck } from "./HostCheck";
+import { Machines } from "./machines/Machines";
+import { type View, ViewSwitcher } from "./TopBar";
 
-export function App() {
-  return <HostCheck />;
+export interface AppProps {
+  /** The inventory backend; tests inject a fake. */
+  api?: InventoryApi;
+  /** The host check; tests inject their own. */
+  check?: () => Promise<HostReport>;
+  /** The view to open on; defaults to the URL's hash (`#host-check`), else Machines. */
+  initialView?: View;
+}
+
+function viewFromHash(): View {
+  return typeof window !== "undefined" && window.location.hash === "#host-check"
+    ? "host-check"
+    : "machines";
+}
+
+/**
+ * The two views stay mounted once opened (hidden when not shown): the inventory keeps its live
+ * subscription and the host check its last result. The check first runs when its view opens.
+ */
+export function App(props: AppProps) {
+  const [view, setView] = createSignal<View>(props.initialView ?? viewFromHash());
+  const [hostCheckOpened, setHostCheckOpened] = createSignal(view() === "host-check");
+
+  function select(next: View) {
+    if (next === "host-check") setHostCheckOpened(true);
+    setView(next);
+    if (typeof history !== "undefined") {
+      history.replaceState(null, "", next === "host-check" ? "#host-check" : "#");
+    }
+  }
+
+  const nav = () => <ViewSwitcher current={view()} onSelect={select} />;
+
+  return (
+    <>
+      <div class="view" hidden={view() !== "machines"}>
+        <Machines api={props.api} nav={nav()} active={view() === "machines"} />
+      </div>
+      <Show when={hostCheckOpened()}>
+        <div class="view" hidden={view() !== "host-check"}>
+          <HostCheck check={props.check} nav={nav()} />
+        </div>
+      </Show>
+    </>
+  );
 }

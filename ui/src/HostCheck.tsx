@@ -1,4 +1,4 @@
-import { createSignal, For, onMount, Show } from "solid-js";
+import { createSignal, For, type JSX, onMount, Show } from "solid-js";
 import { checkHost, errorHint, toApiError } from "./api";
 import type { ApiError } from "./bindings/ApiError";
 import type { Finding } from "./bindings/Finding";
@@ -17,6 +17,8 @@ import {
 export interface HostCheckProps {
   /** Runs the check; defaults to the `check_host` command. Tests inject their own. */
   check?: () => Promise<HostReport>;
+  /** The view switcher, shown in the top bar. */
+  nav?: JSX.Element;
 }
 
 /** The first screen: can this host run VMs, and what to fix if not. */
@@ -47,7 +49,7 @@ export function HostCheck(props: HostCheckProps) {
 
   return (
     <div class="screen" data-testid="host-check" data-check-count={checkCount()}>
-      <TopBar>
+      <TopBar nav={props.nav}>
         <button
           type="button"
           class="button"

@@ -1,4 +1,4 @@
-import type { JSX } from "solid-js";
+import { For, type JSX } from "solid-js";
 
 /** The app icon: a white chevron "V" on a green rounded square. Vector only, crisp at any DPI. */
 export function Logo(props: { size?: number }) {
@@ -23,15 +23,48 @@ export function Logo(props: { size?: number }) {
   );
 }
 
-/** The window's header bar: app name on the left, the screen's actions on the right. */
-export function TopBar(props: { children?: JSX.Element }) {
+/**
+ * The window's header bar: app name on the left, the view switcher in the middle, the screen's
+ * actions on the right.
+ */
+export function TopBar(props: { nav?: JSX.Element; children?: JSX.Element }) {
   return (
     <header class="topbar">
       <div class="brand">
         <Logo />
         <span class="brand-name">Vireo</span>
       </div>
+      <div class="topbar-center">{props.nav}</div>
       <div class="topbar-actions">{props.children}</div>
     </header>
+  );
+}
+
+export type View = "machines" | "host-check";
+
+export const VIEWS: readonly { id: View; label: string }[] = [
+  { id: "machines", label: "Machines" },
+  { id: "host-check", label: "Host check" },
+];
+
+/** Switches between the app's top-level views (libadwaita's view switcher, as buttons). */
+export function ViewSwitcher(props: { current: View; onSelect: (view: View) => void }) {
+  return (
+    <nav class="view-switcher" aria-label="Views">
+      <For each={VIEWS}>
+        {(view) => (
+          <button
+            type="button"
+            class="view-switch"
+            classList={{ "view-switch-current": props.current === view.id }}
+            aria-current={props.current === view.id ? "page" : undefined}
+            data-view={view.id}
+            onClick={() => props.onSelect(view.id)}
+          >
+            {view.label}
+          </button>
+        )}
+      </For>
+    </nav>
   );
 }

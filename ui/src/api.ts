@@ -1,7 +1,19 @@
 import { invoke } from "@tauri-apps/api/core";
+import { listen } from "@tauri-apps/api/event";
 import type { ApiError } from "./bindings/ApiError";
+import type { BulkActionRequest } from "./bindings/BulkActionRequest";
+import type { BulkOutcome } from "./bindings/BulkOutcome";
 import type { Code } from "./bindings/Code";
+import type { ConnectionInfo } from "./bindings/ConnectionInfo";
+import type { ConnectionUpdate } from "./bindings/ConnectionUpdate";
+import type { DeleteRequest } from "./bindings/DeleteRequest";
+import type { DiskChoice } from "./bindings/DiskChoice";
 import type { HostReport } from "./bindings/HostReport";
+import type { InventoryEvent } from "./bindings/InventoryEvent";
+import type { InventorySnapshot } from "./bindings/InventorySnapshot";
+import type { NewConnection } from "./bindings/NewConnection";
+import type { VmActionRequest } from "./bindings/VmActionRequest";
+import type { VmRef } from "./bindings/VmRef";
 
 const CODES: readonly Code[] = [
   "invalid-input",
@@ -37,14 +49,111 @@ export function toApiError(error: unknown): ApiError {
   return { code: "internal", message: `Unexpected error: ${text}` };
 }
 
-/** Runs the host check in the backend (`check_host`). Rejects with an `ApiError`. */
-export async function checkHost(): Promise<HostReport> {
+/** Invokes a backend command; every rejection becomes an `ApiError`. */
+async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
   try {
-    return await invoke<HostReport>("check_host");
+    return await (args === undefined ? invoke<T>(command) : invoke<T>(command, args));
   } catch (error) {
     throw toApiError(error);
   }
 }
+
+/** Runs the host check in the backend (`check_host`). Rejects with an `ApiError`. */
+export function checkHost(): Promise<HostReport> {
+  return call<HostReport>("check_host");
+}
+
+/** Every connection and every VM, as the backend knows them now. */
+export function inventorySnapshot(): Promise<InventorySnapshot> {
+  return call<InventorySnapshot>("inventory_snapshot");
+}
+
+/** One lifecycle action on one VM. */
+export function vmAction(req: VmActionRequest): Promise<void> {
+  return call<void>("vm_action", { req });
+}
+
+/** One action on several VMs; resolves with one outcome per VM (failures included). */
+export function vmActionMany(req: BulkActionRequest): Promise<BulkOutcome[]> {
+  return call<BulkOutcome[]>("vm_action_many", { req });
+}
+
+/** The disks deleting `vm` could remove, and what removing each would mean. */
+export function vmDeletePreview(vm: VmRef): Promise<DiskChoice[]> {
+  return call<DiskChoice[]>("vm_delete_preview", { vm });
+}
+
+export function vmDelete(req: DeleteRequest): Promise<void> {
+  return call<void>("vm_delete", { req });
+}
+
+/** Turns the backend's CPU/memory sampling (the `stats` events) on or off. */
+export function setStatsActive(on: boolean): Promise<void> {
+  return call<void>("set_stats_active", { on });
+}
+
+export function connectionAdd(connection: NewConnection): Promise<ConnectionInfo> {
+  return call<ConnectionInfo>("connection_add", { new: connection });
+}
+
+export function connectionUpdate(req: ConnectionUpdate): Promise<ConnectionInfo> {
+  return call<ConnectionInfo>("connection_update", { req });
+}
+
+export function connectionRemove(id: string): Promise<void> {
+  return call<void>("connection_remove", { id });
+}
+
+export function connectionRetry(id: string): Promise<void> {
+  return call<void>("connection_retry", { id });
+}
+
+/** Stops a subscription. */
+export type Unsubscribe = () => void;
+
+/**
+ * Calls `handler` with every `inventory` event until the returned function is called.
+ * Resolves once the listener is registered, so a snapshot fetched afterwards misses nothing.
+ */
+export async function subscribeInventory(
+  handler: (event: InventoryEvent) => void,
+): Promise<Unsubscribe> {
+  try {
+    return await listen<InventoryEvent>("inventory", (event) => handler(event.payload));
+  } catch (error) {
+    throw toApiError(error);
+  }
+}
+
+/** Everything the Machines view needs from the backend; tests inject a fake. */
+export interface InventoryApi {
+  subscribe(handler: (event: InventoryEvent) => void): Promise<Unsubscribe>;
+  snapshot(): Promise<InventorySnapshot>;
+  vmAction(req: VmActionRequest): Promise<void>;
+  vmActionMany(req: BulkActionRequest): Promise<BulkOutcome[]>;
+  deletePreview(vm: VmRef): Promise<DiskChoice[]>;
+  deleteVm(req: DeleteRequest): Promise<void>;
+  setStatsActive(on: boolean): Promise<void>;
+  addConnection(connection: NewConnection): Promise<ConnectionInfo>;
+  updateConnection(req: ConnectionUpdate): Promise<ConnectionInfo>;
+  removeConnection(id: string): Promise<void>;
+  retryConnection(id: string): Promise<void>;
+}
+
+/** The real backend, over Tauri IPC. */
+export const tauriInventoryApi: InventoryApi = {
+  subscribe: subscribeInventory,
+  snapshot: inventorySnapshot,
+  vmAction,
+  vmActionMany,
+  deletePreview: vmDeletePreview,
+  deleteVm: vmDelete,
+  setStatsActive,
+  addConnection: connectionAdd,
+  updateConnection: connectionUpdate,
+  removeConnection: connectionRemove,
+  retryConnection: connectionRetry,
+};
 
 const HINTS: Record<Code, string> = {
   "invalid-input": "The request was rejected as invalid. This is a bug; please report it.",
@@ -55,7 +164,23 @@ const HINTS: Record<Code, string> = {
   internal: "This is a bug; please report it.",
 };
 
+/** The same codes, when they come from a VM or connection operation rather than the check. */
+const INVENTORY_HINTS: Partial<Record<Code, string>> = {
+  "invalid-input": "The request was rejected as invalid. Check what you entered.",
+  "not-found": "It is gone: the machine or connection was removed meanwhile.",
+  "invalid-state": "The machine changed state meanwhile. Try again once the list shows it.",
+  unavailable:
+    "The connection is down. Is libvirtd running on that host? Use Retry in the connections list.",
+};
+
+/** Where an error came from: the host check, or the inventory (VMs and connections). */
+export type ErrorContext = "host" | "inventory";
+
 /** What the user can try, per error code. */
-export function errorHint(code: Code): string {
+export function errorHint(code: Code, context: ErrorContext = "host"): string {
+  if (context === "inventory") {
+    const hint = INVENTORY_HINTS[code];
+    if (hint) return hint;
+  }
   return HINTS[code] ?? HINTS.internal;
 }

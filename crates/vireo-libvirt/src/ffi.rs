@@ -287,3 +287,17 @@ pub fn all_domain_stats(conn: &Connect, stats: u32) -> Result<Vec<DomainStatsRec
     unsafe { sys::virDomainStatsRecordListFree(records) };
     Ok(out)
 }
+
+/// Whether this process runs as root. For root, libvirt serves `qemu:///session` from the
+/// system daemon, so the inventory must not open it a second time.
+pub fn running_as_root() -> bool {
+    #[cfg(unix)]
+    {
+        // SAFETY: geteuid has no preconditions and cannot fail.
+        unsafe { libc::geteuid() == 0 }
+    }
+    #[cfg(not(unix))]
+    {
+        false
+    }
+}

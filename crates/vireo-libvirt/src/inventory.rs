@@ -261,15 +261,14 @@ impl Inventory {
         Inventory { inner }
     }
 
-    /// Opens `qemu:///system` and `qemu:///session`, then the saved custom connections.
+    /// Opens `qemu:///system` and `qemu:///session` (not for root, whose session is the
+    /// system instance: its VMs would be listed twice), then the saved custom connections.
     pub fn open_builtin(&self) {
         self.open("system", "System (qemu:///system)", "qemu:///system", true);
-        self.open(
-            "session",
-            "User session (qemu:///session)",
-            "qemu:///session",
-            true,
-        );
+        if !ffi::running_as_root() {
+            let name = "User session (qemu:///session)";
+            self.open("session", name, "qemu:///session", true);
+        }
         for saved in self.load_saved() {
             self.open(&saved.id, &saved.name, &saved.uri, false);
         }

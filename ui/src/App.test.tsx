@@ -1,0 +1,67 @@
+import { cleanup, fireEvent, render, screen, waitFor } from "@solidjs/testing-library";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { App } from "./App";
+import { pvmReport } from "./fixtures";
+import { sampleSnapshot } from "./inventory/fixtures";
+import { createFakeApi } from "./machines/fakeApi";
+
+afterEach(() => {
+  cleanup();
+  history.replaceState(null, "", "#");
+});
+
+function setup(initialView?: "machines" | "host-check") {
+  const fake = createFakeApi(sampleSnapshot());
+  const check = vi.fn(async () => pvmReport);
+  render(() => <App api={fake.api} check={check} initialView={initialView} />);
+  return { ...fake, check };
+}
+
+const viewButton = (name: string) => screen.getByRole("button", { name });
+
+describe("App", () => {
+  it("opens on Machines; the host check runs only when its view opens", async () => {
+    const { check, api } = setup();
+    const machines = screen.getByTestId("machines");
+    await waitFor(() => expect(screen.getByTestId("vm-list").dataset.rowCount).toBe("5"));
+    expect(viewButton("Machines").getAttribute("aria-current")).toBe("page");
+    expect(viewButton("Host check").getAttribute("aria-current")).toBeNull();
+    expect(screen.queryByTestId("host-check")).toBeNull();
+    expect(screen.queryByRole("button", { name: "Check again" })).toBeNull();
+    expect(check).not.toHaveBeenCalled();
+    expect(api.setStatsActive).toHaveBeenLastCalledWith(true);
+
+    fireEvent.click(viewButton("Host check"));
+    const hostCheck = await screen.findByTestId("host-check");
+    await screen.findByTestId("verdict");
+    expect(check).toHaveBeenCalledTimes(1);
+    expect(hostCheck.dataset.checkCount).toBe("1");
+    expect(machines.closest(".view")?.hasAttribute("hidden")).toBe(true);
+    expect(hostCheck.closest(".view")?.hasAttribute("hidden")).toBe(false);
+    // Only the shown view's switcher and "Check again" are accessible.
+    expect(viewButton("Host check").getAttribute("aria-current")).toBe("page");
+    expect(screen.getByRole("button", { name: "Check again" })).toBeTruthy();
+    expect(api.setStatsActive).toHaveBeenLastCalledWith(false);
+    expect(window.location.hash).toBe("#host-check");
+
+    // Back: both stay mounted; the check is not repeated, the inventory not reloaded.
+    fireEvent.click(viewButton("Machines"));
+    expect(machines.closest(".view")?.hasAttribute("hidden")).toBe(false);
+    expect(hostCheck.closest(".view")?.hasAttribute("hidden")).toBe(true);
+    expect(screen.queryByRole("button", { name: "Check again" })).toBeNull();
+    expect(api.setStatsActive).toHaveBeenLastCalledWith(true);
+    expect(api.snapshot).toHaveBeenCalledTimes(1);
+    fireEvent.click(viewButton("Host check"));
+    expect(check).toHaveBeenCalledTimes(1);
+    expect(screen.getByTestId("host-check")).toBe(hostCheck);
+  });
+
+  it("can open on the host check (#host-check)", async () => {
+    history.replaceState(null, "", "#host-check");
+    const fake = createFakeApi(sampleSnapshot());
+    render(() => <App api={fake.api} check={async () => pvmReport} />);
+    await screen.findByTestId("verdict");
+    expect(viewButton("Host check").getAttribute("aria-current")).toBe("page");
+    expect(fake.api.setStatsActive).not.toHaveBeenCalledWith(true);
+  });
+});
