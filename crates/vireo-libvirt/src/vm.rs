@@ -192,16 +192,21 @@ pub fn refresh(
     )))
 }
 
-/// Runs one lifecycle action after checking it against the state machine.
-pub fn perform(conn: &Connect, uuid: &str, action: Action) -> Result<(), BackendError> {
-    let mut cache = DetailsCache::new();
-    let current = refresh(conn, uuid, &mut cache, false)?
+/// The VM's current summary, if the state machine allows `action` now.
+fn allowed_now(conn: &Connect, uuid: &str, action: Action) -> Result<VmSummary, BackendError> {
+    let current = refresh(conn, uuid, &mut DetailsCache::new(), false)?
         .ok_or_else(|| BackendError::NoSuchVm(uuid.to_string()))?;
     let flags = VmFlags {
         persistent: current.persistent,
         autostart: current.autostart,
     };
     state::check(current.state, flags, action)?;
+    Ok(current)
+}
+
+/// Runs one lifecycle action after checking it against the state machine.
+pub fn perform(conn: &Connect, uuid: &str, action: Action) -> Result<(), BackendError> {
+    let current = allowed_now(conn, uuid, action)?;
     if action == Action::Delete {
         return Err(BackendError::Refused(
             "deleting a VM goes through delete_vm, which asks about its disks".into(),
@@ -317,14 +322,7 @@ pub fn delete(
     remove_targets: &[String],
     confirmed_risky: bool,
 ) -> Result<(), BackendError> {
-    let mut cache = DetailsCache::new();
-    let current = refresh(conn, uuid, &mut cache, false)?
-        .ok_or_else(|| BackendError::NoSuchVm(uuid.to_string()))?;
-    let flags = VmFlags {
-        persistent: current.persistent,
-        autostart: current.autostart,
-    };
-    state::check(current.state, flags, Action::Delete)?;
+    let current = allowed_now(conn, uuid, Action::Delete)?;
     let choices = delete_preview(conn, uuid)?;
     let mut chosen = Vec::new();
     for target in remove_targets {
