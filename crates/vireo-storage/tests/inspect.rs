@@ -293,7 +293,7 @@ fn a_backing_file_the_user_chose_is_allowed_elsewhere() {
         top.to_str().unwrap(),
     ]);
     assert!(inspect(&top, &[]).is_err());
-    let info = inspect(&top, &[base.clone()]).unwrap();
+    let info = inspect(&top, std::slice::from_ref(&base)).unwrap();
     assert_eq!(info.backing_chain.len(), 1);
 }
 
