@@ -1,0 +1,733 @@
+//! # vireo-create
+//!
+//! Creating a VM the way the wizard describes it: validate everything first, then create the
+//! storage, define the domain and optionally start it — and if any step fails, undo every step
+//! already taken, so nothing is left half-created and no file of the user's is modified.
+//!
+//! ```no_run
+//! use vireo_create::*;
+//! let conn = vireo_libvirt::open("qemu:///system").unwrap();
+//! let req = CreateRequest::empty("scratch", 2048, 2, 20);
+//! let host = HostLimits { memory: 16 << 30, cpus: 8, domain_type: vireo_domain::DomainType::Qemu };
+//! let created = create(&conn, &req, &host, &|_| {}, &Cancel::default()).unwrap();
+//! println!("{}", created.uuid);
+//! ```
+
+use serde::{Deserialize, Serialize};
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use ts_rs::TS;
+use vireo_domain::{DiskFormat, DiskKind, DiskSpec, DomainSpec, DomainType, Firmware, Network};
+use vireo_storage::{ImageFormat, ImageInfo};
+use virt::connect::Connect;
+
+/// How an imported image is used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "kebab-case")]
+pub enum ImportMode {
+    /// A new qcow2 in the pool whose backing file is the original: the original is never
+    /// written.
+    Overlay,
+    /// A full copy into the pool (progress reported, cancellable).
+    Copy,
+    /// The VM writes to the original file.
+    InPlace,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(tag = "kind", rename_all = "kebab-case", deny_unknown_fields)]
+pub enum Source {
+    Import {
+        path: String,
+        mode: ImportMode,
+    },
+    /// The ISO as a CD-ROM plus a new empty disk.
+    Iso {
+        path: String,
+        disk_gib: u64,
+    },
+    /// A new empty disk; boot from the network or later media.
+    Empty {
+        disk_gib: u64,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "kebab-case")]
+pub enum NetworkChoice {
+    /// The NAT network `default`.
+    Nat,
+    /// QEMU user-mode networking (session connections).
+    User,
+    None,
+}
+
+/// Everything the wizard collected.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct CreateRequest {
+    pub name: String,
+    pub source: Source,
+    pub os_id: Option<String>,
+    pub memory_mib: u64,
+    pub vcpus: u32,
+    /// Storage pool for new disks; `default` (created if missing) when absent.
+    pub pool: Option<String>,
+    pub firmware: Firmware,
+    pub tpm: bool,
+    pub network: NetworkChoice,
+    /// Consent to define/start the `default` network when it is missing or stopped.
+    pub setup_network: bool,
+    /// Paravirtual devices (the OS has virtio drivers).
+    pub virtio: bool,
+    pub start: bool,
+    /// For tests and boot diagnostics: the guest's serial port to this file.
+    pub serial_log: Option<String>,
+}
+
+impl CreateRequest {
+    /// An empty-disk VM with BIOS, no network: the smallest valid request.
+    pub fn empty(name: &str, memory_mib: u64, vcpus: u32, disk_gib: u64) -> Self {
+        CreateRequest {
+            name: name.to_string(),
+            source: Source::Empty { disk_gib },
+            os_id: None,
+            memory_mib,
+            vcpus,
+            pool: None,
+            firmware: Firmware::Bios,
+            tpm: false,
+            network: NetworkChoice::None,
+            setup_network: false,
+            virtio: true,
+            start: false,
+            serial_log: None,
+        }
+    }
+}
+
+/// The host's limits, from the host check.
+#[derive(Debug, Clone, Copy)]
+pub struct HostLimits {
+    /// Bytes.
+    pub memory: u64,
+    pub cpus: u32,
+    pub domain_type: DomainType,
+}
+
+/// Progress of a long step (copying an image), for the wizard's progress bar.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct Progress {
+    pub step: String,
+    pub done: u64,
+    pub total: u64,
+}
+
+/// Set it to stop a running creation; what was created is rolled back.
+#[derive(Debug, Clone, Default)]
+pub struct Cancel(Arc<AtomicBool>);
+
+impl Cancel {
+    pub fn cancel(&self) {
+        self.0.store(true, Ordering::SeqCst);
+    }
+    fn requested(&self) -> bool {
+        self.0.load(Ordering::SeqCst)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct Created {
+    pub uuid: String,
+    pub name: String,
+    pub xml: String,
+    pub started: bool,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CreateError {
+    #[error("{0}")]
+    Name(#[from] vireo_domain::NameError),
+    #[error("a VM called {0} already exists on this connection")]
+    NameTaken(String),
+    #[error("{0}")]
+    Invalid(String),
+    #[error("{0}")]
+    Image(#[from] vireo_storage::ImageError),
+    #[error("{0}")]
+    Permission(String),
+    #[error("cancelled")]
+    Cancelled,
+    #[error("could not {step}")]
+    Libvirt {
+        step: String,
+        #[source]
+        source: virt::error::Error,
+    },
+    #[error("could not {step}")]
+    Io {
+        step: String,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+impl CreateError {
+    fn libvirt(step: impl Into<String>) -> impl FnOnce(virt::error::Error) -> CreateError {
+        let step = step.into();
+        move |source| CreateError::Libvirt { step, source }
+    }
+
+    /// True when the user's input was refused (as opposed to a failure while creating).
+    pub fn is_input(&self) -> bool {
+        matches!(
+            self,
+            CreateError::Name(_)
+                | CreateError::NameTaken(_)
+                | CreateError::Invalid(_)
+                | CreateError::Image(_)
+                | CreateError::Permission(_)
+        )
+    }
+}
+
+/// Largest disk the wizard creates: 64 TiB (qcow2 allows more; nobody means it).
+const MAX_DISK_GIB: u64 = 64 * 1024;
+
+/// Checks everything that can be checked without creating anything.
+pub fn validate(
+    conn: &Connect,
+    req: &CreateRequest,
+    host: &HostLimits,
+) -> Result<Option<ImageInfo>, CreateError> {
+    vireo_domain::validate_name(&req.name)?;
+    if conn.lookup_domain_by_name(&req.name).is_ok() {
+        return Err(CreateError::NameTaken(req.name.clone()));
+    }
+    if req.memory_mib == 0 {
+        return Err(CreateError::Invalid("memory must be at least 1 MiB".into()));
+    }
+    if req.memory_mib.saturating_mul(1 << 20) > host.memory {
+        return Err(CreateError::Invalid(format!(
+            "{} MiB is more memory than this host has ({} MiB)",
+            req.memory_mib,
+            host.memory >> 20
+        )));
+    }
+    if req.vcpus == 0 || req.vcpus > host.cpus.max(1) * 4 {
+        return Err(CreateError::Invalid(format!(
+            "vCPUs must be between 1 and {} on this host",
+            host.cpus.max(1) * 4
+        )));
+    }
+    let disk = |gib: u64| {
+        if gib == 0 || gib > MAX_DISK_GIB {
+            Err(CreateError::Invalid(format!(
+                "a new disk must be between 1 GiB and {MAX_DISK_GIB} GiB"
+            )))
+        } else {
+            Ok(())
+        }
+    };
+    let system = conn.uri().map(|u| u.ends_with("/system")).unwrap_or(false);
+    match &req.source {
+        Source::Empty { disk_gib } => {
+            disk(*disk_gib)?;
+            Ok(None)
+        }
+        Source::Iso { path, disk_gib } => {
+            disk(*disk_gib)?;
+            let info = vireo_storage::inspect(Path::new(path), &[])?;
+            if info.format != ImageFormat::Iso {
+                return Err(CreateError::Invalid(format!(
+                    "{path} is not an ISO image: use \"Import an existing disk image\" for disks"
+                )));
+            }
+            if system {
+                qemu_can_read(Path::new(path))?;
+            }
+            Ok(Some(info))
+        }
+        Source::Import { path, mode } => {
+            let info = vireo_storage::inspect(Path::new(path), &[])?;
+            if info.format == ImageFormat::Iso {
+                return Err(CreateError::Invalid(format!(
+                    "{path} is an ISO: choose \"Install from an ISO\" for install media"
+                )));
+            }
+            if system && *mode == ImportMode::Overlay {
+                qemu_can_read(Path::new(path))?;
+            }
+            Ok(Some(info))
+        }
+    }
+}
+
+/// The system daemon runs QEMU as an unprivileged user: every directory on the way must be
+/// searchable and the file readable by others, as virt-manager explains.
+pub fn qemu_can_read(path: &Path) -> Result<(), CreateError> {
+    use std::os::unix::fs::PermissionsExt;
+    let path = path.canonicalize().map_err(|e| CreateError::Io {
+        step: format!("resolve {}", path.display()),
+        source: e,
+    })?;
+    for dir in path.ancestors().skip(1) {
+        let Ok(meta) = std::fs::metadata(dir) else {
+            continue;
+        };
+        if meta.permissions().mode() & 0o001 == 0 {
+            return Err(CreateError::Permission(format!(
+                "QEMU runs as its own user and cannot search {}: move the file to a shared \
+                 place (such as /var/lib/libvirt/images), or allow it with chmod o+x {}",
+                dir.display(),
+                dir.display()
+            )));
+        }
+    }
+    let meta = std::fs::metadata(&path).map_err(|e| CreateError::Io {
+        step: format!("read {}", path.display()),
+        source: e,
+    })?;
+    if meta.permissions().mode() & 0o004 == 0 {
+        return Err(CreateError::Permission(format!(
+            "QEMU runs as its own user and cannot read {}: allow it with chmod o+r {}",
+            path.display(),
+            path.display()
+        )));
+    }
+    Ok(())
+}
+
+/// Undo log: every step that created something registers how to remove it.
+#[derive(Default)]
+struct Rollback {
+    steps: Vec<Box<dyn FnOnce()>>,
+}
+
+impl Rollback {
+    fn push(&mut self, undo: impl FnOnce() + 'static) {
+        self.steps.push(Box::new(undo));
+    }
+    fn run(self) {
+        for undo in self.steps.into_iter().rev() {
+            undo();
+        }
+    }
+}
+
+fn default_pool_dir(conn: &Connect) -> PathBuf {
+    let system = conn.uri().map(|u| u.ends_with("/system")).unwrap_or(true);
+    if system {
+        PathBuf::from("/var/lib/libvirt/images")
+    } else {
+        std::env::var_os("XDG_DATA_HOME")
+            .map(PathBuf::from)
+            .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share")))
+            .unwrap_or_else(|| PathBuf::from("."))
+            .join("libvirt/images")
+    }
+}
+
+fn ensure_pool(
+    conn: &Connect,
+    name: &str,
+    undo: &mut Rollback,
+) -> Result<virt::storage_pool::StoragePool, CreateError> {
+    if let Ok(pool) = conn.lookup_storage_pool_by_name(name) {
+        if !pool.is_active().unwrap_or(false) {
+            pool.create(0).map_err(CreateError::libvirt(format!(
+                "start the storage pool {name}"
+            )))?;
+        }
+        let _ = pool.refresh(0);
+        return Ok(pool);
+    }
+    if name != "default" {
+        return Err(CreateError::Invalid(format!(
+            "there is no storage pool called {name}"
+        )));
+    }
+    let dir = default_pool_dir(conn);
+    let xml = format!(
+        "<pool type='dir'><name>default</name><target><path>{}</path></target></pool>",
+        vireo_domain::xml::escape(&dir.to_string_lossy())
+    );
+    let pool = conn
+        .define_storage_pool_xml(&xml, 0)
+        .map_err(CreateError::libvirt("create the default storage pool"))?;
+    let defined = pool.clone();
+    undo.push(move || {
+        let _ = defined.destroy();
+        let _ = defined.undefine();
+    });
+    pool.build(0)
+        .map_err(CreateError::libvirt("create the default pool's directory"))?;
+    pool.create(0)
+        .map_err(CreateError::libvirt("start the default storage pool"))?;
+    let _ = pool.set_autostart(true);
+    Ok(pool)
+}
+
+fn ensure_network(conn: &Connect, consent: bool, undo: &mut Rollback) -> Result<(), CreateError> {
+    match conn.lookup_network_by_name("default") {
+        Ok(net) if net.is_active().unwrap_or(false) => Ok(()),
+        Ok(net) => {
+            if !consent {
+                return Err(CreateError::Invalid(
+                    "the NAT network 'default' is not running: allow Vireo to start it, or \
+                     choose another network"
+                        .into(),
+                ));
+            }
+            net.create()
+                .map_err(CreateError::libvirt("start the network 'default'"))?;
+            let started = net.clone();
+            undo.push(move || {
+                let _ = started.destroy();
+            });
+            let _ = net.set_autostart(true);
+            Ok(())
+        }
+        Err(_) => {
+            if !consent {
+                return Err(CreateError::Invalid(
+                    "there is no NAT network 'default': allow Vireo to create it, or choose \
+                     another network"
+                        .into(),
+                ));
+            }
+            let xml = "<network><name>default</name><forward mode='nat'/>\
+                       <bridge stp='on' delay='0'/><ip address='192.168.122.1' \
+                       netmask='255.255.255.0'><dhcp><range start='192.168.122.2' \
+                       end='192.168.122.254'/></dhcp></ip></network>";
+            let net = conn
+                .define_network_xml(xml)
+                .map_err(CreateError::libvirt("define the network 'default'"))?;
+            let defined = net.clone();
+            undo.push(move || {
+                let _ = defined.destroy();
+                let _ = defined.undefine();
+            });
+            net.create()
+                .map_err(CreateError::libvirt("start the network 'default'"))?;
+            let _ = net.set_autostart(true);
+            Ok(())
+        }
+    }
+}
+
+fn volume_xml(name: &str, capacity: u64, backing: Option<(&str, ImageFormat)>) -> String {
+    let esc = vireo_domain::xml::escape;
+    let backing = backing
+        .map(|(path, format)| {
+            let f = if format == ImageFormat::Qcow2 {
+                "qcow2"
+            } else {
+                "raw"
+            };
+            format!(
+                "<backingStore><path>{}</path><format type='{f}'/></backingStore>",
+                esc(path)
+            )
+        })
+        .unwrap_or_default();
+    // compat 1.1: libvirt otherwise writes the old 0.10 format.
+    format!(
+        "<volume><name>{}</name><capacity unit='bytes'>{capacity}</capacity>\
+         <target><format type='qcow2'/><compat>1.1</compat></target>{backing}</volume>",
+        esc(name)
+    )
+}
+
+fn new_volume(
+    pool: &virt::storage_pool::StoragePool,
+    xml: &str,
+    what: &str,
+    undo: &mut Rollback,
+) -> Result<(virt::storage_vol::StorageVol, String), CreateError> {
+    let vol = virt::storage_vol::StorageVol::create_xml(pool, xml, 0)
+        .map_err(CreateError::libvirt(format!("create {what}")))?;
+    let created = vol.clone();
+    undo.push(move || {
+        let _ = created.delete(0);
+    });
+    let path = vol
+        .path()
+        .map_err(CreateError::libvirt(format!("locate {what}")))?;
+    Ok((vol, path))
+}
+
+fn copy_into(
+    conn: &Connect,
+    vol: &virt::storage_vol::StorageVol,
+    source: &Path,
+    progress: &dyn Fn(Progress),
+    cancel: &Cancel,
+) -> Result<(), CreateError> {
+    let io = |step: &str| {
+        let step = step.to_string();
+        move |source| CreateError::Io { step, source }
+    };
+    let total = std::fs::metadata(source)
+        .map_err(io("read the image"))?
+        .len();
+    let mut file = std::fs::File::open(source).map_err(io("open the image"))?;
+    let stream =
+        virt::stream::Stream::new(conn, 0).map_err(CreateError::libvirt("open a stream"))?;
+    vol.upload(&stream, 0, total, 0)
+        .map_err(CreateError::libvirt("start the copy"))?;
+    let mut buf = vec![0u8; 1 << 20];
+    let mut done = 0u64;
+    loop {
+        if cancel.requested() {
+            let _ = stream.abort();
+            return Err(CreateError::Cancelled);
+        }
+        let n = file.read(&mut buf).map_err(io("read the image"))?;
+        if n == 0 {
+            break;
+        }
+        let mut sent = 0;
+        while sent < n {
+            let k = stream
+                .send(&buf[sent..n])
+                .map_err(CreateError::libvirt("copy the image"))?;
+            sent += k.max(0) as usize;
+        }
+        done += n as u64;
+        progress(Progress {
+            step: "Copying the image".into(),
+            done,
+            total,
+        });
+    }
+    stream
+        .finish()
+        .map_err(CreateError::libvirt("finish the copy"))
+}
+
+/// The domain spec for a validated request and its disk paths.
+fn domain_spec(req: &CreateRequest, host: &HostLimits, disks: Vec<DiskSpec>) -> DomainSpec {
+    let mut spec = DomainSpec::new(&req.name, host.domain_type, req.memory_mib, req.vcpus);
+    spec.os_id = req.os_id.clone();
+    spec.firmware = req.firmware;
+    spec.tpm = req.tpm;
+    spec.virtio = req.virtio;
+    spec.disks = disks;
+    spec.clock_localtime = req
+        .os_id
+        .as_deref()
+        .is_some_and(|id| id.contains("microsoft.com/win"));
+    spec.network = match req.network {
+        NetworkChoice::Nat => Network::Nat {
+            network: "default".into(),
+        },
+        NetworkChoice::User => Network::User,
+        NetworkChoice::None => Network::None,
+    };
+    spec.serial_log = req.serial_log.clone();
+    spec
+}
+
+/// The XML the request would define, without creating anything (the wizard's "view XML").
+pub fn preview_xml(req: &CreateRequest, host: &HostLimits, pool_dir: &str) -> String {
+    let disk_path = format!("{pool_dir}/{}.qcow2", req.name);
+    let disks = match &req.source {
+        Source::Import { path, mode } => {
+            let p = if *mode == ImportMode::InPlace {
+                path.clone()
+            } else {
+                disk_path
+            };
+            vec![disk(DiskKind::Disk, p, DiskFormat::Qcow2, req.virtio, 1)]
+        }
+        Source::Iso { path, .. } => vec![
+            disk(DiskKind::Disk, disk_path, DiskFormat::Qcow2, req.virtio, 2),
+            disk(DiskKind::Cdrom, path.clone(), DiskFormat::Raw, false, 1),
+        ],
+        Source::Empty { .. } => vec![disk(
+            DiskKind::Disk,
+            disk_path,
+            DiskFormat::Qcow2,
+            req.virtio,
+            1,
+        )],
+    };
+    domain_spec(req, host, disks).to_xml()
+}
+
+fn disk(kind: DiskKind, path: String, format: DiskFormat, virtio: bool, boot: u32) -> DiskSpec {
+    DiskSpec {
+        kind,
+        path,
+        format,
+        virtio,
+        boot_order: Some(boot),
+    }
+}
+
+/// Creates the VM. On any failure (or cancel) everything this call created is removed again.
+pub fn create(
+    conn: &Connect,
+    req: &CreateRequest,
+    host: &HostLimits,
+    progress: &dyn Fn(Progress),
+    cancel: &Cancel,
+) -> Result<Created, CreateError> {
+    let image = validate(conn, req, host)?;
+    let mut undo = Rollback::default();
+    match create_steps(conn, req, host, image, progress, cancel, &mut undo) {
+        Ok(created) => Ok(created),
+        Err(e) => {
+            undo.run();
+            Err(e)
+        }
+    }
+}
+
+fn create_steps(
+    conn: &Connect,
+    req: &CreateRequest,
+    host: &HostLimits,
+    image: Option<ImageInfo>,
+    progress: &dyn Fn(Progress),
+    cancel: &Cancel,
+    undo: &mut Rollback,
+) -> Result<Created, CreateError> {
+    if req.network == NetworkChoice::Nat {
+        ensure_network(conn, req.setup_network, undo)?;
+    }
+    let needs_pool = !matches!(
+        req.source,
+        Source::Import {
+            mode: ImportMode::InPlace,
+            ..
+        }
+    );
+    let pool = if needs_pool {
+        Some(ensure_pool(
+            conn,
+            req.pool.as_deref().unwrap_or("default"),
+            undo,
+        )?)
+    } else {
+        None
+    };
+    let vol_name = format!("{}.qcow2", req.name);
+    let gib = |g: u64| g << 30;
+    let disks = match (&req.source, pool.as_ref()) {
+        (Source::Empty { disk_gib }, Some(pool)) => {
+            let (_, path) = new_volume(
+                pool,
+                &volume_xml(&vol_name, gib(*disk_gib), None),
+                "the disk",
+                undo,
+            )?;
+            vec![disk(DiskKind::Disk, path, DiskFormat::Qcow2, req.virtio, 1)]
+        }
+        (Source::Iso { path, disk_gib }, Some(pool)) => {
+            let (_, disk_path) = new_volume(
+                pool,
+                &volume_xml(&vol_name, gib(*disk_gib), None),
+                "the disk",
+                undo,
+            )?;
+            vec![
+                disk(DiskKind::Disk, disk_path, DiskFormat::Qcow2, req.virtio, 2),
+                disk(DiskKind::Cdrom, path.clone(), DiskFormat::Raw, false, 1),
+            ]
+        }
+        (
+            Source::Import {
+                path,
+                mode: ImportMode::Overlay,
+            },
+            Some(pool),
+        ) => {
+            let info = image.as_ref().expect("validated");
+            let xml = volume_xml(&vol_name, info.virtual_size, Some((path, info.format)));
+            let (_, overlay) = new_volume(pool, &xml, "the overlay disk", undo)?;
+            vec![disk(
+                DiskKind::Disk,
+                overlay,
+                DiskFormat::Qcow2,
+                req.virtio,
+                1,
+            )]
+        }
+        (
+            Source::Import {
+                path,
+                mode: ImportMode::Copy,
+            },
+            Some(pool),
+        ) => {
+            let info = image.as_ref().expect("validated");
+            let (format, ext) = match info.format {
+                ImageFormat::Qcow2 => (DiskFormat::Qcow2, "qcow2"),
+                _ => (DiskFormat::Raw, "img"),
+            };
+            let copy_name = format!("{}.{ext}", req.name);
+            let xml = format!(
+                "<volume><name>{}</name><capacity unit='bytes'>{}</capacity>\
+                 <allocation unit='bytes'>0</allocation><target><format type='raw'/></target></volume>",
+                vireo_domain::xml::escape(&copy_name),
+                info.file_size
+            );
+            // The copy is byte for byte, so a qcow2 stays a qcow2 inside a raw-allocated file.
+            let (vol, copy_path) = new_volume(pool, &xml, "the copy", undo)?;
+            copy_into(conn, &vol, Path::new(path), progress, cancel)?;
+            vec![disk(DiskKind::Disk, copy_path, format, req.virtio, 1)]
+        }
+        (
+            Source::Import {
+                path,
+                mode: ImportMode::InPlace,
+            },
+            _,
+        ) => {
+            let info = image.as_ref().expect("validated");
+            let format = if info.format == ImageFormat::Qcow2 {
+                DiskFormat::Qcow2
+            } else {
+                DiskFormat::Raw
+            };
+            vec![disk(DiskKind::Disk, path.clone(), format, req.virtio, 1)]
+        }
+        (_, None) => unreachable!("every other source has a pool"),
+    };
+    if cancel.requested() {
+        return Err(CreateError::Cancelled);
+    }
+    let spec = domain_spec(req, host, disks);
+    let xml = spec.to_xml();
+    let dom = conn
+        .define_domain_xml(&xml)
+        .map_err(CreateError::libvirt(format!("define {}", req.name)))?;
+    let defined = dom.clone();
+    undo.push(move || {
+        let _ = defined.destroy();
+        let flags =
+            virt::sys::VIR_DOMAIN_UNDEFINE_NVRAM | virt::sys::VIR_DOMAIN_UNDEFINE_MANAGED_SAVE;
+        let _ = defined
+            .undefine_flags(flags)
+            .or_else(|_| defined.undefine());
+    });
+    let uuid = dom
+        .uuid_string()
+        .map_err(CreateError::libvirt("read the new VM's UUID"))?;
+    if req.start {
+        dom.create()
+            .map_err(CreateError::libvirt(format!("start {}", req.name)))?;
+    }
+    Ok(Created {
+        uuid,
+        name: req.name.clone(),
+        xml,
+        started: req.start,
+    })
+}
