@@ -24,6 +24,8 @@ run_pkgs=(
   build-essential pkg-config libssl-dev libwebkit2gtk-4.1-dev librsvg2-dev
 )
 test_pkgs=(xvfb xauth x11-utils webkit2gtk-driver python3-venv libxml2-utils openssh-server)
+# The bootable test guest's build tools (tests/fixtures/build-test-guest.sh lists them).
+test_pkgs+=($(sed -n 's/^REQUIRED_TOOLS_PACKAGES="\(.*\)"/\1/p' tests/fixtures/build-test-guest.sh))
 pkgs=("${run_pkgs[@]}")
 [ "$mode" = test ] && pkgs+=("${test_pkgs[@]}")
 
@@ -79,6 +81,7 @@ if [ "$mode" = test ]; then
     say "Installing tauri-driver"
     cargo install tauri-driver --locked --version '^2' --quiet
   fi
+  tests/fixtures/build-test-guest.sh
   venv=target/e2e-venv
   if [ ! -f "$venv/.ready" ] || [ tests/e2e/requirements.txt -nt "$venv/.ready" ]; then
     say "Preparing the end-to-end test environment ($venv)"

@@ -562,11 +562,22 @@ pub fn preview_xml(req: &CreateRequest, host: &HostLimits, pool_dir: &str) -> St
 
 fn disk(kind: DiskKind, path: String, format: DiskFormat, virtio: bool, boot: u32) -> DiskSpec {
     DiskSpec {
+        // An ISO is the user's file: libvirt must not chown it.
+        keep_owner: kind == DiskKind::Cdrom,
         kind,
         path,
         format,
         virtio,
         boot_order: Some(boot),
+        backing: None,
+    }
+}
+
+fn disk_format(f: ImageFormat) -> DiskFormat {
+    if f == ImageFormat::Qcow2 {
+        DiskFormat::Qcow2
+    } else {
+        DiskFormat::Raw
     }
 }
 
@@ -691,12 +702,13 @@ fn create_steps(
             _,
         ) => {
             let info = image.as_ref().expect("validated");
-            let format = if info.format == ImageFormat::Qcow2 {
-                DiskFormat::Qcow2
-            } else {
-                DiskFormat::Raw
-            };
-            vec![disk(DiskKind::Disk, path.clone(), format, req.virtio, 1)]
+            vec![disk(
+                DiskKind::Disk,
+                path.clone(),
+                disk_format(info.format),
+                req.virtio,
+                1,
+            )]
         }
         (_, None) => unreachable!("every other source has a pool"),
     };

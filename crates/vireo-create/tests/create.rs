@@ -341,6 +341,9 @@ fn a_linked_overlay_import_boots_and_never_writes_the_original() {
     let pool = TestPool::new("overlay");
     let guest = test_guest();
     let before = Sha256::digest(std::fs::read(&guest).unwrap());
+    use std::os::unix::fs::MetadataExt;
+    let meta = std::fs::metadata(&guest).unwrap();
+    let owner = (meta.uid(), meta.gid(), meta.mode());
     let mut req = request("overlay", &pool);
     req.source = Source::Import {
         path: guest.display().to_string(),
@@ -349,6 +352,12 @@ fn a_linked_overlay_import_boots_and_never_writes_the_original() {
     boot(&mut req, &pool);
     let after = Sha256::digest(std::fs::read(&guest).unwrap());
     assert_eq!(before, after, "the original image is unchanged");
+    let meta = std::fs::metadata(&guest).unwrap();
+    assert_eq!(
+        owner,
+        (meta.uid(), meta.gid(), meta.mode()),
+        "not even chowned"
+    );
 }
 
 #[test]

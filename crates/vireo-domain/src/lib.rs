@@ -67,7 +67,7 @@ impl DiskFormat {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub enum DiskKind {
     Disk,
@@ -85,6 +85,12 @@ pub struct DiskSpec {
     pub virtio: bool,
     /// 1 boots first.
     pub boot_order: Option<u32>,
+    /// For an overlay: the user's image it reads from (path, format). libvirt is told not
+    /// to relabel (chown) it, so the user's file stays exactly as it was.
+    pub backing: Option<(String, DiskFormat)>,
+    /// A file of the user's (an ISO, an image used in place that must keep its owner):
+    /// libvirt must not relabel it either.
+    pub keep_owner: bool,
 }
 
 /// Everything the builder needs to write a domain.
@@ -198,7 +204,22 @@ impl DomainSpec {
                     "driver",
                     &[("name", "qemu"), ("type", disk.format.as_str())],
                 );
-                w.empty("source", &[("file", &disk.path)]);
+                if disk.keep_owner {
+                    w.element("source", &[("file", &disk.path)], |w| {
+                        w.empty("seclabel", &[("model", "dac"), ("relabel", "no")]);
+                    });
+                } else {
+                    w.empty("source", &[("file", &disk.path)]);
+                }
+                if let Some((backing, format)) = &disk.backing {
+                    w.element("backingStore", &[("type", "file")], |w| {
+                        w.empty("format", &[("type", format.as_str())]);
+                        w.element("source", &[("file", backing)], |w| {
+                            w.empty("seclabel", &[("model", "dac"), ("relabel", "no")]);
+                        });
+                        w.empty("backingStore", &[]);
+                    });
+                }
                 w.empty("target", &[("dev", &dev), ("bus", bus)]);
                 if cdrom {
                     w.empty("readonly", &[]);
@@ -301,6 +322,8 @@ mod tests {
             format: DiskFormat::Qcow2,
             virtio: true,
             boot_order: Some(1),
+            backing: None,
+            keep_owner: false,
         });
         spec.os_id = Some("http://x/'><evil/>".to_string());
         let xml = spec.to_xml();

@@ -16,6 +16,8 @@ fn disk(kind: DiskKind, path: &str, format: DiskFormat, boot: u32) -> DiskSpec {
         format,
         virtio: true,
         boot_order: Some(boot),
+        backing: None,
+        keep_owner: kind == DiskKind::Cdrom,
     }
 }
 
@@ -38,12 +40,14 @@ fn spec(source: &str, firmware: Firmware, network: &str) -> DomainSpec {
     s.tpm = firmware == Firmware::Uefi;
     let images = "/var/lib/libvirt/images";
     s.disks = match source {
-        "import" => vec![disk(
-            DiskKind::Disk,
-            &format!("{images}/{}.qcow2", s.name),
-            DiskFormat::Qcow2,
-            1,
-        )],
+        "import" => {
+            // A linked overlay: the user's image is the backing file, never relabelled.
+            let overlay = format!("{images}/{}.qcow2", s.name);
+            let mut d = disk(DiskKind::Disk, &overlay, DiskFormat::Qcow2, 1);
+            let original = "/home/user/images/debian-12.qcow2".to_string();
+            d.backing = Some((original, DiskFormat::Qcow2));
+            vec![d]
+        }
         "iso" => vec![
             disk(
                 DiskKind::Disk,
