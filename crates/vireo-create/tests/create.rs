@@ -319,8 +319,28 @@ fn shutdown_and_wait(name: &str) -> Duration {
     panic!("{name} did not shut off after an ACPI shutdown");
 }
 
-/// Boots a request, checks the serial marker and an ACPI shutdown; cleans up.
+/// Boots a request, checks the serial marker, then shuts it down through the inventory
+/// (ACPI) and waits for libvirt's event to say shut off; cleans up.
 fn boot(req: &mut CreateRequest, pool: &TestPool) {
+    use vireo_libvirt::{Action, ConnState, Inventory, InventoryEvent, VmState};
+    let (tx, rx) = std::sync::mpsc::channel();
+    let tx = Mutex::new(tx);
+    let inv = Inventory::with_config_dir(move |e| drop(tx.lock().unwrap().send(e)), None);
+    inv.open_transient("sys", "System", URI);
+    let wait = |what: &str, until: &dyn Fn(&InventoryEvent) -> bool| {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while let Ok(e) = rx.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+            if until(&e) {
+                return;
+            }
+        }
+        panic!("{what}: not seen");
+    };
+    wait(
+        "connected",
+        &|e| matches!(e, InventoryEvent::Connection { connection } if connection.state == ConnState::Connected),
+    );
+
     let log = pool.dir.join(format!("{}.log", req.name));
     req.serial_log = Some(log.display().to_string());
     req.start = true;
@@ -330,8 +350,19 @@ fn boot(req: &mut CreateRequest, pool: &TestPool) {
     assert!(created.started);
     let up = wait_serial(&log, "VIREO-TEST-GUEST-READY", 120);
     println!("{}: boot marker after {up:?}", req.name);
-    let down = shutdown_and_wait(&req.name);
-    println!("{}: ACPI shutdown → shut off in {down:?}", req.name);
+
+    let t = Instant::now();
+    inv.perform("sys", &created.uuid, Action::Shutdown).unwrap();
+    let uuid = created.uuid.clone();
+    wait(
+        "shut off after ACPI shutdown",
+        &|e| matches!(e, InventoryEvent::VmUpserted { vm, .. } if vm.uuid == uuid && vm.state == VmState::ShutOff),
+    );
+    println!(
+        "{}: ACPI shutdown → shut off event in {:?}",
+        req.name,
+        t.elapsed()
+    );
     remove_vm(&req.name);
 }
 
