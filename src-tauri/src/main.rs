@@ -4,8 +4,10 @@
 
 use tauri::{Emitter, Manager, State};
 use vireo_api::{
-    ApiError, BulkActionRequest, BulkOutcome, ConnectionInfo, ConnectionUpdate, DeleteRequest,
-    DiskChoice, HostReport, Inventory, InventorySnapshot, NewConnection, VmActionRequest, VmRef,
+    ApiError, BulkActionRequest, BulkOutcome, ConnectionInfo, ConnectionUpdate, CreateVmRequest,
+    Created, DefaultsRequest, DeleteRequest, DiskChoice, HostReport, InspectRequest, Inventory,
+    InventorySnapshot, NewConnection, OsChoice, OsQuery, SourceInfo, VmActionRequest, VmRef,
+    WizardDefaults,
 };
 
 #[tauri::command(async)]
@@ -69,6 +71,44 @@ fn connection_retry(inv: State<'_, Inventory>, id: String) -> Result<(), ApiErro
     vireo_api::connection_retry(&inv, id)
 }
 
+#[tauri::command(async)]
+fn os_search(q: OsQuery) -> Vec<OsChoice> {
+    vireo_api::os_search(q)
+}
+
+#[tauri::command(async)]
+fn inspect_source(req: InspectRequest) -> Result<SourceInfo, ApiError> {
+    vireo_api::inspect_source(req)
+}
+
+#[tauri::command(async)]
+fn wizard_defaults(
+    inv: State<'_, Inventory>,
+    req: DefaultsRequest,
+) -> Result<WizardDefaults, ApiError> {
+    vireo_api::wizard_defaults(&inv, req)
+}
+
+#[tauri::command(async)]
+fn preview_vm(inv: State<'_, Inventory>, req: CreateVmRequest) -> Result<String, ApiError> {
+    vireo_api::preview_vm(&inv, req)
+}
+
+/// Progress goes out as the `create-progress` event.
+#[tauri::command(async)]
+fn create_vm(
+    app: tauri::AppHandle,
+    inv: State<'_, Inventory>,
+    req: CreateVmRequest,
+) -> Result<Created, ApiError> {
+    vireo_api::create_vm(&inv, req, &|p| drop(app.emit("create-progress", p)))
+}
+
+#[tauri::command(async)]
+fn cancel_create() {
+    vireo_api::cancel_create()
+}
+
 fn main() {
     #[cfg(target_os = "linux")]
     if std::env::var_os("DISPLAY").is_none() && std::env::var_os("WAYLAND_DISPLAY").is_none() {
@@ -101,6 +141,12 @@ fn main() {
             connection_update,
             connection_remove,
             connection_retry,
+            os_search,
+            inspect_source,
+            wizard_defaults,
+            preview_vm,
+            create_vm,
+            cancel_create,
         ])
         .run(tauri::generate_context!("../tauri.conf.json"))
         .unwrap_or_else(|e| {

@@ -9,11 +9,14 @@
 //! assert!(report.verdict.can_run_vms);
 //! ```
 
+mod create;
 mod error;
 mod inventory;
 
+pub use create::*;
 pub use error::{ApiError, Code};
 pub use inventory::*;
+pub use vireo_create::{CreateRequest, Created, ImportMode, NetworkChoice, Progress, Source};
 pub use vireo_host::{Accelerator, Finding, FindingId, HostReport, HostResources, Status, Verdict};
 pub use vireo_libvirt::{
     Action, ConnState, ConnectionInfo, ConnectionPatch, DiskChoice, Inventory, InventoryEvent,
@@ -44,5 +47,14 @@ pub fn export_bindings(dir: &std::path::Path) -> Result<(), ts_rs::ExportError> 
     DiskChoice::export_all(&cfg)?;
     NewConnection::export_all(&cfg)?;
     ConnectionUpdate::export_all(&cfg)?;
+    OsChoice::export_all(&cfg)?;
+    OsQuery::export_all(&cfg)?;
+    InspectRequest::export_all(&cfg)?;
+    SourceInfo::export_all(&cfg)?;
+    DefaultsRequest::export_all(&cfg)?;
+    WizardDefaults::export_all(&cfg)?;
+    CreateVmRequest::export_all(&cfg)?;
+    Created::export_all(&cfg)?;
+    Progress::export_all(&cfg)?;
     Ok(())
 }

@@ -348,6 +348,12 @@ impl Inventory {
         Ok((c, conn))
     }
 
+    /// The live libvirt connection behind `id`, for operations outside the inventory
+    /// (creating VMs).
+    pub fn open_connection(&self, id: &str) -> Result<Connect, BackendError> {
+        Ok(self.live_conn(id)?.1)
+    }
+
     /// Runs `action` on one VM (checked against the state machine first).
     pub fn perform(
         &self,

@@ -1,0 +1,316 @@
+//! The create-VM wizard's operations: OS choices, source inspection, defaults, the XML
+//! preview and creation itself.
+
+use crate::{ApiError, Code};
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+use std::sync::OnceLock;
+use ts_rs::TS;
+use vireo_create::{Cancel, CreateRequest, Created, HostLimits, Progress};
+use vireo_domain::{DomainType, Firmware};
+use vireo_host::Accelerator;
+use vireo_libvirt::Inventory;
+use vireo_osinfo::{FirmwareNeed, OsDb, OsEntry};
+
+fn osdb() -> &'static OsDb {
+    static DB: OnceLock<OsDb> = OnceLock::new();
+    DB.get_or_init(OsDb::load)
+}
+
+/// One OS the wizard can offer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct OsChoice {
+    pub id: String,
+    pub short_id: String,
+    pub name: String,
+    pub vendor: Option<String>,
+    pub release_date: Option<String>,
+    pub eol: bool,
+    /// "Generic Linux", "Generic Windows", "Other": always offered.
+    pub generic: bool,
+    pub memory_mib: u64,
+    pub vcpus: u32,
+    pub disk_gib: u64,
+    pub firmware: FirmwareNeed,
+    pub virtio: bool,
+}
+
+fn today() -> String {
+    // Days since the epoch to a civil date (Howard Hinnant's algorithm): no chrono needed.
+    let days = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() / 86_400)
+        .unwrap_or(0) as i64;
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
+fn choice(e: &OsEntry, today: &str) -> OsChoice {
+    let rec = e.recommended();
+    OsChoice {
+        id: e.id.clone(),
+        short_id: e.short_id.clone(),
+        name: e.name.clone(),
+        vendor: e.vendor.clone(),
+        release_date: e.release_date.clone(),
+        eol: e.is_eol(today),
+        generic: vireo_osinfo::GENERIC_IDS.contains(&e.id.as_str()),
+        memory_mib: rec.ram.unwrap_or(2 << 30) >> 20,
+        vcpus: rec.cpus.unwrap_or(2),
+        disk_gib: rec.storage.unwrap_or(20 << 30).div_ceil(1 << 30),
+        firmware: e.firmware,
+        virtio: e.virtio,
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, TS)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct OsQuery {
+    pub query: String,
+    pub include_eol: bool,
+}
+
+/// The generic choices first, then matches, most recent release first (at most 200).
+pub fn os_search(q: OsQuery) -> Vec<OsChoice> {
+    let db = osdb();
+    let today = today();
+    let mut out: Vec<OsChoice> = vireo_osinfo::GENERIC_IDS
+        .iter()
+        .filter_map(|id| db.get(id))
+        .map(|e| choice(e, &today))
+        .collect();
+    out.extend(
+        db.search(&q.query, q.include_eol, &today)
+            .into_iter()
+            .filter(|e| !vireo_osinfo::GENERIC_IDS.contains(&e.id.as_str()))
+            .take(200)
+            .map(|e| choice(e, &today)),
+    );
+    out
+}
+
+#[derive(Debug, Clone, Deserialize, TS)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct InspectRequest {
+    pub path: String,
+    /// True for install media (an ISO), false for a disk image.
+    pub iso: bool,
+}
+
+/// What the wizard shows about a chosen file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct SourceInfo {
+    pub image: vireo_storage::ImageInfo,
+    /// The OS this ISO installs, when its volume id is known to the database.
+    pub detected_os: Option<OsChoice>,
+    pub volume_id: Option<String>,
+}
+
+pub fn inspect_source(req: InspectRequest) -> Result<SourceInfo, ApiError> {
+    let path = Path::new(&req.path);
+    let image = vireo_storage::inspect(path, &[])
+        .map_err(|e| ApiError::from_chain(Code::InvalidInput, &e))?;
+    let is_iso = image.format == vireo_storage::ImageFormat::Iso;
+    if req.iso && !is_iso {
+        return Err(ApiError::new(
+            Code::InvalidInput,
+            format!("{} is not an ISO image", req.path),
+        ));
+    }
+    if !req.iso && is_iso {
+        return Err(ApiError::new(
+            Code::InvalidInput,
+            format!("{} is an ISO: choose \"Install from an ISO\"", req.path),
+        ));
+    }
+    let identity = is_iso
+        .then(|| vireo_osinfo::read_iso_identity(path))
+        .flatten();
+    let today = today();
+    let detected_os = identity
+        .as_ref()
+        .and_then(|i| osdb().identify_iso(i))
+        .map(|e| choice(e, &today));
+    Ok(SourceInfo {
+        image,
+        detected_os,
+        volume_id: identity.map(|i| i.volume_id),
+    })
+}
+
+/// What the wizard pre-fills for a connection and an OS.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct WizardDefaults {
+    pub name: String,
+    pub memory_mib: u64,
+    pub vcpus: u32,
+    pub disk_gib: u64,
+    pub firmware: Firmware,
+    pub tpm: bool,
+    pub virtio: bool,
+    /// Host limits, for the sliders and the over-commit warning.
+    pub host_memory_mib: u64,
+    pub host_cpus: u32,
+    pub domain_type: DomainType,
+    /// Shown when VMs will be emulated (TCG).
+    pub slow_notice: Option<String>,
+    pub swtpm: bool,
+}
+
+#[derive(Debug, Clone, Deserialize, TS)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct DefaultsRequest {
+    pub connection: String,
+    pub os_id: Option<String>,
+}
+
+fn host_limits() -> Result<(HostLimits, vireo_host::HostReport), ApiError> {
+    let report = crate::check_host()?;
+    let domain_type = match report.verdict.accelerator {
+        Accelerator::Kvm => DomainType::Kvm,
+        _ => DomainType::Qemu,
+    };
+    let limits = HostLimits {
+        memory: report.resources.total_memory,
+        cpus: report.resources.cpu_threads,
+        domain_type,
+    };
+    Ok((limits, report))
+}
+
+pub fn wizard_defaults(inv: &Inventory, req: DefaultsRequest) -> Result<WizardDefaults, ApiError> {
+    let (host, report) = host_limits()?;
+    let today = today();
+    let os = req.os_id.as_deref().and_then(|id| osdb().get(id));
+    let c = os.map(|e| choice(e, &today));
+    let swtpm = report
+        .finding(vireo_host::FindingId::Swtpm)
+        .is_some_and(|f| f.status == vireo_host::Status::Ok);
+    let firmware = match c.as_ref().map(|c| c.firmware) {
+        Some(FirmwareNeed::UefiRequired) => Firmware::Uefi,
+        _ => Firmware::Bios,
+    };
+    let base = c
+        .as_ref()
+        .map(|c| c.short_id.clone())
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| "vm".to_string());
+    let stem = format!("{base}-{}", today.replace('-', ""));
+    let taken: Vec<String> = inv
+        .snapshot()
+        .vms
+        .into_iter()
+        .filter(|r| r.connection == req.connection)
+        .map(|r| r.vm.name)
+        .collect();
+    let name = (1..)
+        .map(|n| {
+            if n == 1 {
+                stem.clone()
+            } else {
+                format!("{stem}-{n}")
+            }
+        })
+        .find(|n| !taken.contains(n))
+        .unwrap_or(stem);
+    let host_memory_mib = host.memory >> 20;
+    Ok(WizardDefaults {
+        name,
+        // Never propose more than half the host.
+        memory_mib: c
+            .as_ref()
+            .map(|c| c.memory_mib)
+            .unwrap_or(2048)
+            .min((host_memory_mib / 2).max(256)),
+        vcpus: c
+            .as_ref()
+            .map(|c| c.vcpus)
+            .unwrap_or(2)
+            .min(host.cpus.max(1)),
+        disk_gib: c.as_ref().map(|c| c.disk_gib).unwrap_or(20),
+        firmware,
+        tpm: firmware == Firmware::Uefi && swtpm,
+        virtio: c.as_ref().is_none_or(|c| c.virtio),
+        host_memory_mib,
+        host_cpus: host.cpus,
+        domain_type: host.domain_type,
+        slow_notice: (host.domain_type == DomainType::Qemu).then(|| report.verdict.summary.clone()),
+        swtpm,
+    })
+}
+
+/// A create request for one connection.
+#[derive(Debug, Clone, Deserialize, TS)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct CreateVmRequest {
+    pub connection: String,
+    pub request: CreateRequest,
+}
+
+fn create_error(e: vireo_create::CreateError) -> ApiError {
+    let code = if e.is_input() {
+        Code::InvalidInput
+    } else if matches!(e, vireo_create::CreateError::Cancelled) {
+        Code::InvalidState
+    } else {
+        Code::Internal
+    };
+    ApiError::from_chain(code, &e)
+}
+
+/// The XML "Create" would define, after the same validation (nothing is created).
+pub fn preview_vm(inv: &Inventory, req: CreateVmRequest) -> Result<String, ApiError> {
+    let conn = inv.open_connection(&req.connection)?;
+    let (host, _) = host_limits()?;
+    vireo_create::validate(&conn, &req.request, &host).map_err(create_error)?;
+    let pool_dir = conn
+        .lookup_storage_pool_by_name(req.request.pool.as_deref().unwrap_or("default"))
+        .ok()
+        .and_then(|p| p.xml_desc(0).ok())
+        .and_then(|x| {
+            let start = x.find("<path>")? + 6;
+            let end = x[start..].find("</path>")? + start;
+            Some(x[start..end].to_string())
+        })
+        .unwrap_or_else(|| "/var/lib/libvirt/images".to_string());
+    Ok(vireo_create::preview_xml(&req.request, &host, &pool_dir))
+}
+
+fn cancel_slot() -> &'static std::sync::Mutex<Cancel> {
+    static SLOT: OnceLock<std::sync::Mutex<Cancel>> = OnceLock::new();
+    SLOT.get_or_init(Default::default)
+}
+
+/// Creates (and maybe starts) the VM; `progress` hears about long steps. One at a time.
+pub fn create_vm(
+    inv: &Inventory,
+    req: CreateVmRequest,
+    progress: &dyn Fn(Progress),
+) -> Result<Created, ApiError> {
+    let conn = inv.open_connection(&req.connection)?;
+    let (host, _) = host_limits()?;
+    let cancel = Cancel::default();
+    *cancel_slot().lock().unwrap_or_else(|p| p.into_inner()) = cancel.clone();
+    let created = vireo_create::create(&conn, &req.request, &host, progress, &cancel)
+        .map_err(create_error)?;
+    Ok(created)
+}
+
+/// Cancels the creation in progress, if any; what it created is rolled back.
+pub fn cancel_create() {
+    cancel_slot()
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .cancel();
+}
