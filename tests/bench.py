@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """`make bench`: Vireo's speed and memory figures on this machine.
 
-- the host check itself (cargo bench -p vireo-host --bench check);
+- the core benchmarks: host check, osinfo-db load, listing 1000 VMs, create and start;
 - `vireo check --json` as a whole process;
 - app start-up: spawn -> window mapped (xwininfo), and launch -> host check shown (WebDriver);
 - memory of the app's whole process tree (UI process + WebKit processes) 5 s after start;
@@ -30,12 +30,17 @@ def ms(seconds):
     return f"{seconds * 1000:.0f} ms"
 
 
-def bench_check():
-    out = subprocess.run(
-        ["cargo", "bench", "-p", "vireo-host", "--bench", "check", "--quiet"],
-        cwd=TOP, capture_output=True, text=True, check=True,
-    )
-    print(out.stdout.strip().splitlines()[-1])
+def bench_rust():
+    """The core crates' own benchmarks (each prints its figures on its last lines)."""
+    for crate, bench in [("vireo-host", "check"), ("vireo-osinfo", "load"),
+                         ("vireo-libvirt", "list"), ("vireo-create", "create")]:
+        out = subprocess.run(
+            ["cargo", "bench", "-p", crate, "--bench", bench, "--quiet"],
+            cwd=TOP, capture_output=True, text=True, check=True,
+        )
+        for line in out.stdout.strip().splitlines():
+            if not line.startswith(("running", "test result")) and line.strip():
+                print(line)
 
 
 def bench_cli(runs=20):
@@ -289,7 +294,7 @@ def bench_list_and_events(display):
 
 
 def main():
-    bench_check()
+    bench_rust()
     bench_cli()
     xvfb, display = start_xvfb()
     try:
