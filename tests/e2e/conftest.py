@@ -12,6 +12,7 @@ import time
 import pytest
 from selenium import webdriver
 from selenium.webdriver.common.options import ArgOptions
+from selenium.webdriver.remote.file_detector import UselessFileDetector
 
 TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 APP = os.path.join(TOP, "target", "release", "vireo-app")
@@ -77,6 +78,8 @@ def open_app(driver_url):
     options.set_capability("browserName", "wry")
     options.set_capability("tauri:options", {"application": APP})
     driver = webdriver.Remote(command_executor=driver_url, options=options)
+    # Typed paths are text for the app, not files to upload to the driver.
+    driver.file_detector = UselessFileDetector()
     try:
         yield driver
     finally:

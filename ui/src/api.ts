@@ -6,14 +6,23 @@ import type { BulkOutcome } from "./bindings/BulkOutcome";
 import type { Code } from "./bindings/Code";
 import type { ConnectionInfo } from "./bindings/ConnectionInfo";
 import type { ConnectionUpdate } from "./bindings/ConnectionUpdate";
+import type { Created } from "./bindings/Created";
+import type { CreateVmRequest } from "./bindings/CreateVmRequest";
+import type { DefaultsRequest } from "./bindings/DefaultsRequest";
 import type { DeleteRequest } from "./bindings/DeleteRequest";
 import type { DiskChoice } from "./bindings/DiskChoice";
 import type { HostReport } from "./bindings/HostReport";
+import type { InspectRequest } from "./bindings/InspectRequest";
 import type { InventoryEvent } from "./bindings/InventoryEvent";
 import type { InventorySnapshot } from "./bindings/InventorySnapshot";
 import type { NewConnection } from "./bindings/NewConnection";
+import type { OsChoice } from "./bindings/OsChoice";
+import type { OsQuery } from "./bindings/OsQuery";
+import type { Progress } from "./bindings/Progress";
+import type { SourceInfo } from "./bindings/SourceInfo";
 import type { VmActionRequest } from "./bindings/VmActionRequest";
 import type { VmRef } from "./bindings/VmRef";
+import type { WizardDefaults } from "./bindings/WizardDefaults";
 
 const CODES: readonly Code[] = [
   "invalid-input",
@@ -159,6 +168,68 @@ export const tauriInventoryApi: InventoryApi = {
   updateConnection: connectionUpdate,
   removeConnection: connectionRemove,
   retryConnection: connectionRetry,
+};
+
+// ---------------------------------------------------------------------- the create-VM wizard
+
+/** Operating systems matching a search; the generic choices first. */
+export function osSearch(q: OsQuery): Promise<OsChoice[]> {
+  return call<OsChoice[]>("os_search", { q });
+}
+
+/** What a disk image or ISO is; rejects with `invalid-input` for unusable files. */
+export function inspectSource(req: InspectRequest): Promise<SourceInfo> {
+  return call<SourceInfo>("inspect_source", { req });
+}
+
+export function wizardDefaults(req: DefaultsRequest): Promise<WizardDefaults> {
+  return call<WizardDefaults>("wizard_defaults", { req });
+}
+
+/** The domain XML a create would define, after the backend's full validation. */
+export function previewVm(req: CreateVmRequest): Promise<string> {
+  return call<string>("preview_vm", { req });
+}
+
+export function createVm(req: CreateVmRequest): Promise<Created> {
+  return call<Created>("create_vm", { req });
+}
+
+/** Cancels the running create; the backend rolls back what it did. */
+export function cancelCreate(): Promise<void> {
+  return call<void>("cancel_create");
+}
+
+/** Calls `handler` with every `create-progress` event (copying an image) until unsubscribed. */
+export async function subscribeCreateProgress(
+  handler: (progress: Progress) => void,
+): Promise<Unsubscribe> {
+  try {
+    return await listen<Progress>("create-progress", (event) => handler(event.payload));
+  } catch (error) {
+    throw toApiError(error);
+  }
+}
+
+/** Everything the create-VM wizard needs from the backend; tests inject a fake. */
+export interface WizardApi {
+  osSearch(q: OsQuery): Promise<OsChoice[]>;
+  inspectSource(req: InspectRequest): Promise<SourceInfo>;
+  defaults(req: DefaultsRequest): Promise<WizardDefaults>;
+  preview(req: CreateVmRequest): Promise<string>;
+  create(req: CreateVmRequest): Promise<Created>;
+  cancelCreate(): Promise<void>;
+  subscribeProgress(handler: (progress: Progress) => void): Promise<Unsubscribe>;
+}
+
+export const tauriWizardApi: WizardApi = {
+  osSearch,
+  inspectSource,
+  defaults: wizardDefaults,
+  preview: previewVm,
+  create: createVm,
+  cancelCreate,
+  subscribeProgress: subscribeCreateProgress,
 };
 
 const HINTS: Record<Code, string> = {

@@ -273,7 +273,7 @@ fn create_error(e: vireo_create::CreateError) -> ApiError {
 pub fn preview_vm(inv: &Inventory, req: CreateVmRequest) -> Result<String, ApiError> {
     let conn = inv.open_connection(&req.connection)?;
     let (host, _) = host_limits()?;
-    vireo_create::validate(&conn, &req.request, &host).map_err(create_error)?;
+    let image = vireo_create::validate(&conn, &req.request, &host).map_err(create_error)?;
     let pool_dir = conn
         .lookup_storage_pool_by_name(req.request.pool.as_deref().unwrap_or("default"))
         .ok()
@@ -284,7 +284,12 @@ pub fn preview_vm(inv: &Inventory, req: CreateVmRequest) -> Result<String, ApiEr
             Some(x[start..end].to_string())
         })
         .unwrap_or_else(|| "/var/lib/libvirt/images".to_string());
-    Ok(vireo_create::preview_xml(&req.request, &host, &pool_dir))
+    Ok(vireo_create::preview_xml(
+        &req.request,
+        &host,
+        image.as_ref(),
+        &pool_dir,
+    ))
 }
 
 fn cancel_slot() -> &'static std::sync::Mutex<Cancel> {

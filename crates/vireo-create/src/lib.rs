@@ -538,30 +538,85 @@ fn domain_spec(req: &CreateRequest, host: &HostLimits, disks: Vec<DiskSpec>) -> 
     spec
 }
 
-/// The XML the request would define, without creating anything (the wizard's "view XML").
-pub fn preview_xml(req: &CreateRequest, host: &HostLimits, pool_dir: &str) -> String {
-    let disk_path = format!("{pool_dir}/{}.qcow2", req.name);
-    let disks = match &req.source {
-        Source::Import { path, mode } => {
-            let p = if *mode == ImportMode::InPlace {
-                path.clone()
-            } else {
-                disk_path
-            };
-            vec![disk(DiskKind::Disk, p, DiskFormat::Qcow2, req.virtio, 1)]
-        }
-        Source::Iso { path, .. } => vec![
-            disk(DiskKind::Disk, disk_path, DiskFormat::Qcow2, req.virtio, 2),
-            disk(DiskKind::Cdrom, path.clone(), DiskFormat::Raw, false, 1),
-        ],
+fn copy_name(req: &CreateRequest, info: &ImageInfo) -> String {
+    let ext = if info.format == ImageFormat::Qcow2 {
+        "qcow2"
+    } else {
+        "img"
+    };
+    format!("{}.{ext}", req.name)
+}
+
+/// The VM's disks, given the path of its new disk (unused when the image is used in place).
+/// Shared by `create` and `preview_xml`, so the preview is exactly what gets defined.
+fn planned_disks(
+    req: &CreateRequest,
+    image: Option<&ImageInfo>,
+    new_disk: String,
+) -> Vec<DiskSpec> {
+    let image_format = image
+        .map(|i| disk_format(i.format))
+        .unwrap_or(DiskFormat::Qcow2);
+    match &req.source {
         Source::Empty { .. } => vec![disk(
             DiskKind::Disk,
-            disk_path,
+            new_disk,
             DiskFormat::Qcow2,
             req.virtio,
             1,
         )],
+        Source::Iso { path, .. } => vec![
+            disk(DiskKind::Disk, new_disk, DiskFormat::Qcow2, req.virtio, 2),
+            disk(DiskKind::Cdrom, path.clone(), DiskFormat::Raw, false, 1),
+        ],
+        Source::Import {
+            path,
+            mode: ImportMode::Overlay,
+        } => {
+            let mut d = disk(DiskKind::Disk, new_disk, DiskFormat::Qcow2, req.virtio, 1);
+            d.backing = Some((path.clone(), image_format));
+            vec![d]
+        }
+        Source::Import {
+            mode: ImportMode::Copy,
+            ..
+        } => {
+            vec![disk(DiskKind::Disk, new_disk, image_format, req.virtio, 1)]
+        }
+        Source::Import {
+            path,
+            mode: ImportMode::InPlace,
+        } => {
+            vec![disk(
+                DiskKind::Disk,
+                path.clone(),
+                image_format,
+                req.virtio,
+                1,
+            )]
+        }
+    }
+}
+
+/// The XML the request would define (the wizard's "view XML"); `image` is what `validate`
+/// returned. Nothing is created.
+pub fn preview_xml(
+    req: &CreateRequest,
+    host: &HostLimits,
+    image: Option<&ImageInfo>,
+    pool_dir: &str,
+) -> String {
+    let name = match (&req.source, image) {
+        (
+            Source::Import {
+                mode: ImportMode::Copy,
+                ..
+            },
+            Some(info),
+        ) => copy_name(req, info),
+        _ => format!("{}.qcow2", req.name),
     };
+    let disks = planned_disks(req, image, format!("{pool_dir}/{name}"));
     domain_spec(req, host, disks).to_xml()
 }
 
@@ -635,27 +690,11 @@ fn create_steps(
     };
     let vol_name = format!("{}.qcow2", req.name);
     let gib = |g: u64| g << 30;
-    let disks = match (&req.source, pool.as_ref()) {
-        (Source::Empty { disk_gib }, Some(pool)) => {
-            let (_, path) = new_volume(
-                pool,
-                &volume_xml(&vol_name, gib(*disk_gib), None),
-                "the disk",
-                undo,
-            )?;
-            vec![disk(DiskKind::Disk, path, DiskFormat::Qcow2, req.virtio, 1)]
-        }
-        (Source::Iso { path, disk_gib }, Some(pool)) => {
-            let (_, disk_path) = new_volume(
-                pool,
-                &volume_xml(&vol_name, gib(*disk_gib), None),
-                "the disk",
-                undo,
-            )?;
-            vec![
-                disk(DiskKind::Disk, disk_path, DiskFormat::Qcow2, req.virtio, 2),
-                disk(DiskKind::Cdrom, path.clone(), DiskFormat::Raw, false, 1),
-            ]
+    // Create the storage; `new_disk` is the path of the disk this VM gets, if a new one.
+    let new_disk = match (&req.source, pool.as_ref()) {
+        (Source::Empty { disk_gib }, Some(pool)) | (Source::Iso { disk_gib, .. }, Some(pool)) => {
+            let xml = volume_xml(&vol_name, gib(*disk_gib), None);
+            Some(new_volume(pool, &xml, "the disk", undo)?.1)
         }
         (
             Source::Import {
@@ -666,14 +705,7 @@ fn create_steps(
         ) => {
             let info = image.as_ref().expect("validated");
             let xml = volume_xml(&vol_name, info.virtual_size, Some((path, info.format)));
-            let (_, overlay) = new_volume(pool, &xml, "the overlay disk", undo)?;
-            vec![disk(
-                DiskKind::Disk,
-                overlay,
-                DiskFormat::Qcow2,
-                req.virtio,
-                1,
-            )]
+            Some(new_volume(pool, &xml, "the overlay disk", undo)?.1)
         }
         (
             Source::Import {
@@ -683,40 +715,27 @@ fn create_steps(
             Some(pool),
         ) => {
             let info = image.as_ref().expect("validated");
-            let (format, ext) = match info.format {
-                ImageFormat::Qcow2 => (DiskFormat::Qcow2, "qcow2"),
-                _ => (DiskFormat::Raw, "img"),
-            };
-            let copy_name = format!("{}.{ext}", req.name);
             let xml = format!(
                 "<volume><name>{}</name><capacity unit='bytes'>{}</capacity>\
                  <allocation unit='bytes'>0</allocation><target><format type='raw'/></target></volume>",
-                vireo_domain::xml::escape(&copy_name),
+                vireo_domain::xml::escape(&copy_name(req, info)),
                 info.file_size
             );
             // The copy is byte for byte, so a qcow2 stays a qcow2 inside a raw-allocated file.
             let (vol, copy_path) = new_volume(pool, &xml, "the copy", undo)?;
             copy_into(conn, &vol, Path::new(path), progress, cancel)?;
-            vec![disk(DiskKind::Disk, copy_path, format, req.virtio, 1)]
+            Some(copy_path)
         }
         (
             Source::Import {
-                path,
                 mode: ImportMode::InPlace,
+                ..
             },
             _,
-        ) => {
-            let info = image.as_ref().expect("validated");
-            vec![disk(
-                DiskKind::Disk,
-                path.clone(),
-                disk_format(info.format),
-                req.virtio,
-                1,
-            )]
-        }
+        ) => None,
         (_, None) => unreachable!("every other source has a pool"),
     };
+    let disks = planned_disks(req, image.as_ref(), new_disk.unwrap_or_default());
     if cancel.requested() {
         return Err(CreateError::Cancelled);
     }

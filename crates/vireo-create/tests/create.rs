@@ -478,3 +478,20 @@ fn uefi_and_tpm_vms_define() {
     );
     remove_vm(&req.name);
 }
+
+#[test]
+fn the_preview_is_exactly_what_gets_defined() {
+    let _s = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+    let pool = TestPool::new("preview");
+    let mut req = request("preview", &pool);
+    req.source = Source::Import {
+        path: test_guest().display().to_string(),
+        mode: ImportMode::Overlay,
+    };
+    let image = validate(&conn(), &req, &host()).unwrap();
+    let preview = preview_xml(&req, &host(), image.as_ref(), &pool.dir.display().to_string());
+    assert!(preview.contains("<seclabel model='dac' relabel='no'/>"), "{preview}");
+    let created = create(&conn(), &req, &host(), &|_| {}, &Cancel::default()).unwrap();
+    assert_eq!(created.xml, preview);
+    remove_vm(&req.name);
+}

@@ -19,6 +19,8 @@ export interface ModalProps {
   /** `alertdialog` for confirmations. */
   role?: "dialog" | "alertdialog";
   testId?: string;
+  /** Extra classes on the panel, e.g. `dialog-wide`. */
+  class?: string;
 }
 
 /**
@@ -72,7 +74,7 @@ export function Modal(props: ModalProps) {
         <dialog
           ref={panel}
           open
-          class="dialog"
+          class={props.class ? `dialog ${props.class}` : "dialog"}
           role={props.role === "alertdialog" ? "alertdialog" : undefined}
           aria-modal="true"
           aria-labelledby={titleId}

@@ -10,19 +10,29 @@ import {
   Show,
 } from "solid-js";
 import { createStore } from "solid-js/store";
-import { errorHint, type InventoryApi, tauriInventoryApi, toApiError } from "../api";
+import {
+  errorHint,
+  type InventoryApi,
+  tauriInventoryApi,
+  tauriWizardApi,
+  toApiError,
+  type WizardApi,
+} from "../api";
 import type { Action } from "../bindings/Action";
 import type { ApiError } from "../bindings/ApiError";
 import type { Code } from "../bindings/Code";
+import type { ConnectionInfo } from "../bindings/ConnectionInfo";
+import type { Created } from "../bindings/Created";
 import type { InventoryEvent } from "../bindings/InventoryEvent";
 import type { VmRef } from "../bindings/VmRef";
 import { plural } from "../format";
 import { StatusIcon } from "../icons";
-import { emptySelection, pruneSelection, type Selection } from "../inventory/selection";
+import { emptySelection, focusRow, pruneSelection, type Selection } from "../inventory/selection";
 import { createShutdownWatch, SHUTDOWN_GRACE_MS } from "../inventory/shutdownWatch";
 import { DEFAULT_SORT, filterAndSort, type SortSpec, toggleSort } from "../inventory/sort";
-import { createInventoryStore, createInventorySync, isRunning } from "../inventory/store";
+import { createInventoryStore, createInventorySync, isRunning, vmKey } from "../inventory/store";
 import { TopBar } from "../TopBar";
+import { Wizard } from "../wizard/Wizard";
 import { ConnectionsPanel } from "./ConnectionsPanel";
 import { DeleteDialog } from "./DeleteDialog";
 import { ConfirmDialog } from "./Dialog";
@@ -38,7 +48,16 @@ export interface MachinesProps {
   active?: boolean;
   /** How long a guest gets to shut down before "Force off?" is offered. */
   shutdownGraceMs?: number;
+  /** The create-VM wizard's backend; tests inject a fake. */
+  wizardApi?: WizardApi;
+  /** The wizard's OS search debounce; tests set 0. */
+  wizardSearchDelayMs?: number;
 }
+
+/** How long the "Created" confirmation stays up. */
+const CREATED_NOTICE_MS = 6000;
+/** A new VM further down than this may be outside the list's rendered window: filter to it. */
+const FOCUS_WITHOUT_FILTER = 8;
 
 interface Notice {
   id: number;
@@ -155,6 +174,37 @@ export function Machines(props: MachinesProps) {
 
   let grid: HTMLTableElement | undefined;
   let filterInput: HTMLInputElement | undefined;
+
+  // ------------------------------------------------------------------ the create-VM wizard
+  const [wizardOpen, setWizardOpen] = createSignal(false);
+  const connectedConnections = createMemo(() =>
+    state.connectionIds
+      .map((id) => state.connections[id])
+      .filter((c): c is ConnectionInfo => c?.state === "connected"),
+  );
+  const [created, setCreated] = createSignal<{ name: string; started: boolean } | null>(null);
+  /** The new VM to select once the inventory lists it. */
+  const [revealKey, setRevealKey] = createSignal<{ key: string; name: string } | null>(null);
+  let createdTimer: ReturnType<typeof setTimeout> | undefined;
+  onCleanup(() => clearTimeout(createdTimer));
+
+  function onCreated(vm: Created, connection: string) {
+    setCreated({ name: vm.name, started: vm.started });
+    clearTimeout(createdTimer);
+    createdTimer = setTimeout(() => setCreated(null), CREATED_NOTICE_MS);
+    setRevealKey({ key: vmKey(connection, vm.uuid), name: vm.name });
+  }
+
+  // The inventory lists the new VM through its own events, before or after create returns.
+  createEffect(() => {
+    const target = revealKey();
+    if (!target || !state.vms[target.key]) return;
+    const position = rows().indexOf(target.key);
+    if (position < 0 || position >= FOCUS_WITHOUT_FILTER) setQuery(target.name);
+    setSelection((sel) => focusRow(sel, target.key));
+    setRevealKey(null);
+    queueMicrotask(() => grid?.focus());
+  });
 
   // ------------------------------------------------------------------ actions
   const graceMs = props.shutdownGraceMs ?? SHUTDOWN_GRACE_MS;
@@ -313,6 +363,14 @@ export function Machines(props: MachinesProps) {
               }}
               data-testid="filter"
             />
+            <button
+              type="button"
+              class="button button-suggested"
+              data-action="new-vm"
+              onClick={() => setWizardOpen(true)}
+            >
+              New VM
+            </button>
           </div>
 
           <Show when={loadError()}>
@@ -416,6 +474,27 @@ export function Machines(props: MachinesProps) {
         </main>
         {/* Action errors float over the list: no layout shift under the pointer. */}
         <section class="toasts" aria-label="Errors">
+          <Show when={created()}>
+            {(vm) => (
+              <div class="banner banner-ok toast" role="status" data-testid="create-notice">
+                <StatusIcon status="ok" />
+                <div class="banner-body">
+                  <p class="banner-title">
+                    Created “{vm().name}”{vm().started ? " and started it" : ""}
+                  </p>
+                </div>
+                <button
+                  type="button"
+                  class="icon-button"
+                  aria-label="Dismiss"
+                  title="Dismiss"
+                  onClick={() => setCreated(null)}
+                >
+                  <CloseIcon />
+                </button>
+              </div>
+            )}
+          </Show>
           <For each={notices()}>
             {(notice) => (
               <div
@@ -451,6 +530,16 @@ export function Machines(props: MachinesProps) {
           </For>
         </section>
       </div>
+
+      <Show when={wizardOpen()}>
+        <Wizard
+          api={props.wizardApi ?? tauriWizardApi}
+          connections={connectedConnections()}
+          searchDelayMs={props.wizardSearchDelayMs}
+          onClose={() => setWizardOpen(false)}
+          onCreated={onCreated}
+        />
+      </Show>
 
       <Show when={pending()} keyed>
         {(open) => {
