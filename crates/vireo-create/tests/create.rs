@@ -489,9 +489,44 @@ fn the_preview_is_exactly_what_gets_defined() {
         mode: ImportMode::Overlay,
     };
     let image = validate(&conn(), &req, &host()).unwrap();
-    let preview = preview_xml(&req, &host(), image.as_ref(), &pool.dir.display().to_string());
-    assert!(preview.contains("<seclabel model='dac' relabel='no'/>"), "{preview}");
+    let preview = preview_xml(
+        &req,
+        &host(),
+        image.as_ref(),
+        &pool.dir.display().to_string(),
+    );
+    assert!(
+        preview.contains("<seclabel model='dac' relabel='no'/>"),
+        "{preview}"
+    );
     let created = create(&conn(), &req, &host(), &|_| {}, &Cancel::default()).unwrap();
     assert_eq!(created.xml, preview);
     remove_vm(&req.name);
+}
+
+#[test]
+fn the_nat_network_is_only_started_with_consent() {
+    let _s = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+    let pool = TestPool::new("nat");
+    let net = conn()
+        .lookup_network_by_name("default")
+        .expect("libvirt's default network is defined");
+    let was_active = net.is_active().unwrap();
+    if was_active {
+        net.destroy().unwrap();
+    }
+    let mut req = request("nat", &pool);
+    req.network = NetworkChoice::Nat;
+    req.setup_network = false;
+    refused(&req, &pool, "allow Vireo to start it");
+    assert!(!net.is_active().unwrap(), "not started without consent");
+
+    req.setup_network = true;
+    let created = create(&conn(), &req, &host(), &|_| {}, &Cancel::default()).unwrap();
+    assert!(net.is_active().unwrap(), "started with consent");
+    assert!(created.xml.contains("<source network='default'/>"));
+    remove_vm(&req.name);
+    if !was_active {
+        let _ = net.destroy();
+    }
 }
