@@ -37,6 +37,14 @@ fn qemu_img(args: &[&str]) {
     );
 }
 
+/// A 1 GiB qcow2 whose backing file is `backing`. `-u` skips opening the backing file, so
+/// creating one that points at /etc/shadow never reads it.
+fn qcow2_backed_by(path: &str, backing: &str, format: &str) {
+    qemu_img(&[
+        "create", "-q", "-f", "qcow2", "-u", "-F", format, "-b", backing, path, "1G",
+    ]);
+}
+
 fn create_qcow2(path: &Path, size: &str) {
     qemu_img(&["create", "-q", "-f", "qcow2", path.to_str().unwrap(), size]);
 }
@@ -65,29 +73,9 @@ fn a_chain_inside_the_directory_is_followed() {
     let base = d.path("base.qcow2");
     create_qcow2(&base, "1G");
     let mid = d.path("mid.qcow2");
-    qemu_img(&[
-        "create",
-        "-q",
-        "-f",
-        "qcow2",
-        "-F",
-        "qcow2",
-        "-b",
-        "base.qcow2",
-        mid.to_str().unwrap(),
-    ]);
+    qcow2_backed_by(mid.to_str().unwrap(), "base.qcow2", "qcow2");
     let top = d.path("top.qcow2");
-    qemu_img(&[
-        "create",
-        "-q",
-        "-f",
-        "qcow2",
-        "-F",
-        "qcow2",
-        "-b",
-        mid.to_str().unwrap(),
-        top.to_str().unwrap(),
-    ]);
+    qcow2_backed_by(top.to_str().unwrap(), mid.to_str().unwrap(), "qcow2");
     let info = inspect(&top, &[]).unwrap();
     let names: Vec<String> = info
         .backing_chain
@@ -195,19 +183,7 @@ fn a_backing_file_outside_the_directory_is_refused() {
     let d = Dir::new("shadow");
     let p = d.path("evil.qcow2");
     // -u: do not open the backing file while creating (we are not reading /etc/shadow).
-    qemu_img(&[
-        "create",
-        "-q",
-        "-f",
-        "qcow2",
-        "-u",
-        "-F",
-        "raw",
-        "-b",
-        "/etc/shadow",
-        p.to_str().unwrap(),
-        "1G",
-    ]);
+    qcow2_backed_by(p.to_str().unwrap(), "/etc/shadow", "raw");
     let err = inspect(&p, &[]).unwrap_err();
     assert!(matches!(err, ImageError::UnsafeBacking { .. }), "{err}");
     assert!(err.to_string().contains("/etc/shadow"), "{err}");
@@ -218,19 +194,7 @@ fn a_backing_file_outside_the_directory_is_refused() {
     );
 
     let relative = d.path("sneaky.qcow2");
-    qemu_img(&[
-        "create",
-        "-q",
-        "-f",
-        "qcow2",
-        "-u",
-        "-F",
-        "raw",
-        "-b",
-        "../../../../etc/passwd",
-        relative.to_str().unwrap(),
-        "1G",
-    ]);
+    qcow2_backed_by(relative.to_str().unwrap(), "../../../../etc/passwd", "raw");
     assert!(matches!(
         inspect(&relative, &[]).unwrap_err(),
         ImageError::UnsafeBacking { .. }
@@ -241,35 +205,11 @@ fn a_backing_file_outside_the_directory_is_refused() {
 fn a_backing_device_or_network_source_is_refused() {
     let d = Dir::new("device");
     let dev = d.path("dev.qcow2");
-    qemu_img(&[
-        "create",
-        "-q",
-        "-f",
-        "qcow2",
-        "-u",
-        "-F",
-        "raw",
-        "-b",
-        "/dev/sda",
-        dev.to_str().unwrap(),
-        "1G",
-    ]);
+    qcow2_backed_by(dev.to_str().unwrap(), "/dev/sda", "raw");
     let err = inspect(&dev, &[]).unwrap_err();
     assert!(matches!(err, ImageError::UnsafeBacking { .. }), "{err}");
     let net = d.path("net.qcow2");
-    qemu_img(&[
-        "create",
-        "-q",
-        "-f",
-        "qcow2",
-        "-u",
-        "-F",
-        "raw",
-        "-b",
-        "nbd://10.0.0.1/x",
-        net.to_str().unwrap(),
-        "1G",
-    ]);
+    qcow2_backed_by(net.to_str().unwrap(), "nbd://127.0.0.1:10809/x", "raw");
     let err = inspect(&net, &[]).unwrap_err();
     assert!(err.to_string().contains("network or JSON source"), "{err}");
 }
@@ -281,17 +221,7 @@ fn a_backing_file_the_user_chose_is_allowed_elsewhere() {
     let base = base_dir.path("base.qcow2");
     create_qcow2(&base, "1G");
     let top = top_dir.path("top.qcow2");
-    qemu_img(&[
-        "create",
-        "-q",
-        "-f",
-        "qcow2",
-        "-F",
-        "qcow2",
-        "-b",
-        base.to_str().unwrap(),
-        top.to_str().unwrap(),
-    ]);
+    qcow2_backed_by(top.to_str().unwrap(), base.to_str().unwrap(), "qcow2");
     assert!(inspect(&top, &[]).is_err());
     let info = inspect(&top, std::slice::from_ref(&base)).unwrap();
     assert_eq!(info.backing_chain.len(), 1);
