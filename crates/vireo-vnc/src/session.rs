@@ -1,0 +1,490 @@
+//! A console session: handshake, the reader thread, and input.
+
+use std::io::{BufReader, Read, Write};
+use std::net::{Shutdown, TcpStream};
+use std::os::unix::net::UnixStream;
+use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
+use std::sync::mpsc::{self, Receiver, Sender};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::thread::{self, JoinHandle};
+
+use crate::decode::{self, CursorImage, Decoder, ServerMessage, MAX_DIMENSION, MAX_NAME_LEN};
+use crate::des;
+use crate::error::VncError;
+use crate::framebuffer::{Framebuffer, Rect};
+use crate::wire::{self, check_limit, read_array, read_u32, read_u8, PixelFormat};
+
+const SECURITY_NONE: u8 = 1;
+const SECURITY_VNC_AUTH: u8 = 2;
+const SECURITY_NONE_U32: u32 = SECURITY_NONE as u32;
+const SECURITY_VNC_AUTH_U32: u32 = SECURITY_VNC_AUTH as u32;
+
+/// Where a session is in its life. Input is accepted only while `Running`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SessionState {
+    /// Created; the RFB handshake has not completed.
+    Handshaking,
+    /// Handshake done; updates flow and input is accepted.
+    Running,
+    /// The connection ended, by either side or by an error.
+    Closed,
+}
+
+impl SessionState {
+    fn from_u8(v: u8) -> Self {
+        match v {
+            0 => SessionState::Handshaking,
+            1 => SessionState::Running,
+            _ => SessionState::Closed,
+        }
+    }
+}
+
+/// What the reader thread reports.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ConsoleEvent {
+    /// The framebuffer now has this size (and is entirely dirty).
+    Resized {
+        /// New width.
+        width: u16,
+        /// New height.
+        height: u16,
+    },
+    /// These framebuffer areas changed; one event per complete update.
+    Updated {
+        /// Coalesced dirty rectangles.
+        rects: Vec<Rect>,
+    },
+    /// The server sent a new cursor shape.
+    Cursor(CursorImage),
+    /// The server rang the bell.
+    Bell,
+    /// The session ended; no more events follow.
+    Closed {
+        /// Why, for the user.
+        reason: String,
+    },
+}
+
+/// What ServerInit told us.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServerInfo {
+    /// Initial framebuffer width.
+    pub width: u16,
+    /// Initial framebuffer height.
+    pub height: u16,
+    /// The server's native pixel format (we replace it with [`PixelFormat::BGRX`]).
+    pub pixel_format: PixelFormat,
+    /// Desktop name, lossily decoded as UTF-8.
+    pub name: String,
+}
+
+type Writer = Arc<Mutex<Box<dyn Write + Send>>>;
+type ShutdownHook = Box<dyn Fn() + Send + Sync>;
+
+/// One RFB connection to a VM console.
+///
+/// Writes go through their own lock, separate from the reader thread, so
+/// [`send_key`](Self::send_key) and [`send_pointer`](Self::send_pointer)
+/// never wait for the server to send anything.
+pub struct ConsoleSession {
+    state: Arc<AtomicU8>,
+    writer: Writer,
+    reader: Option<Box<dyn Read + Send>>,
+    events: Sender<ConsoleEvent>,
+    framebuffer: Arc<Mutex<Framebuffer>>,
+    extended_keys: Arc<AtomicBool>,
+    led_state: Arc<AtomicU8>,
+    server: Option<ServerInfo>,
+    password: Option<Vec<u8>>,
+    shutdown: Option<ShutdownHook>,
+    reader_thread: Option<JoinHandle<()>>,
+}
+
+impl ConsoleSession {
+    /// A session over the two halves of a connection, in state
+    /// [`SessionState::Handshaking`]; nothing is sent until
+    /// [`handshake`](Self::handshake). Events arrive on the returned receiver.
+    pub fn new(
+        reader: Box<dyn Read + Send>,
+        writer: Box<dyn Write + Send>,
+    ) -> (Self, Receiver<ConsoleEvent>) {
+        let (events, receiver) = mpsc::channel();
+        let session = ConsoleSession {
+            state: Arc::new(AtomicU8::new(SessionState::Handshaking as u8)),
+            writer: Arc::new(Mutex::new(writer)),
+            reader: Some(reader),
+            events,
+            framebuffer: Arc::new(Mutex::new(Framebuffer::new(0, 0))),
+            extended_keys: Arc::new(AtomicBool::new(false)),
+            led_state: Arc::new(AtomicU8::new(0)),
+            server: None,
+            password: None,
+            shutdown: None,
+            reader_thread: None,
+        };
+        (session, receiver)
+    }
+
+    /// Connects over two halves and completes the handshake.
+    pub fn connect(
+        reader: Box<dyn Read + Send>,
+        writer: Box<dyn Write + Send>,
+    ) -> Result<(Self, Receiver<ConsoleEvent>), VncError> {
+        let (mut session, events) = Self::new(reader, writer);
+        session.handshake()?;
+        Ok((session, events))
+    }
+
+    /// Connects over a Unix socket (e.g. a libvirt VNC socket). Closing the
+    /// session shuts the socket down, which also stops the reader thread.
+    pub fn connect_unix(stream: UnixStream) -> Result<(Self, Receiver<ConsoleEvent>), VncError> {
+        let (mut session, events) = Self::new_unix(stream)?;
+        session.handshake()?;
+        Ok((session, events))
+    }
+
+    /// Like [`connect_unix`](Self::connect_unix) but stops before the handshake.
+    pub fn new_unix(stream: UnixStream) -> Result<(Self, Receiver<ConsoleEvent>), VncError> {
+        let reader = stream.try_clone()?;
+        let writer = stream.try_clone()?;
+        let (mut session, events) = Self::new(Box::new(reader), Box::new(writer));
+        session.shutdown = Some(Box::new(move || {
+            let _ = stream.shutdown(Shutdown::Both);
+        }));
+        Ok((session, events))
+    }
+
+    /// Connects over TCP and completes the handshake.
+    pub fn connect_tcp(stream: TcpStream) -> Result<(Self, Receiver<ConsoleEvent>), VncError> {
+        // Key and pointer events are tiny and latency-sensitive.
+        stream.set_nodelay(true)?;
+        let reader = stream.try_clone()?;
+        let writer = stream.try_clone()?;
+        let (mut session, events) = Self::new(Box::new(reader), Box::new(writer));
+        session.shutdown = Some(Box::new(move || {
+            let _ = stream.shutdown(Shutdown::Both);
+        }));
+        session.handshake()?;
+        Ok((session, events))
+    }
+
+    /// Sets the password for VNC authentication, used only if the server
+    /// does not offer security type None. Call before the handshake.
+    pub fn set_password(&mut self, password: &str) {
+        self.password = Some(password.as_bytes().to_vec());
+    }
+
+    /// Performs the RFB handshake (versions 3.3, 3.7, 3.8; security None,
+    /// or VNC authentication when a password was set),
+    /// selects our pixel format and encodings, requests the first full
+    /// update and starts the reader thread. Any failure closes the session.
+    pub fn handshake(&mut self) -> Result<&ServerInfo, VncError> {
+        let state = self.state();
+        if state != SessionState::Handshaking {
+            return Err(VncError::NotRunning(state));
+        }
+        let Some(mut reader) = self.reader.take() else {
+            return Err(VncError::NotRunning(state));
+        };
+        match self.negotiate(&mut reader) {
+            Ok(info) => {
+                *decode::lock(&self.framebuffer) = Framebuffer::new(info.width, info.height);
+                self.state
+                    .store(SessionState::Running as u8, Ordering::Release);
+                self.spawn_reader(reader);
+                Ok(self.server.insert(info))
+            }
+            Err(err) => {
+                self.close();
+                Err(err)
+            }
+        }
+    }
+
+    fn negotiate(&mut self, r: &mut Box<dyn Read + Send>) -> Result<ServerInfo, VncError> {
+        let r: &mut dyn Read = r;
+        let version: [u8; 12] = read_array(r)?;
+        let minor = parse_version(&version)?;
+        let reply: &[u8; 12] = if minor >= 8 {
+            b"RFB 003.008\n"
+        } else if minor == 7 {
+            b"RFB 003.007\n"
+        } else {
+            b"RFB 003.003\n"
+        };
+        self.write(reply)?;
+        let chosen = if minor < 7 {
+            // 3.3: the server picks the type.
+            match read_u32(r)? {
+                0 => return Err(VncError::Refused(read_reason(r)?)),
+                t @ (SECURITY_NONE_U32 | SECURITY_VNC_AUTH_U32) => t as u8,
+                other => {
+                    return Err(VncError::UnsupportedSecurity {
+                        offered: vec![u8::try_from(other).unwrap_or(u8::MAX)],
+                    })
+                }
+            }
+        } else {
+            let count = read_u8(r)?;
+            if count == 0 {
+                return Err(VncError::Refused(read_reason(r)?));
+            }
+            let offered = wire::read_vec(r, usize::from(count))?;
+            let chosen = if offered.contains(&SECURITY_NONE) {
+                SECURITY_NONE
+            } else if offered.contains(&SECURITY_VNC_AUTH) {
+                SECURITY_VNC_AUTH
+            } else {
+                return Err(VncError::UnsupportedSecurity { offered });
+            };
+            self.write(&[chosen])?;
+            chosen
+        };
+        if chosen == SECURITY_VNC_AUTH {
+            let password = self.password.as_deref().ok_or(VncError::PasswordRequired)?;
+            let challenge: [u8; 16] = read_array(r)?;
+            self.write(&des::vnc_auth_response(password, &challenge))?;
+        }
+        // Before 3.8 there is no SecurityResult for None.
+        if (chosen == SECURITY_VNC_AUTH || minor >= 8) && read_u32(r)? != 0 {
+            // Only 3.8 explains why.
+            let reason = if minor >= 8 {
+                read_reason(r)?
+            } else {
+                String::new()
+            };
+            return Err(VncError::AuthenticationFailed(reason));
+        }
+        // ClientInit: shared, so other viewers stay connected.
+        self.write(&[1])?;
+        let width = wire::read_u16(r)?;
+        let height = wire::read_u16(r)?;
+        let limit = u64::from(MAX_DIMENSION);
+        check_limit("desktop width", u64::from(width), limit)?;
+        check_limit("desktop height", u64::from(height), limit)?;
+        let pixel_format = PixelFormat::from_bytes(&read_array(r)?);
+        let name_len = read_u32(r)?;
+        check_limit(
+            "desktop name length",
+            u64::from(name_len),
+            u64::from(MAX_NAME_LEN),
+        )?;
+        let name = String::from_utf8_lossy(&wire::read_vec(r, name_len as usize)?).into_owned();
+
+        self.write(&wire::set_pixel_format(PixelFormat::BGRX))?;
+        self.write(&wire::set_encodings(&wire::REQUESTED_ENCODINGS))?;
+        self.write(&wire::update_request(false, width, height))?;
+        Ok(ServerInfo {
+            width,
+            height,
+            pixel_format,
+            name,
+        })
+    }
+
+    fn spawn_reader(&mut self, reader: Box<dyn Read + Send>) {
+        let mut decoder = Decoder::new(
+            Arc::clone(&self.framebuffer),
+            Arc::clone(&self.extended_keys),
+            Arc::clone(&self.led_state),
+            MAX_DIMENSION,
+        );
+        let framebuffer = Arc::clone(&self.framebuffer);
+        let writer = Arc::clone(&self.writer);
+        let state = Arc::clone(&self.state);
+        let events = self.events.clone();
+        let handle = thread::Builder::new()
+            .name("vireo-vnc-reader".into())
+            .spawn(move || {
+                // Rect headers are small; buffering saves a syscall per field.
+                let mut reader = BufReader::with_capacity(1 << 16, reader);
+                let reason = loop {
+                    match decoder.read_message(&mut reader) {
+                        Ok(ServerMessage::Update(outcome)) => {
+                            if let Some((width, height)) = outcome.resized {
+                                let _ = events.send(ConsoleEvent::Resized { width, height });
+                            }
+                            if let Some(cursor) = outcome.cursor {
+                                let _ = events.send(ConsoleEvent::Cursor(cursor));
+                            }
+                            if !outcome.dirty.is_empty() {
+                                let _ = events.send(ConsoleEvent::Updated {
+                                    rects: outcome.dirty,
+                                });
+                            }
+                            let (w, h) = {
+                                let fb = decode::lock(&framebuffer);
+                                (fb.width(), fb.height())
+                            };
+                            // After a resize ask for everything again.
+                            let request = wire::update_request(outcome.resized.is_none(), w, h);
+                            if let Err(err) = write_all(&writer, &request) {
+                                break describe(&err);
+                            }
+                        }
+                        Ok(ServerMessage::Bell) => {
+                            let _ = events.send(ConsoleEvent::Bell);
+                        }
+                        Ok(ServerMessage::Ignored) => {}
+                        Err(err) => break describe(&err),
+                    }
+                };
+                let was = state.swap(SessionState::Closed as u8, Ordering::AcqRel);
+                let reason = if SessionState::from_u8(was) == SessionState::Closed {
+                    "closed by client".to_owned()
+                } else {
+                    reason
+                };
+                let _ = events.send(ConsoleEvent::Closed { reason });
+            });
+        match handle {
+            Ok(h) => self.reader_thread = Some(h),
+            Err(err) => {
+                self.close();
+                let _ = self.events.send(ConsoleEvent::Closed {
+                    reason: describe(&VncError::Io(err)),
+                });
+            }
+        }
+    }
+
+    /// The current state.
+    pub fn state(&self) -> SessionState {
+        SessionState::from_u8(self.state.load(Ordering::Acquire))
+    }
+
+    /// ServerInit data, once the handshake has completed.
+    pub fn server_info(&self) -> Option<&ServerInfo> {
+        self.server.as_ref()
+    }
+
+    /// True once the server announced QEMU Extended Key Events, after which
+    /// keys are sent as scancodes.
+    pub fn supports_extended_keys(&self) -> bool {
+        self.extended_keys.load(Ordering::Acquire)
+    }
+
+    /// The last QEMU LED state (bit 0 Scroll Lock, 1 Num Lock, 2 Caps Lock).
+    pub fn led_state(&self) -> u8 {
+        self.led_state.load(Ordering::Acquire)
+    }
+
+    /// Runs `f` with the framebuffer locked. Keep `f` short: the reader
+    /// thread waits for the lock to paint.
+    pub fn with_framebuffer<R>(&self, f: impl FnOnce(&Framebuffer) -> R) -> R {
+        f(&decode::lock(&self.framebuffer))
+    }
+
+    /// Presses or releases a key. `keysym` is the X11 keysym; `scancode` is
+    /// the XT scancode in QEMU numbering (0xE0-prefixed keys as `0x80 | code`)
+    /// and is used when the server supports QEMU Extended Key Events, so the
+    /// guest's own keyboard layout applies.
+    pub fn send_key(&self, keysym: u32, scancode: u32, down: bool) -> Result<(), VncError> {
+        self.ensure_running()?;
+        if self.supports_extended_keys() {
+            self.write(&wire::qemu_key_event(keysym, scancode, down))
+        } else {
+            self.write(&wire::key_event(keysym, down))
+        }
+    }
+
+    /// Moves the pointer; `buttons` is the RFB mask (bit 0 left, 1 middle,
+    /// 2 right, 3/4 wheel up/down).
+    pub fn send_pointer(&self, x: u16, y: u16, buttons: u8) -> Result<(), VncError> {
+        self.ensure_running()?;
+        self.write(&wire::pointer_event(x, y, buttons))
+    }
+
+    /// Asks for a complete, non-incremental update of the whole screen.
+    pub fn request_full_update(&self) -> Result<(), VncError> {
+        self.ensure_running()?;
+        let (w, h) = self.with_framebuffer(|fb| (fb.width(), fb.height()));
+        self.write(&wire::update_request(false, w, h))
+    }
+
+    /// Closes the session. With a socket from `connect_unix`/`connect_tcp`
+    /// this also shuts the socket down so the reader thread ends.
+    pub fn close(&mut self) {
+        self.state
+            .store(SessionState::Closed as u8, Ordering::Release);
+        if let Some(shutdown) = &self.shutdown {
+            shutdown();
+        }
+    }
+
+    fn ensure_running(&self) -> Result<(), VncError> {
+        match self.state() {
+            SessionState::Running => Ok(()),
+            other => Err(VncError::NotRunning(other)),
+        }
+    }
+
+    fn write(&self, bytes: &[u8]) -> Result<(), VncError> {
+        write_all(&self.writer, bytes).inspect_err(|_| {
+            self.state
+                .store(SessionState::Closed as u8, Ordering::Release);
+        })
+    }
+}
+
+impl Drop for ConsoleSession {
+    fn drop(&mut self) {
+        self.close();
+        // Only join when the shutdown hook guarantees the blocked read ends.
+        if self.shutdown.is_some() {
+            if let Some(handle) = self.reader_thread.take() {
+                let _ = handle.join();
+            }
+        }
+    }
+}
+
+fn write_all(writer: &Writer, bytes: &[u8]) -> Result<(), VncError> {
+    let mut w = writer.lock().unwrap_or_else(PoisonError::into_inner);
+    w.write_all(bytes)?;
+    w.flush()?;
+    Ok(())
+}
+
+/// The error and its sources on one line, for `Closed { reason }`.
+fn describe(err: &VncError) -> String {
+    let mut text = err.to_string();
+    let mut source = std::error::Error::source(err);
+    while let Some(s) = source {
+        text.push_str(": ");
+        text.push_str(&s.to_string());
+        source = s.source();
+    }
+    text
+}
+
+/// Returns the minor version from "RFB 003.00x\n".
+fn parse_version(v: &[u8; 12]) -> Result<u8, VncError> {
+    let text = String::from_utf8_lossy(v).into_owned();
+    let unsupported = || VncError::UnsupportedVersion(text.trim_end().to_owned());
+    if &v[..4] != b"RFB " || v[7] != b'.' || v[11] != b'\n' {
+        return Err(unsupported());
+    }
+    let major: u32 = std::str::from_utf8(&v[4..7])
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .ok_or_else(unsupported)?;
+    let minor: u32 = std::str::from_utf8(&v[8..11])
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .ok_or_else(unsupported)?;
+    match (major, minor) {
+        (3, 3) => Ok(3),
+        (3, 7) => Ok(7),
+        // 3.8 and later 3.x (e.g. Apple's 3.889) speak at least 3.8.
+        (3, m) if m >= 8 => Ok(8),
+        _ => Err(unsupported()),
+    }
+}
+
+fn read_reason(r: &mut dyn Read) -> Result<String, VncError> {
+    let len = read_u32(r)?;
+    check_limit("reason length", u64::from(len), u64::from(MAX_NAME_LEN))?;
+    Ok(String::from_utf8_lossy(&wire::read_vec(r, len as usize)?).into_owned())
+}
