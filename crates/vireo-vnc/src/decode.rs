@@ -186,8 +186,13 @@ impl Decoder {
         let limit = u64::from(self.max_dimension);
         check_limit("desktop width", u64::from(width), limit)?;
         check_limit("desktop height", u64::from(height), limit)?;
-        lock(&self.framebuffer).resize(width, height);
-        outcome.resized = Some((width, height));
+        let mut fb = lock(&self.framebuffer);
+        // QEMU repeats the (Extended)DesktopSize rect in answer to every full-update request;
+        // only a real change clears the screen, or each answer would blank it again.
+        if (fb.width(), fb.height()) != (width, height) {
+            fb.resize(width, height);
+            outcome.resized = Some((width, height));
+        }
         Ok(())
     }
 
@@ -779,6 +784,25 @@ mod tests {
         assert_eq!(out.resized, Some((20, 10)));
         assert_eq!(out.dirty, vec![Rect::new(0, 0, 20, 10)]);
         assert_eq!(lock(&fb).pixels().len(), 200);
+    }
+
+    #[test]
+    fn a_repeated_desktop_size_keeps_the_picture() {
+        // QEMU answers every full-update request with the current size again.
+        let (mut d, fb) = decoder(2, 1);
+        let body = [0x11u8, 0x22, 0x33, 0, 0x44, 0x55, 0x66, 0].to_vec();
+        apply(
+            &mut d,
+            &update(&[(Rect::new(0, 0, 2, 1), encoding::RAW, body)]),
+        )
+        .unwrap();
+        let out = apply(
+            &mut d,
+            &update(&[(Rect::new(0, 0, 2, 1), encoding::DESKTOP_SIZE, vec![])]),
+        )
+        .unwrap();
+        assert_eq!(out.resized, None, "same size: not a resize");
+        assert_eq!(fb.lock().unwrap().pixel(0, 0), Some(0xFF33_2211));
     }
 
     #[test]
