@@ -39,6 +39,7 @@ mod decode;
 mod des;
 mod error;
 mod framebuffer;
+pub mod keymap;
 mod session;
 mod wire;
 

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 use vireo_create::{create, Cancel, CreateRequest, HostLimits, ImportMode, Source};
 use vireo_domain::DomainType;
-use vireo_vnc::{ConsoleEvent, ConsoleSession};
+use vireo_vnc::{keymap, ConsoleEvent, ConsoleSession};
 
 const URI: &str = "qemu:///system";
 
@@ -43,35 +43,48 @@ fn wait_for_text(log: &Path, text: &str, secs: u64) -> Duration {
     panic!("'{text}' not in {} after {secs} s", log.display());
 }
 
-/// US-layout keysym and XT (set 1) scancode, and whether Shift is needed.
+/// The physical key a US-layout user presses for `c` (`KeyboardEvent.code`), and Shift —
+/// what the page will hand the engine; `keymap` turns it into scancode and keysym.
 fn key(c: char) -> (u32, u32, bool) {
-    const LETTERS: &[u8; 26] = b"\x1e\x30\x2e\x20\x12\x21\x22\x23\x17\x24\x25\x26\x32\x31\x18\x19\x10\x13\x1f\x14\x16\x2f\x11\x2d\x15\x2c";
-    match c {
-        'a'..='z' => (c as u32, LETTERS[(c as u8 - b'a') as usize] as u32, false),
-        'A'..='Z' => (c as u32, LETTERS[(c as u8 - b'A') as usize] as u32, true),
-        '1'..='9' => (c as u32, (c as u8 - b'1' + 2) as u32, false),
-        '0' => (c as u32, 0x0b, false),
-        ' ' => (0x20, 0x39, false),
-        '-' => (0x2d, 0x0c, false),
-        '/' => (0x2f, 0x35, false),
-        '.' => (0x2e, 0x34, false),
-        '>' => (0x3e, 0x34, true),
-        '\n' => (0xff0d, 0x1c, false),
+    let (code, shift) = match c {
+        'a'..='z' => (format!("Key{}", c.to_ascii_uppercase()), false),
+        'A'..='Z' => (format!("Key{c}"), true),
+        '0'..='9' => (format!("Digit{c}"), false),
+        ' ' => ("Space".into(), false),
+        '-' => ("Minus".into(), false),
+        '/' => ("Slash".into(), false),
+        '.' => ("Period".into(), false),
+        '>' => ("Period".into(), true),
+        '\n' => ("Enter".into(), false),
         other => panic!("no key for {other:?}"),
-    }
+    };
+    let key_name = if c == '\n' {
+        "Enter".to_string()
+    } else {
+        c.to_string()
+    };
+    let scancode = keymap::scancode(&code).expect("known code");
+    (
+        keymap::keysym(&key_name).expect("known key"),
+        scancode,
+        shift,
+    )
 }
 
 fn type_text(session: &ConsoleSession, text: &str) {
-    const SHIFT: (u32, u32) = (0xffe1, 0x2a);
+    let shift_key = (
+        keymap::keysym("Shift").unwrap(),
+        keymap::scancode("ShiftLeft").unwrap(),
+    );
     for c in text.chars() {
         let (sym, code, shift) = key(c);
         if shift {
-            session.send_key(SHIFT.0, SHIFT.1, true).unwrap();
+            session.send_key(shift_key.0, shift_key.1, true).unwrap();
         }
         session.send_key(sym, code, true).unwrap();
         session.send_key(sym, code, false).unwrap();
         if shift {
-            session.send_key(SHIFT.0, SHIFT.1, false).unwrap();
+            session.send_key(shift_key.0, shift_key.1, false).unwrap();
         }
     }
 }
