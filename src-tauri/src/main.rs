@@ -2,10 +2,12 @@
 //! are forwarded to the page as the `inventory` event. Nothing else lives here.
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
+use tauri::ipc::{Channel, InvokeResponseBody};
 use tauri::{Emitter, Manager, State};
 use vireo_api::{
-    ApiError, BulkActionRequest, BulkOutcome, ConnectionInfo, ConnectionUpdate, CreateVmRequest,
-    Created, DefaultsRequest, DeleteRequest, DiskChoice, HostReport, InspectRequest, Inventory,
+    ApiError, BulkActionRequest, BulkOutcome, ConnectionInfo, ConnectionUpdate, ConsoleKeyRequest,
+    ConsoleOpenRequest, ConsoleOpened, ConsolePointerRequest, Consoles, CreateVmRequest, Created,
+    DefaultsRequest, DeleteRequest, DiskChoice, HostReport, InspectRequest, Inventory,
     InventorySnapshot, NewConnection, OsChoice, OsQuery, SourceInfo, VmActionRequest, VmRef,
     WizardDefaults,
 };
@@ -109,6 +111,41 @@ fn cancel_create() {
     vireo_api::cancel_create()
 }
 
+/// Frames go out on `frames` as binary messages (see `vireo_vnc::stream`).
+#[tauri::command(async)]
+fn console_open(
+    inv: State<'_, Inventory>,
+    consoles: State<'_, Consoles>,
+    req: ConsoleOpenRequest,
+    frames: Channel<InvokeResponseBody>,
+) -> Result<ConsoleOpened, ApiError> {
+    let sink = move |bytes| drop(frames.send(InvokeResponseBody::Raw(bytes)));
+    vireo_api::console_open(&inv, &consoles, req, Box::new(sink))
+}
+
+#[tauri::command(async)]
+fn console_ack(consoles: State<'_, Consoles>, id: u32) -> Result<(), ApiError> {
+    vireo_api::console_ack(&consoles, id)
+}
+
+#[tauri::command(async)]
+fn console_key(consoles: State<'_, Consoles>, req: ConsoleKeyRequest) -> Result<(), ApiError> {
+    vireo_api::console_key(&consoles, req)
+}
+
+#[tauri::command(async)]
+fn console_pointer(
+    consoles: State<'_, Consoles>,
+    req: ConsolePointerRequest,
+) -> Result<(), ApiError> {
+    vireo_api::console_pointer(&consoles, req)
+}
+
+#[tauri::command(async)]
+fn console_close(consoles: State<'_, Consoles>, id: u32) -> Result<(), ApiError> {
+    vireo_api::console_close(&consoles, id)
+}
+
 fn main() {
     #[cfg(target_os = "linux")]
     if std::env::var_os("DISPLAY").is_none() && std::env::var_os("WAYLAND_DISPLAY").is_none() {
@@ -127,6 +164,7 @@ fn main() {
             });
             inventory.open_builtin();
             app.manage(inventory);
+            app.manage(Consoles::default());
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![
@@ -147,6 +185,11 @@ fn main() {
             preview_vm,
             create_vm,
             cancel_create,
+            console_open,
+            console_ack,
+            console_key,
+            console_pointer,
+            console_close,
         ])
         .run(tauri::generate_context!("../tauri.conf.json"))
         .unwrap_or_else(|e| {

@@ -9,10 +9,12 @@
 //! assert!(report.verdict.can_run_vms);
 //! ```
 
+mod console;
 mod create;
 mod error;
 mod inventory;
 
+pub use console::*;
 pub use create::*;
 pub use error::{ApiError, Code};
 pub use inventory::*;
@@ -56,5 +58,9 @@ pub fn export_bindings(dir: &std::path::Path) -> Result<(), ts_rs::ExportError> 
     CreateVmRequest::export_all(&cfg)?;
     Created::export_all(&cfg)?;
     Progress::export_all(&cfg)?;
+    ConsoleOpenRequest::export_all(&cfg)?;
+    ConsoleOpened::export_all(&cfg)?;
+    ConsoleKeyRequest::export_all(&cfg)?;
+    ConsolePointerRequest::export_all(&cfg)?;
     Ok(())
 }

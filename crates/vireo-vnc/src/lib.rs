@@ -41,6 +41,7 @@ mod error;
 mod framebuffer;
 pub mod keymap;
 mod session;
+pub mod stream;
 mod wire;
 
 pub use decode::{

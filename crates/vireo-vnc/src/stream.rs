@@ -1,0 +1,95 @@
+//! The binary messages a console sends to the page, little-endian:
+//!
+//! - `1` FRAME: u16 width, u16 height (the framebuffer's), u16 rect count, then per rect
+//!   u16 x, y, w, h and w×h×4 bytes of RGBA — ready for `ImageData` without conversion.
+//! - `2` CLOSED: the UTF-8 reason.
+//!
+//! The page acknowledges each FRAME; the sender coalesces changes until then, so a slow page
+//! never makes memory grow (Tauri channels have no backpressure of their own).
+
+use crate::framebuffer::{Framebuffer, Rect};
+
+pub const FRAME: u8 = 1;
+pub const CLOSED: u8 = 2;
+
+/// A FRAME with the pixels of `rects` (clipped to the framebuffer).
+pub fn frame_message(fb: &Framebuffer, rects: &[Rect]) -> Vec<u8> {
+    let bounds = fb.bounds();
+    let rects: Vec<Rect> = rects.iter().filter_map(|r| clip(r, &bounds)).collect();
+    let pixels: u64 = rects.iter().map(Rect::area).sum();
+    let mut out = Vec::with_capacity(7 + rects.len() * 8 + pixels as usize * 4);
+    out.push(FRAME);
+    out.extend_from_slice(&fb.width().to_le_bytes());
+    out.extend_from_slice(&fb.height().to_le_bytes());
+    out.extend_from_slice(&(rects.len() as u16).to_le_bytes());
+    let stride = usize::from(fb.width());
+    for r in &rects {
+        for v in [r.x, r.y, r.width, r.height] {
+            out.extend_from_slice(&v.to_le_bytes());
+        }
+        for row in r.y..r.y + r.height {
+            let start = usize::from(row) * stride + usize::from(r.x);
+            for p in &fb.pixels()[start..start + usize::from(r.width)] {
+                // 0xFFRRGGBB → R, G, B, A.
+                out.extend_from_slice(&[(p >> 16) as u8, (p >> 8) as u8, *p as u8, 0xff]);
+            }
+        }
+    }
+    out
+}
+
+fn clip(r: &Rect, bounds: &Rect) -> Option<Rect> {
+    let x2 = (u32::from(r.x) + u32::from(r.width)).min(u32::from(bounds.width));
+    let y2 = (u32::from(r.y) + u32::from(r.height)).min(u32::from(bounds.height));
+    (u32::from(r.x) < x2 && u32::from(r.y) < y2).then(|| {
+        Rect::new(
+            r.x,
+            r.y,
+            (x2 - u32::from(r.x)) as u16,
+            (y2 - u32::from(r.y)) as u16,
+        )
+    })
+}
+
+pub fn closed_message(reason: &str) -> Vec<u8> {
+    let mut out = vec![CLOSED];
+    out.extend_from_slice(reason.as_bytes());
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn frame_carries_rgba_rows_of_each_rect() {
+        let mut fb = Framebuffer::new(3, 2);
+        fb.blit(&Rect::new(1, 0, 1, 1), &[0xFF11_2233]);
+        fb.blit(&Rect::new(2, 1, 1, 1), &[0xFFAA_BBCC]);
+        let msg = frame_message(&fb, &[Rect::new(1, 0, 2, 2)]);
+        assert_eq!(&msg[..7], &[FRAME, 3, 0, 2, 0, 1, 0]);
+        assert_eq!(&msg[7..15], &[1, 0, 0, 0, 2, 0, 2, 0]);
+        let px = &msg[15..];
+        assert_eq!(px.len(), 2 * 2 * 4);
+        assert_eq!(&px[0..4], &[0x11, 0x22, 0x33, 0xff]);
+        assert_eq!(&px[12..16], &[0xaa, 0xbb, 0xcc, 0xff]);
+    }
+
+    #[test]
+    fn rects_are_clipped_to_the_screen() {
+        let fb = Framebuffer::new(4, 4);
+        let msg = frame_message(&fb, &[Rect::new(2, 2, 10, 10), Rect::new(9, 9, 1, 1)]);
+        assert_eq!(
+            u16::from_le_bytes([msg[5], msg[6]]),
+            1,
+            "the outside rect is dropped"
+        );
+        assert_eq!(&msg[7..15], &[2, 0, 2, 0, 2, 0, 2, 0]);
+        assert_eq!(msg.len(), 15 + 2 * 2 * 4);
+    }
+
+    #[test]
+    fn closed_carries_the_reason() {
+        assert_eq!(closed_message("bye"), b"\x02bye");
+    }
+}
