@@ -1,4 +1,4 @@
-import { invoke } from "@tauri-apps/api/core";
+import { Channel, invoke } from "@tauri-apps/api/core";
 import { listen } from "@tauri-apps/api/event";
 import type { ApiError } from "./bindings/ApiError";
 import type { BulkActionRequest } from "./bindings/BulkActionRequest";
@@ -6,6 +6,10 @@ import type { BulkOutcome } from "./bindings/BulkOutcome";
 import type { Code } from "./bindings/Code";
 import type { ConnectionInfo } from "./bindings/ConnectionInfo";
 import type { ConnectionUpdate } from "./bindings/ConnectionUpdate";
+import type { ConsoleKeyRequest } from "./bindings/ConsoleKeyRequest";
+import type { ConsoleOpened } from "./bindings/ConsoleOpened";
+import type { ConsoleOpenRequest } from "./bindings/ConsoleOpenRequest";
+import type { ConsolePointerRequest } from "./bindings/ConsolePointerRequest";
 import type { Created } from "./bindings/Created";
 import type { CreateVmRequest } from "./bindings/CreateVmRequest";
 import type { DefaultsRequest } from "./bindings/DefaultsRequest";
@@ -230,6 +234,37 @@ export const tauriWizardApi: WizardApi = {
   create: createVm,
   cancelCreate,
   subscribeProgress: subscribeCreateProgress,
+};
+
+// ---------------------------------------------------------------------- the graphical console
+
+// The request and response types are generated from Rust (bindings/Console*.ts).
+export type { ConsoleKeyRequest, ConsoleOpened, ConsoleOpenRequest, ConsolePointerRequest };
+
+/** Everything the console needs from the backend; tests inject a fake. */
+export interface ConsoleApi {
+  /**
+   * Opens the console; `onMessage` gets every binary message (FRAME, CLOSED) of the stream,
+   * possibly before this resolves.
+   */
+  open(req: ConsoleOpenRequest, onMessage: (message: ArrayBuffer) => void): Promise<ConsoleOpened>;
+  /** The last frame is painted: the backend may send the next one. */
+  ack(id: number): Promise<void>;
+  key(req: ConsoleKeyRequest): Promise<void>;
+  pointer(req: ConsolePointerRequest): Promise<void>;
+  close(id: number): Promise<void>;
+}
+
+export const tauriConsoleApi: ConsoleApi = {
+  open(req, onMessage) {
+    const frames = new Channel<ArrayBuffer>();
+    frames.onmessage = onMessage;
+    return call<ConsoleOpened>("console_open", { req, frames });
+  },
+  ack: (id) => call<void>("console_ack", { id }),
+  key: (req) => call<void>("console_key", { req }),
+  pointer: (req) => call<void>("console_pointer", { req }),
+  close: (id) => call<void>("console_close", { id }),
 };
 
 const HINTS: Record<Code, string> = {

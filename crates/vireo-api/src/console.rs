@@ -197,11 +197,12 @@ pub fn console_pointer(consoles: &Consoles, req: ConsolePointerRequest) -> Resul
         .map_err(vnc_error)
 }
 
+/// Closes a console. Closing one that is already closed is fine: the page closes on every
+/// way out (the Close button, a CLOSED message, an error).
 pub fn console_close(consoles: &Consoles, id: u32) -> Result<(), ApiError> {
-    let console = lock(&consoles.open)
-        .remove(&id)
-        .ok_or_else(|| ApiError::new(Code::NotFound, format!("console {id} is not open")))?;
-    let _ = console.pump.send(Pump::Stop);
-    lock(&console.session).close();
+    if let Some(console) = lock(&consoles.open).remove(&id) {
+        let _ = console.pump.send(Pump::Stop);
+        lock(&console.session).close();
+    }
     Ok(())
 }

@@ -240,6 +240,7 @@ fn console_streams_frames_with_backpressure_and_types_into_the_guest() {
     .unwrap_err();
     assert_eq!(err.code, Code::InvalidInput);
     console_close(&consoles, opened.id).unwrap();
+    console_close(&consoles, opened.id).expect("closing twice is harmless");
     let err = console_ack(&consoles, opened.id).unwrap_err();
     assert_eq!(err.code, Code::NotFound);
 }

@@ -296,6 +296,50 @@ describe("Machines: actions", () => {
     expect(row(list, "db-01").querySelector("[data-action]")).toBeNull();
   });
 
+  it("opens the console of a running VM from its row, and closes it", async () => {
+    const fake = createFakeApi(sampleSnapshot());
+    const consoleApi = {
+      open: vi.fn(async () => ({ id: 1, width: 640, height: 480 })),
+      ack: vi.fn(async () => {}),
+      key: vi.fn(async () => {}),
+      pointer: vi.fn(async () => {}),
+      close: vi.fn(async () => {}),
+    };
+    render(() => <Machines api={fake.api} consoleApi={consoleApi} />);
+    const list = screen.getByTestId("vm-list");
+    await waitFor(() => expect(list.querySelector("[data-vm-name]")).not.toBeNull());
+    const web = row(list, "web-01");
+    fireEvent.click(web);
+    const button = web.querySelector<HTMLButtonElement>('[data-action="console"]');
+    expect(button?.disabled).toBe(false);
+    fireEvent.click(button as HTMLButtonElement);
+    const panel = await screen.findByTestId("console");
+    expect(panel.textContent).toContain("web-01");
+    expect(consoleApi.open).toHaveBeenCalledWith(
+      { vm: { connection: "system", uuid: "uuid-web-01" } },
+      expect.any(Function),
+    );
+    await waitFor(() =>
+      expect(screen.getByTestId<HTMLCanvasElement>("console-canvas").width).toBe(640),
+    );
+    fireEvent.click(document.querySelector('[data-action="close-console"]') as HTMLElement);
+    expect(screen.queryByTestId("console")).toBeNull();
+    expect(consoleApi.close).toHaveBeenCalledWith(1);
+  });
+
+  it("offers the console only for running, blocked and paused VMs", async () => {
+    const { list } = await setup();
+    for (const el of list.querySelectorAll<HTMLElement>("tbody [data-vm-name]")) {
+      const name = el.dataset.vmName ?? "";
+      fireEvent.click(row(list, name));
+      const state = row(list, name).dataset.vmState ?? "";
+      const button = row(list, name).querySelector<HTMLButtonElement>('[data-action="console"]');
+      expect(button?.disabled, `${name} (${state})`).toBe(
+        !["running", "blocked", "paused"].includes(state),
+      );
+    }
+  });
+
   it("the More menu opens with the keyboard, moves with arrows, closes with Escape", async () => {
     const { list, api } = await setup();
     focus(list, "build");

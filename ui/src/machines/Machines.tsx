@@ -11,8 +11,10 @@ import {
 } from "solid-js";
 import { createStore } from "solid-js/store";
 import {
+  type ConsoleApi,
   errorHint,
   type InventoryApi,
+  tauriConsoleApi,
   tauriInventoryApi,
   tauriWizardApi,
   toApiError,
@@ -25,6 +27,7 @@ import type { ConnectionInfo } from "../bindings/ConnectionInfo";
 import type { Created } from "../bindings/Created";
 import type { InventoryEvent } from "../bindings/InventoryEvent";
 import type { VmRef } from "../bindings/VmRef";
+import { Console } from "../console/Console";
 import { plural } from "../format";
 import { StatusIcon } from "../icons";
 import { emptySelection, focusRow, pruneSelection, type Selection } from "../inventory/selection";
@@ -52,6 +55,8 @@ export interface MachinesProps {
   wizardApi?: WizardApi;
   /** The wizard's OS search debounce; tests set 0. */
   wizardSearchDelayMs?: number;
+  /** The graphical console's backend; tests inject a fake. */
+  consoleApi?: ConsoleApi;
 }
 
 /** How long the "Created" confirmation stays up. */
@@ -218,6 +223,12 @@ export function Machines(props: MachinesProps) {
   const [busy, setBusy] = createStore<Record<string, Action | undefined>>({});
   const [pending, setPending] = createSignal<Pending>(null);
   const [bulkBusy, setBulkBusy] = createSignal<Action | null>(null);
+  /** The VM whose console is open. */
+  const [consoleOf, setConsoleOf] = createSignal<{ key: string; vm: VmRef } | null>(null);
+  function openConsole(key: string) {
+    const vm = refOf(key);
+    if (vm) setConsoleOf({ key, vm });
+  }
 
   function refOf(key: string): VmRef | null {
     const row = state.vms[key];
@@ -469,6 +480,7 @@ export function Machines(props: MachinesProps) {
             connectionDown={connectionDown}
             busy={(key) => busy[key]}
             onAction={request}
+            onConsole={openConsole}
             empty={empty()}
           />
         </main>
@@ -539,6 +551,20 @@ export function Machines(props: MachinesProps) {
           onClose={() => setWizardOpen(false)}
           onCreated={onCreated}
         />
+      </Show>
+
+      {/* Open while the VM is listed; the backend ends the stream when the VM stops. */}
+      <Show when={consoleOf()} keyed>
+        {(open) => (
+          <Show when={state.vms[open.key] !== undefined}>
+            <Console
+              vm={open.vm}
+              name={nameOf(open.key)}
+              api={props.consoleApi ?? tauriConsoleApi}
+              onClose={() => setConsoleOf(null)}
+            />
+          </Show>
+        )}
       </Show>
 
       <Show when={pending()} keyed>

@@ -1,5 +1,6 @@
 import { createSignal, For, type JSX, onCleanup, Show } from "solid-js";
 import type { Action } from "../bindings/Action";
+import type { VmState } from "../bindings/VmState";
 import type { VmSummary } from "../bindings/VmSummary";
 import { ACTION_LABELS, MORE_ACTIONS, PRIMARY_ACTIONS } from "./labels";
 
@@ -8,7 +9,14 @@ export interface RowActionsProps {
   /** The action in flight for this VM, if any: every button waits for it. */
   busy: Action | undefined;
   onAction: (action: Action) => void;
+  /** Opens the VM's graphical console. */
+  onConsole?: () => void;
 }
+
+/** VM states with a screen to show. */
+const CONSOLE_STATES: ReadonlySet<VmState> = new Set<VmState>(["running", "blocked", "paused"]);
+
+export const hasConsole = (state: VmState) => CONSOLE_STATES.has(state);
 
 /**
  * The focused row's toolbar: every action, enabled exactly when the backend allows it. The
@@ -18,6 +26,26 @@ export function RowActions(props: RowActionsProps) {
   const enabled = (action: Action) => props.vm.allowed.includes(action) && props.busy === undefined;
   return (
     <div class="row-actions" role="toolbar" aria-label={`Actions for ${props.vm.name}`}>
+      <button
+        type="button"
+        class="icon-button row-action"
+        data-action="console"
+        aria-label="Console"
+        title="Console"
+        disabled={!hasConsole(props.vm.state) || props.onConsole === undefined}
+        onClick={() => props.onConsole?.()}
+      >
+        <svg class="glyph" viewBox="0 0 16 16" aria-hidden="true">
+          <path
+            d="M2.5 3.5h11v7.5h-11zM6 13.5h4M8 11v2.5"
+            fill="none"
+            stroke="currentColor"
+            stroke-width="1.5"
+            stroke-linejoin="round"
+            stroke-linecap="round"
+          />
+        </svg>
+      </button>
       <For each={PRIMARY_ACTIONS}>
         {(action) => (
           <button

@@ -86,6 +86,8 @@ export interface VmTableProps {
   busy: (key: string) => Action | undefined;
   /** A click on one of the focused row's action buttons. */
   onAction: (key: string, action: Action) => void;
+  /** Opens a VM's graphical console. */
+  onConsole?: (key: string) => void;
   /** Shown in place of rows when there are none. */
   empty?: JSX.Element;
   ref?: (el: HTMLTableElement) => void;
@@ -405,6 +407,9 @@ function VmGridRow(props: {
                   vm={vm()}
                   busy={props.table.busy(props.vmKey)}
                   onAction={(action) => props.table.onAction(props.vmKey, action)}
+                  onConsole={
+                    props.table.onConsole ? () => props.table.onConsole?.(props.vmKey) : undefined
+                  }
                 />
               </td>
             </Show>

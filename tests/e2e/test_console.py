@@ -1,0 +1,96 @@
+"""The embedded console in the real window: the test guest's screen appears, and text typed
+into it runs in the guest (the command's output lands in the guest's serial log)."""
+
+import os
+import subprocess
+import time
+
+import pytest
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support import expected_conditions as EC
+from selenium.webdriver.support.ui import WebDriverWait
+
+from conftest import TOP
+
+GUEST = os.path.join(TOP, "target", "test-guest", "test-guest.qcow2")
+NAME = f"vireo-e2e-console-{os.getpid()}"
+WORK = f"/var/tmp/{NAME}"
+
+
+def virsh(*args, check=False):
+    return subprocess.run(["virsh", "-q", "-c", "qemu:///system", *args],
+                          capture_output=True, text=True, check=check)
+
+
+@pytest.fixture
+def running_guest():
+    os.makedirs(WORK, exist_ok=True)
+    os.chmod(WORK, 0o755)
+    overlay = os.path.join(WORK, "overlay.qcow2")
+    subprocess.run(["qemu-img", "create", "-q", "-f", "qcow2", "-F", "qcow2", "-b", GUEST, overlay],
+                   check=True)
+    os.chmod(overlay, 0o644)
+    log = os.path.join(WORK, "serial.log")
+    xml = f"""<domain type='qemu'><name>{NAME}</name><memory unit='MiB'>256</memory><vcpu>1</vcpu>
+<os><type arch='x86_64' machine='q35'>hvm</type></os><features><acpi/></features><devices>
+<disk type='file' device='disk'><driver name='qemu' type='qcow2'/><source file='{overlay}'/>
+<backingStore type='file'><format type='qcow2'/><source file='{GUEST}'>
+<seclabel model='dac' relabel='no'/></source><backingStore/></backingStore>
+<target dev='vda' bus='virtio'/></disk>
+<serial type='file'><source path='{log}'/></serial>
+<graphics type='vnc'><listen type='none'/></graphics><video><model type='virtio'/></video>
+</devices></domain>"""
+    path = os.path.join(WORK, "domain.xml")
+    with open(path, "w") as f:
+        f.write(xml)
+    virsh("define", path, check=True)
+    virsh("start", NAME, check=True)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if os.path.exists(log) and "VIREO-TEST-GUEST-READY" in open(log, errors="replace").read():
+            break
+        time.sleep(0.5)
+    else:
+        pytest.fail("the test guest did not boot")
+    yield log
+    virsh("destroy", NAME)
+    virsh("undefine", NAME)
+    subprocess.run(["rm", "-rf", WORK], check=False)
+
+
+def test_console_shows_the_screen_and_types_into_the_guest(running_guest, app, artifacts):
+    log = running_guest
+    box = WebDriverWait(app, 20).until(
+        EC.element_to_be_clickable((By.CSS_SELECTOR, '[data-testid="filter"]')))
+    box.send_keys(NAME)
+    row = WebDriverWait(app, 20).until(EC.presence_of_element_located(
+        (By.CSS_SELECTOR, f'[data-vm-name="{NAME}"][data-vm-state="running"]')))
+    row.click()
+    row.find_element(By.CSS_SELECTOR, '[data-action="console"]').click()
+    canvas = WebDriverWait(app, 20).until(EC.visibility_of_element_located(
+        (By.CSS_SELECTOR, '[data-testid="console-canvas"]')))
+    # The guest's 720x400 text screen is painted: some pixel is not black.
+    WebDriverWait(app, 20).until(lambda d: d.execute_script("""
+        const c = arguments[0];
+        if (c.width < 640) return false;
+        const px = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+        for (let i = 0; i < px.length; i += 4) if (px[i] || px[i+1] || px[i+2]) return true;
+        return false;""", canvas), message="the console shows the guest's screen")
+    assert canvas.get_attribute("width") == "720"
+    app.save_screenshot(os.path.join(artifacts, "console.png"))
+
+    canvas.click()
+    # Shift is pressed as a key of its own, as a person would: WebDriver's '>' alone carries
+    # the Period key without a Shift press, which a scancode-exact console types as '.'.
+    shifted = lambda text: Keys.SHIFT + text + Keys.SHIFT  # noqa: E731
+    canvas.send_keys("echo vireo-ui-keys " + shifted(".") + "/dev/tty" + shifted("s") + "0" + Keys.ENTER)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if "vireo-ui-keys" in open(log, errors="replace").read():
+            break
+        time.sleep(0.2)
+    else:
+        pytest.fail("typed text did not reach the guest: " + open(log, errors="replace").read()[-300:])
+    app.save_screenshot(os.path.join(artifacts, "console-typed.png"))
+    app.find_element(By.CSS_SELECTOR, '[data-action="close-console"]').click()

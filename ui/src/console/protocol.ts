@@ -1,0 +1,169 @@
+/** The console stream's binary messages, and the input helpers: pure, no DOM needed. */
+
+export const MSG_FRAME = 1;
+export const MSG_CLOSED = 2;
+
+/** One updated rectangle: its RGBA pixels start at `offset` in the message, `w * h * 4` bytes. */
+export interface ConsoleRect {
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+  offset: number;
+}
+
+export type ConsoleMessage =
+  | { kind: "frame"; width: number; height: number; rects: ConsoleRect[] }
+  | { kind: "closed"; reason: string };
+
+const FRAME_HEADER = 7; // kind, u16 width, u16 height, u16 rect count
+const RECT_HEADER = 8; // u16 x, y, w, h
+
+/**
+ * Parses one message (little-endian). Throws a descriptive Error for an empty, unknown or
+ * truncated message; never reads past the buffer. (A rect
+ * outside the framebuffer is allowed: painting clips it.)
+ */
+export function parseConsoleMessage(buf: ArrayBuffer): ConsoleMessage {
+  const view = new DataView(buf);
+  if (buf.byteLength < 1) throw new Error("Console message is empty");
+  const kind = view.getUint8(0);
+  if (kind === MSG_CLOSED) {
+    return { kind: "closed", reason: new TextDecoder().decode(new Uint8Array(buf, 1)) };
+  }
+  if (kind !== MSG_FRAME) throw new Error(`Unknown console message kind ${kind}`);
+  if (buf.byteLength < FRAME_HEADER) {
+    throw new Error(
+      `Truncated console frame: ${buf.byteLength} bytes, the header needs ${FRAME_HEADER}`,
+    );
+  }
+  const width = view.getUint16(1, true);
+  const height = view.getUint16(3, true);
+  const count = view.getUint16(5, true);
+  const rects: ConsoleRect[] = [];
+  let at = FRAME_HEADER;
+  for (let i = 0; i < count; i++) {
+    if (at + RECT_HEADER > buf.byteLength) {
+      throw new Error(
+        `Truncated console frame: rect ${i + 1} of ${count} header at byte ${at}, message is ${buf.byteLength} bytes`,
+      );
+    }
+    const x = view.getUint16(at, true);
+    const y = view.getUint16(at + 2, true);
+    const w = view.getUint16(at + 4, true);
+    const h = view.getUint16(at + 6, true);
+    const offset = at + RECT_HEADER;
+    const size = w * h * 4;
+    if (offset + size > buf.byteLength) {
+      throw new Error(
+        `Truncated console frame: rect ${i + 1} of ${count} (${w}×${h}) needs ${size} bytes at byte ${offset}, message is ${buf.byteLength} bytes`,
+      );
+    }
+    rects.push({ x, y, w, h, offset });
+    at = offset + size;
+  }
+  return { kind: "frame", width, height, rects };
+}
+
+/** For tests and the fake backend: encodes a FRAME message. */
+export function encodeFrame(
+  width: number,
+  height: number,
+  rects: { x: number; y: number; w: number; h: number; rgba?: Uint8Array }[],
+): ArrayBuffer {
+  const size = rects.reduce((sum, r) => sum + RECT_HEADER + r.w * r.h * 4, FRAME_HEADER);
+  const buf = new ArrayBuffer(size);
+  const view = new DataView(buf);
+  const bytes = new Uint8Array(buf);
+  view.setUint8(0, MSG_FRAME);
+  view.setUint16(1, width, true);
+  view.setUint16(3, height, true);
+  view.setUint16(5, rects.length, true);
+  let at = FRAME_HEADER;
+  for (const r of rects) {
+    view.setUint16(at, r.x, true);
+    view.setUint16(at + 2, r.y, true);
+    view.setUint16(at + 4, r.w, true);
+    view.setUint16(at + 6, r.h, true);
+    at += RECT_HEADER;
+    if (r.rgba) bytes.set(r.rgba.subarray(0, r.w * r.h * 4), at);
+    at += r.w * r.h * 4;
+  }
+  return buf;
+}
+
+/** For tests and the fake backend: encodes a CLOSED message. */
+export function encodeClosed(reason: string): ArrayBuffer {
+  const text = new TextEncoder().encode(reason);
+  const bytes = new Uint8Array(1 + text.length);
+  bytes[0] = MSG_CLOSED;
+  bytes.set(text, 1);
+  return bytes.buffer;
+}
+
+// ------------------------------------------------------------------------------ input
+
+const clamp = (value: number, min: number, max: number) => Math.min(max, Math.max(min, value));
+
+/**
+ * A client point as framebuffer pixels: scaled from the element's CSS box to the canvas's pixel
+ * size, clamped to 0..width-1 and 0..height-1.
+ */
+export function pointerPosition(
+  clientX: number,
+  clientY: number,
+  box: { left: number; top: number; width: number; height: number },
+  fbWidth: number,
+  fbHeight: number,
+): { x: number; y: number } {
+  const sx = box.width > 0 ? fbWidth / box.width : 1;
+  const sy = box.height > 0 ? fbHeight / box.height : 1;
+  return {
+    x: clamp(Math.floor((clientX - box.left) * sx), 0, Math.max(0, fbWidth - 1)),
+    y: clamp(Math.floor((clientY - box.top) * sy), 0, Math.max(0, fbHeight - 1)),
+  };
+}
+
+export const RFB_LEFT = 1;
+export const RFB_MIDDLE = 2;
+export const RFB_RIGHT = 4;
+export const RFB_WHEEL_UP = 8;
+export const RFB_WHEEL_DOWN = 16;
+
+/** `MouseEvent.buttons` (1 left, 2 right, 4 middle) as the RFB mask (1 left, 2 middle, 4 right). */
+export function rfbButtons(domButtons: number): number {
+  return (
+    (domButtons & 1 ? RFB_LEFT : 0) |
+    (domButtons & 4 ? RFB_MIDDLE : 0) |
+    (domButtons & 2 ? RFB_RIGHT : 0)
+  );
+}
+
+/** The wheel bit for a wheel event's vertical delta, or 0 when it does not scroll vertically. */
+export function wheelBit(deltaY: number): number {
+  if (deltaY < 0) return RFB_WHEEL_UP;
+  if (deltaY > 0) return RFB_WHEEL_DOWN;
+  return 0;
+}
+
+/**
+ * How big to show the framebuffer in a box (CSS pixels) on a screen with `dpr` device pixels per
+ * CSS pixel: the largest integer device-pixel factor (pixelated) when it fits at 2× or more,
+ * else scaled to fit, smoothly. Returns CSS pixels.
+ */
+export function displaySize(
+  fbWidth: number,
+  fbHeight: number,
+  boxWidth: number,
+  boxHeight: number,
+  dpr = 1,
+): { width: number; height: number; pixelated: boolean } {
+  if (fbWidth <= 0 || fbHeight <= 0 || boxWidth <= 0 || boxHeight <= 0) {
+    return { width: fbWidth, height: fbHeight, pixelated: false };
+  }
+  const ratio = dpr > 0 ? dpr : 1;
+  const fit = Math.min(boxWidth / fbWidth, boxHeight / fbHeight) * ratio; // device px per fb px
+  const pixelated = fit >= 2;
+  const scale = (pixelated ? Math.floor(fit) : fit) / ratio;
+  return { width: fbWidth * scale, height: fbHeight * scale, pixelated };
+}
