@@ -83,8 +83,10 @@ def test_wizard_imports_the_test_guest_and_starts_it(app, artifacts, cleanup):
 
     row = WebDriverWait(app, 60).until(EC.presence_of_element_located(
         (By.CSS_SELECTOR, f'[data-vm-name="{NAME}"][data-vm-state="running"]')))
-    assert row.is_displayed()
     assert virsh("domstate", NAME).stdout.strip() == "running"
+    # "Create and start" goes on to the VM's screen.
+    WebDriverWait(app, 20).until(EC.visibility_of_element_located(
+        (By.CSS_SELECTOR, '[data-testid="console-canvas"]')))
     xml = virsh("dumpxml", NAME).stdout
     assert "<domain type='qemu'" in xml, "TCG on this host (kvm_pvm)"
     assert GUEST in xml and "relabel='no'" in xml, "a linked overlay of the original"

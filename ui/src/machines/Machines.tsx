@@ -189,7 +189,12 @@ export function Machines(props: MachinesProps) {
   );
   const [created, setCreated] = createSignal<{ name: string; started: boolean } | null>(null);
   /** The new VM to select once the inventory lists it. */
-  const [revealKey, setRevealKey] = createSignal<{ key: string; name: string } | null>(null);
+  const [revealKey, setRevealKey] = createSignal<{
+    key: string;
+    name: string;
+    /** "Create and start" goes on to the VM's screen. */
+    console: boolean;
+  } | null>(null);
   let createdTimer: ReturnType<typeof setTimeout> | undefined;
   onCleanup(() => clearTimeout(createdTimer));
 
@@ -197,7 +202,7 @@ export function Machines(props: MachinesProps) {
     setCreated({ name: vm.name, started: vm.started });
     clearTimeout(createdTimer);
     createdTimer = setTimeout(() => setCreated(null), CREATED_NOTICE_MS);
-    setRevealKey({ key: vmKey(connection, vm.uuid), name: vm.name });
+    setRevealKey({ key: vmKey(connection, vm.uuid), name: vm.name, console: vm.started });
   }
 
   // The inventory lists the new VM through its own events, before or after create returns.
@@ -208,7 +213,8 @@ export function Machines(props: MachinesProps) {
     if (position < 0 || position >= FOCUS_WITHOUT_FILTER) setQuery(target.name);
     setSelection((sel) => focusRow(sel, target.key));
     setRevealKey(null);
-    queueMicrotask(() => grid?.focus());
+    if (target.console) openConsole(target.key);
+    else queueMicrotask(() => grid?.focus());
   });
 
   // ------------------------------------------------------------------ actions

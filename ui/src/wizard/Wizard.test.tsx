@@ -1,5 +1,6 @@
 import { cleanup, fireEvent, render, screen, waitFor } from "@solidjs/testing-library";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import type { ConsoleApi, ConsoleOpenRequest } from "../api";
 import type { CreateVmRequest } from "../bindings/CreateVmRequest";
 import { makeVm, sampleSnapshot } from "../inventory/fixtures";
 import { createFakeApi } from "../machines/fakeApi";
@@ -8,14 +9,37 @@ import { createFakeWizardApi, fedora } from "./fakeWizardApi";
 
 afterEach(() => cleanup());
 
+/** A console backend that opens and never sends a frame. */
+function quietConsoleApi() {
+  return {
+    open: vi.fn(async (_req: ConsoleOpenRequest, _onMessage: (m: ArrayBuffer) => void) => ({
+      id: 1,
+      width: 4,
+      height: 2,
+    })),
+    ack: vi.fn(async () => {}),
+    key: vi.fn(async () => {}),
+    pointer: vi.fn(async () => {}),
+    close: vi.fn(async () => {}),
+  } satisfies ConsoleApi;
+}
+
 async function setup() {
   const inventory = createFakeApi(sampleSnapshot());
   const wizard = createFakeWizardApi();
-  render(() => <Machines api={inventory.api} wizardApi={wizard.api} wizardSearchDelayMs={0} />);
+  const consoleApi = quietConsoleApi();
+  render(() => (
+    <Machines
+      api={inventory.api}
+      wizardApi={wizard.api}
+      consoleApi={consoleApi}
+      wizardSearchDelayMs={0}
+    />
+  ));
   await waitFor(() => expect(screen.getByTestId("vm-list").dataset.rowCount).toBe("5"));
   fireEvent.click(q('[data-action="new-vm"]'));
   await waitFor(() => expect(q('[data-step="source"]')).toBeTruthy());
-  return { inventory, wizard };
+  return { inventory, wizard, consoleApi };
 }
 
 function q<T extends HTMLElement = HTMLElement>(selector: string): T {
@@ -75,7 +99,7 @@ const expected: CreateVmRequest = {
 
 describe("create-VM wizard", () => {
   it("walks the steps; preview and create get the exact request; the new VM is selected", async () => {
-    const { inventory, wizard } = await setup();
+    const { inventory, wizard, consoleApi } = await setup();
     // Only connected connections are offered: system and session (and vbox), not the failed lab.
     const options = [...q<HTMLSelectElement>('[data-field="connection"]').options].map(
       (o) => o.value,
@@ -105,6 +129,12 @@ describe("create-VM wizard", () => {
       const row = q('[data-vm-name="my-vm"]');
       expect(row.classList.contains("is-current")).toBe(true);
     });
+    // "Create and start" goes on to the VM's screen.
+    await waitFor(() => expect(consoleApi.open).toHaveBeenCalled());
+    expect(consoleApi.open.mock.calls[0][0]).toEqual({
+      vm: { connection: "system", uuid: makeVm("my-vm", "running").uuid },
+    });
+    expect(screen.getByTestId("console")).toBeTruthy();
   });
 
   it("Back keeps entries; invalid resources block Next", async () => {
