@@ -16,6 +16,10 @@ pub enum BackendError {
     NoSuchConnection(String),
     #[error("no VM {0} on this connection")]
     NoSuchVm(String),
+    #[error("{0} is not running")]
+    NotRunning(String),
+    #[error("the screenshot is larger than {0} bytes")]
+    ScreenshotTooLarge(usize),
     #[error(transparent)]
     Transition(#[from] TransitionError),
     #[error("could not {op}")]
@@ -77,7 +81,8 @@ impl BackendError {
             },
             BackendError::NotConnected(_) => ErrorKind::Unavailable,
             BackendError::NoSuchConnection(_) | BackendError::NoSuchVm(_) => ErrorKind::NotFound,
-            BackendError::Transition(_) => ErrorKind::InvalidState,
+            BackendError::Transition(_) | BackendError::NotRunning(_) => ErrorKind::InvalidState,
+            BackendError::ScreenshotTooLarge(_) => ErrorKind::Internal,
             BackendError::Libvirt { source, .. } => from_libvirt(source),
             BackendError::Refused(_) => ErrorKind::InvalidInput,
             BackendError::Config(_) => ErrorKind::Internal,

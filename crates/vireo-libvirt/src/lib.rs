@@ -15,6 +15,7 @@ pub mod domain_xml;
 mod error;
 pub mod ffi;
 pub mod inventory;
+pub mod screenshot;
 pub mod state;
 pub mod vm;
 

@@ -117,7 +117,7 @@ pub fn list(conn: &Connect, cache: &mut DetailsCache) -> Result<Vec<VmSummary>, 
     Ok(out)
 }
 
-fn lookup(conn: &Connect, uuid: &str) -> Result<Domain, BackendError> {
+pub(crate) fn lookup(conn: &Connect, uuid: &str) -> Result<Domain, BackendError> {
     conn.lookup_domain_by_uuid_string(uuid).map_err(|e| {
         if e.code() == virt::error::ErrorNumber::NoDomain.into() {
             BackendError::NoSuchVm(uuid.to_string())
