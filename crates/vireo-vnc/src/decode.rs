@@ -12,6 +12,7 @@ use flate2::{Decompress, FlushDecompress, Status};
 
 use crate::error::VncError;
 use crate::framebuffer::{DirtyRegion, Framebuffer, Rect};
+use crate::tight::{self, TightPaint, TightState};
 use crate::wire::{self, check_limit, encoding, read_i32, read_u16, read_u32, read_u8};
 
 /// Largest framebuffer side we accept (desktop and ServerInit).
@@ -55,6 +56,14 @@ pub(crate) struct UpdateOutcome {
 pub(crate) enum ServerMessage {
     Update(UpdateOutcome),
     Bell,
+    /// A Fence (type 248); its flags and payload (at most 64 bytes).
+    Fence {
+        flags: u32,
+        payload: Vec<u8>,
+    },
+    /// EndOfContinuousUpdates (type 150): the server supports continuous
+    /// updates, or has stopped sending them.
+    EndOfContinuousUpdates,
     /// Colour map entries or cut text: read and dropped.
     Ignored,
 }
@@ -74,6 +83,7 @@ pub(crate) struct Decoder {
     led_state: Arc<AtomicU8>,
     max_dimension: u16,
     tile: Vec<u32>,
+    tight: TightState,
 }
 
 impl Decoder {
@@ -90,6 +100,7 @@ impl Decoder {
             led_state,
             max_dimension,
             tile: Vec::with_capacity(usize::from(TILE) * usize::from(TILE)),
+            tight: TightState::new(),
         }
     }
 
@@ -116,6 +127,17 @@ impl Decoder {
                 )?;
                 wire::skip(r, u64::from(len))?;
                 Ok(ServerMessage::Ignored)
+            }
+            150 => Ok(ServerMessage::EndOfContinuousUpdates),
+            248 => {
+                let _pad: [u8; 3] = wire::read_array(r)?;
+                let flags = read_u32(r)?;
+                let len = read_u8(r)?;
+                if len > wire::MAX_FENCE_PAYLOAD {
+                    return Err(VncError::InvalidFence(len));
+                }
+                let payload = wire::read_vec(r, usize::from(len))?;
+                Ok(ServerMessage::Fence { flags, payload })
             }
             other => Err(VncError::UnknownMessage(other)),
         }
@@ -156,11 +178,12 @@ impl Decoder {
                     let leds = read_u8(r)?;
                     self.led_state.store(leds, Ordering::Release);
                 }
-                encoding::RAW | encoding::COPY_RECT | encoding::ZRLE => {
+                encoding::RAW | encoding::COPY_RECT | encoding::ZRLE | encoding::TIGHT => {
                     let screen = self.check_inside(&rect)?;
                     match enc {
                         encoding::RAW => self.decode_raw(r, &rect)?,
                         encoding::COPY_RECT => self.decode_copy_rect(r, &rect)?,
+                        encoding::TIGHT => self.decode_tight(r, &rect)?,
                         _ => self.decode_zrle(r, &rect)?,
                     }
                     dirty.add(rect, screen);
@@ -225,6 +248,17 @@ impl Decoder {
         let src = Rect::new(read_u16(r)?, read_u16(r)?, rect.width, rect.height);
         self.check_inside(&src)?;
         lock(&self.framebuffer).copy_rect(src.x, src.y, rect);
+        Ok(())
+    }
+
+    fn decode_tight(&mut self, r: &mut dyn Read, rect: &Rect) -> Result<(), VncError> {
+        // Decoded before locking: the data comes from the socket.
+        let paint = tight::decode(r, rect, &mut self.tight)?;
+        let mut fb = lock(&self.framebuffer);
+        match paint {
+            TightPaint::Fill(colour) => fb.fill(rect, colour),
+            TightPaint::Pixels(pixels) => fb.blit(rect, &pixels),
+        }
         Ok(())
     }
 
@@ -942,8 +976,8 @@ mod tests {
     #[test]
     fn unknown_encoding_and_message_are_errors() {
         let (mut d, _) = decoder(4, 4);
-        let err = apply(&mut d, &update(&[(Rect::new(0, 0, 1, 1), 7, vec![])]));
-        assert!(matches!(err, Err(VncError::UnknownEncoding(7))), "{err:?}");
+        let err = apply(&mut d, &update(&[(Rect::new(0, 0, 1, 1), 5, vec![])]));
+        assert!(matches!(err, Err(VncError::UnknownEncoding(5))), "{err:?}");
         let err = d.read_message(&mut &[9u8][..]);
         assert!(matches!(err, Err(VncError::UnknownMessage(9))), "{err:?}");
     }

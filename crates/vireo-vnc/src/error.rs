@@ -59,7 +59,16 @@ pub enum VncError {
     /// ZRLE data that does not follow the protocol.
     #[error("invalid ZRLE data: {0}")]
     InvalidZrle(&'static str),
-    /// The ZRLE zlib stream is corrupt.
+    /// Tight data that does not follow the protocol.
+    #[error("invalid Tight data: {0}")]
+    InvalidTight(&'static str),
+    /// A Tight JPEG rectangle that does not decode.
+    #[error("corrupt JPEG rectangle")]
+    Jpeg(#[source] zune_jpeg::errors::DecodeErrors),
+    /// A Fence message longer than the protocol allows.
+    #[error("fence payload of {0} bytes exceeds 64")]
+    InvalidFence(u8),
+    /// A ZRLE or Tight zlib stream is corrupt.
     #[error("corrupt zlib stream")]
     Zlib(#[source] flate2::DecompressError),
     /// Input was sent while the session was not running.

@@ -144,6 +144,17 @@ impl Framebuffer {
         }
     }
 
+    /// Paints `rect` (inside, checked by the caller) in one colour.
+    pub(crate) fn fill(&mut self, rect: &Rect, colour: u32) {
+        let (x, w) = (usize::from(rect.x), usize::from(rect.width));
+        let stride = usize::from(self.width);
+        for y in usize::from(rect.y)..usize::from(rect.y) + usize::from(rect.height) {
+            if let Some(row) = self.pixels.get_mut(y * stride + x..y * stride + x + w) {
+                row.fill(colour);
+            }
+        }
+    }
+
     /// Copies the `dst`-sized area at (src_x, src_y) to `dst`. Handles
     /// overlap: rows are walked away from the direction of the move, and
     /// `copy_within` is a memmove inside each row.

@@ -42,6 +42,7 @@ mod framebuffer;
 pub mod keymap;
 mod session;
 pub mod stream;
+mod tight;
 mod wire;
 
 pub use decode::{
@@ -51,4 +52,5 @@ pub use decode::{
 pub use error::VncError;
 pub use framebuffer::{DirtyRegion, Framebuffer, Rect, BLACK};
 pub use session::{ConsoleEvent, ConsoleSession, ServerInfo, SessionState};
-pub use wire::{encoding, PixelFormat, REQUESTED_ENCODINGS};
+pub use tight::MAX_TIGHT_LEN;
+pub use wire::{encoding, fence, PixelFormat, COMPRESS_LEVEL, JPEG_QUALITY, REQUESTED_ENCODINGS};

@@ -12,7 +12,7 @@ use crate::decode::{self, CursorImage, Decoder, ServerMessage, MAX_DIMENSION, MA
 use crate::des;
 use crate::error::VncError;
 use crate::framebuffer::{Framebuffer, Rect};
-use crate::wire::{self, check_limit, read_array, read_u32, read_u8, PixelFormat};
+use crate::wire::{self, check_limit, fence, read_array, read_u32, read_u8, PixelFormat};
 
 const SECURITY_NONE: u8 = 1;
 const SECURITY_VNC_AUTH: u8 = 2;
@@ -95,6 +95,8 @@ pub struct ConsoleSession {
     framebuffer: Arc<Mutex<Framebuffer>>,
     extended_keys: Arc<AtomicBool>,
     led_state: Arc<AtomicU8>,
+    flow: Arc<FlowState>,
+    encodings: Vec<i32>,
     server: Option<ServerInfo>,
     password: Option<Vec<u8>>,
     shutdown: Option<ShutdownHook>,
@@ -118,6 +120,8 @@ impl ConsoleSession {
             framebuffer: Arc::new(Mutex::new(Framebuffer::new(0, 0))),
             extended_keys: Arc::new(AtomicBool::new(false)),
             led_state: Arc::new(AtomicU8::new(0)),
+            flow: Arc::new(FlowState::default()),
+            encodings: wire::REQUESTED_ENCODINGS.to_vec(),
             server: None,
             password: None,
             shutdown: None,
@@ -173,6 +177,14 @@ impl ConsoleSession {
     /// does not offer security type None. Call before the handshake.
     pub fn set_password(&mut self, password: &str) {
         self.password = Some(password.as_bytes().to_vec());
+    }
+
+    /// Replaces the encodings sent in SetEncodings (default
+    /// [`REQUESTED_ENCODINGS`](crate::REQUESTED_ENCODINGS)), most preferred
+    /// first. Call before the handshake; for tests, recordings and
+    /// measurements that need one encoding only.
+    pub fn set_encodings(&mut self, encodings: &[i32]) {
+        self.encodings = encodings.to_vec();
     }
 
     /// Performs the RFB handshake (versions 3.3, 3.7, 3.8; security None,
@@ -273,7 +285,7 @@ impl ConsoleSession {
         let name = String::from_utf8_lossy(&wire::read_vec(r, name_len as usize)?).into_owned();
 
         self.write(&wire::set_pixel_format(PixelFormat::BGRX))?;
-        self.write(&wire::set_encodings(&wire::REQUESTED_ENCODINGS))?;
+        self.write(&wire::set_encodings(&self.encodings))?;
         self.write(&wire::update_request(false, width, height))?;
         Ok(ServerInfo {
             width,
@@ -284,14 +296,18 @@ impl ConsoleSession {
     }
 
     fn spawn_reader(&mut self, reader: Box<dyn Read + Send>) {
-        let mut decoder = Decoder::new(
-            Arc::clone(&self.framebuffer),
-            Arc::clone(&self.extended_keys),
-            Arc::clone(&self.led_state),
-            MAX_DIMENSION,
-        );
-        let framebuffer = Arc::clone(&self.framebuffer);
-        let writer = Arc::clone(&self.writer);
+        let mut reader_loop = ReaderLoop {
+            decoder: Decoder::new(
+                Arc::clone(&self.framebuffer),
+                Arc::clone(&self.extended_keys),
+                Arc::clone(&self.led_state),
+                MAX_DIMENSION,
+            ),
+            framebuffer: Arc::clone(&self.framebuffer),
+            writer: Arc::clone(&self.writer),
+            flow: Arc::clone(&self.flow),
+            events: self.events.clone(),
+        };
         let state = Arc::clone(&self.state);
         let events = self.events.clone();
         let handle = thread::Builder::new()
@@ -299,36 +315,9 @@ impl ConsoleSession {
             .spawn(move || {
                 // Rect headers are small; buffering saves a syscall per field.
                 let mut reader = BufReader::with_capacity(1 << 16, reader);
-                let reason = loop {
-                    match decoder.read_message(&mut reader) {
-                        Ok(ServerMessage::Update(outcome)) => {
-                            if let Some((width, height)) = outcome.resized {
-                                let _ = events.send(ConsoleEvent::Resized { width, height });
-                            }
-                            if let Some(cursor) = outcome.cursor {
-                                let _ = events.send(ConsoleEvent::Cursor(cursor));
-                            }
-                            if !outcome.dirty.is_empty() {
-                                let _ = events.send(ConsoleEvent::Updated {
-                                    rects: outcome.dirty,
-                                });
-                            }
-                            let (w, h) = {
-                                let fb = decode::lock(&framebuffer);
-                                (fb.width(), fb.height())
-                            };
-                            // After a resize ask for everything again.
-                            let request = wire::update_request(outcome.resized.is_none(), w, h);
-                            if let Err(err) = write_all(&writer, &request) {
-                                break describe(&err);
-                            }
-                        }
-                        Ok(ServerMessage::Bell) => {
-                            let _ = events.send(ConsoleEvent::Bell);
-                        }
-                        Ok(ServerMessage::Ignored) => {}
-                        Err(err) => break describe(&err),
-                    }
+                let reason = match reader_loop.run(&mut reader) {
+                    Err(err) => describe(&err),
+                    Ok(never) => match never {},
                 };
                 let was = state.swap(SessionState::Closed as u8, Ordering::AcqRel);
                 let reason = if SessionState::from_u8(was) == SessionState::Closed {
@@ -363,6 +352,17 @@ impl ConsoleSession {
     /// keys are sent as scancodes.
     pub fn supports_extended_keys(&self) -> bool {
         self.extended_keys.load(Ordering::Acquire)
+    }
+
+    /// True while the server sends continuous updates (it announced them with
+    /// EndOfContinuousUpdates and we enabled them), so no update requests are sent.
+    pub fn continuous_updates_active(&self) -> bool {
+        self.flow.continuous.load(Ordering::Acquire)
+    }
+
+    /// True once the server sent a Fence request (and we answered it).
+    pub fn supports_fence(&self) -> bool {
+        self.flow.fence.load(Ordering::Acquire)
     }
 
     /// The last QEMU LED state (bit 0 Scroll Lock, 1 Num Lock, 2 Caps Lock).
@@ -437,6 +437,95 @@ impl Drop for ConsoleSession {
                 let _ = handle.join();
             }
         }
+    }
+}
+
+/// Which flow-control extensions the server has shown it supports.
+#[derive(Debug, Default)]
+struct FlowState {
+    /// Continuous updates are enabled: updates arrive without requests.
+    continuous: AtomicBool,
+    /// The server sent a Fence request.
+    fence: AtomicBool,
+}
+
+/// The reader thread: decodes messages, reports events, and writes what the
+/// protocol makes us answer (update requests, fence replies, enabling
+/// continuous updates).
+struct ReaderLoop {
+    decoder: Decoder,
+    framebuffer: Arc<Mutex<Framebuffer>>,
+    writer: Writer,
+    flow: Arc<FlowState>,
+    events: Sender<ConsoleEvent>,
+}
+
+/// Uninhabited: the reader loop only ever ends with an error.
+enum Never {}
+
+impl ReaderLoop {
+    fn run(&mut self, reader: &mut dyn Read) -> Result<Never, VncError> {
+        loop {
+            match self.decoder.read_message(reader)? {
+                ServerMessage::Update(outcome) => {
+                    if let Some((width, height)) = outcome.resized {
+                        let _ = self.events.send(ConsoleEvent::Resized { width, height });
+                    }
+                    if let Some(cursor) = outcome.cursor {
+                        let _ = self.events.send(ConsoleEvent::Cursor(cursor));
+                    }
+                    if !outcome.dirty.is_empty() {
+                        let _ = self.events.send(ConsoleEvent::Updated {
+                            rects: outcome.dirty,
+                        });
+                    }
+                    let (w, h) = self.screen_size();
+                    if self.flow.continuous.load(Ordering::Acquire) {
+                        // Updates keep coming; only a new size needs a new area, and the
+                        // full request makes sure the whole new screen arrives.
+                        if outcome.resized.is_some() {
+                            write_all(&self.writer, &wire::enable_continuous_updates(true, w, h))?;
+                            write_all(&self.writer, &wire::update_request(false, w, h))?;
+                        }
+                    } else {
+                        // After a resize ask for everything again.
+                        let request = wire::update_request(outcome.resized.is_none(), w, h);
+                        write_all(&self.writer, &request)?;
+                    }
+                }
+                ServerMessage::Bell => {
+                    let _ = self.events.send(ConsoleEvent::Bell);
+                }
+                ServerMessage::Fence { flags, payload } => {
+                    if flags & fence::REQUEST != 0 {
+                        self.flow.fence.store(true, Ordering::Release);
+                        // Messages are handled strictly in order on this thread, so
+                        // BlockBefore (all earlier messages are done) and BlockAfter/SyncNext
+                        // (nothing later is read before the reply is written) already hold;
+                        // the reply echoes them with Request and unknown flags cleared.
+                        let reply = wire::fence_message(flags & fence::SUPPORTED, &payload);
+                        write_all(&self.writer, &reply)?;
+                    }
+                }
+                ServerMessage::EndOfContinuousUpdates => {
+                    let (w, h) = self.screen_size();
+                    if self.flow.continuous.swap(false, Ordering::AcqRel) {
+                        // The server stopped them: back to requesting updates.
+                        write_all(&self.writer, &wire::update_request(true, w, h))?;
+                    } else {
+                        // First sight: the server supports them.
+                        self.flow.continuous.store(true, Ordering::Release);
+                        write_all(&self.writer, &wire::enable_continuous_updates(true, w, h))?;
+                    }
+                }
+                ServerMessage::Ignored => {}
+            }
+        }
+    }
+
+    fn screen_size(&self) -> (u16, u16) {
+        let fb = decode::lock(&self.framebuffer);
+        (fb.width(), fb.height())
     }
 }
 

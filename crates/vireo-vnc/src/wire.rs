@@ -10,6 +10,8 @@ pub mod encoding {
     pub const RAW: i32 = 0;
     /// Copy from elsewhere on screen.
     pub const COPY_RECT: i32 = 1;
+    /// Tight: fill, JPEG, or zlib with copy/palette/gradient filters.
+    pub const TIGHT: i32 = 7;
     /// Zlib-compressed run-length tiles.
     pub const ZRLE: i32 = 16;
     /// Pseudo: the cursor shape.
@@ -24,11 +26,27 @@ pub mod encoding {
     pub const QEMU_EXTENDED_KEY_EVENT: i32 = -258;
     /// Pseudo: QEMU reports keyboard LED state.
     pub const QEMU_LED_STATE: i32 = -261;
+    /// Pseudo: the client understands Fence messages.
+    pub const FENCE: i32 = -312;
+    /// Pseudo: the client understands continuous updates.
+    pub const CONTINUOUS_UPDATES: i32 = -313;
+    /// Pseudo: Tight JPEG quality 0; quality `q` (0–9) is `JPEG_QUALITY_0 + q`.
+    pub const JPEG_QUALITY_0: i32 = -32;
+    /// Pseudo: Tight zlib level 0; level `l` (0–9) is `COMPRESS_LEVEL_0 + l`.
+    pub const COMPRESS_LEVEL_0: i32 = -256;
 }
 
+/// Tight JPEG quality we ask for (0–9): noVNC's default, sharp enough for text that a
+/// server sends as JPEG (QEMU sends text as fill/palette rects anyway).
+pub const JPEG_QUALITY: i32 = 6;
+/// Tight zlib level we ask for (0–9): low, because the console runs on a local socket where
+/// the server's CPU matters more than bytes.
+pub const COMPRESS_LEVEL: i32 = 2;
+
 /// The encodings we ask for, most preferred first.
-pub const REQUESTED_ENCODINGS: [i32; 9] = [
+pub const REQUESTED_ENCODINGS: [i32; 14] = [
     encoding::ZRLE,
+    encoding::TIGHT,
     encoding::COPY_RECT,
     encoding::RAW,
     encoding::DESKTOP_SIZE,
@@ -37,6 +55,10 @@ pub const REQUESTED_ENCODINGS: [i32; 9] = [
     encoding::LAST_RECT,
     encoding::QEMU_EXTENDED_KEY_EVENT,
     encoding::QEMU_LED_STATE,
+    encoding::FENCE,
+    encoding::CONTINUOUS_UPDATES,
+    encoding::JPEG_QUALITY_0 + JPEG_QUALITY,
+    encoding::COMPRESS_LEVEL_0 + COMPRESS_LEVEL,
 ];
 
 /// An RFB pixel format (RFC 6143 §7.4).
@@ -185,6 +207,43 @@ pub(crate) fn update_request(incremental: bool, width: u16, height: u16) -> [u8;
     let mut m = [0u8; 10];
     m[0] = 3;
     m[1] = u8::from(incremental);
+    m[6..8].copy_from_slice(&width.to_be_bytes());
+    m[8..10].copy_from_slice(&height.to_be_bytes());
+    m
+}
+
+/// Fence flags (rfbproto "Fence").
+pub mod fence {
+    /// Everything before the fence is processed before the reply.
+    pub const BLOCK_BEFORE: u32 = 1 << 0;
+    /// Nothing after the fence is processed before the reply is sent.
+    pub const BLOCK_AFTER: u32 = 1 << 1;
+    /// The message after the fence is processed together with it.
+    pub const SYNC_NEXT: u32 = 1 << 2;
+    /// Set on a request, cleared on the reply.
+    pub const REQUEST: u32 = 1 << 31;
+    /// The flags we understand; a reply clears all others.
+    pub const SUPPORTED: u32 = BLOCK_BEFORE | BLOCK_AFTER | SYNC_NEXT;
+}
+
+/// Largest Fence payload the protocol allows.
+pub const MAX_FENCE_PAYLOAD: u8 = 64;
+
+/// ClientFence (type 248).
+pub(crate) fn fence_message(flags: u32, payload: &[u8]) -> Vec<u8> {
+    let len = payload.len().min(usize::from(MAX_FENCE_PAYLOAD));
+    let mut m = vec![248u8, 0, 0, 0];
+    m.extend_from_slice(&flags.to_be_bytes());
+    m.push(len as u8);
+    m.extend_from_slice(&payload[..len]);
+    m
+}
+
+/// EnableContinuousUpdates (type 150) for the whole screen.
+pub(crate) fn enable_continuous_updates(enable: bool, width: u16, height: u16) -> [u8; 10] {
+    let mut m = [0u8; 10];
+    m[0] = 150;
+    m[1] = u8::from(enable);
     m[6..8].copy_from_slice(&width.to_be_bytes());
     m[8..10].copy_from_slice(&height.to_be_bytes());
     m
