@@ -42,6 +42,15 @@ fn vm_delete(inv: State<'_, Inventory>, req: DeleteRequest) -> Result<(), ApiErr
     vireo_api::vm_delete(&inv, req)
 }
 
+/// The PNG goes back as raw bytes (an ArrayBuffer in the page), not as a JSON array.
+#[tauri::command(async)]
+fn vm_thumbnail(
+    inv: State<'_, Inventory>,
+    req: vireo_api::VmThumbnailRequest,
+) -> Result<tauri::ipc::Response, ApiError> {
+    vireo_api::vm_thumbnail(&inv, req).map(|t| tauri::ipc::Response::new(t.png))
+}
+
 #[tauri::command(async)]
 fn set_stats_active(inv: State<'_, Inventory>, on: bool) {
     vireo_api::set_stats_active(&inv, on)
@@ -174,6 +183,7 @@ fn main() {
             vm_action_many,
             vm_delete_preview,
             vm_delete,
+            vm_thumbnail,
             set_stats_active,
             connection_add,
             connection_update,

@@ -13,11 +13,13 @@ mod console;
 mod create;
 mod error;
 mod inventory;
+mod thumbnail;
 
 pub use console::*;
 pub use create::*;
 pub use error::{ApiError, Code};
 pub use inventory::*;
+pub use thumbnail::*;
 pub use vireo_create::{CreateRequest, Created, ImportMode, NetworkChoice, Progress, Source};
 pub use vireo_host::{Accelerator, Finding, FindingId, HostReport, HostResources, Status, Verdict};
 pub use vireo_libvirt::{
@@ -62,5 +64,6 @@ pub fn export_bindings(dir: &std::path::Path) -> Result<(), ts_rs::ExportError> 
     ConsoleOpened::export_all(&cfg)?;
     ConsoleKeyRequest::export_all(&cfg)?;
     ConsolePointerRequest::export_all(&cfg)?;
+    VmThumbnailRequest::export_all(&cfg)?;
     Ok(())
 }
