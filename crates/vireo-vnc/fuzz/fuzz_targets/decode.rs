@@ -1,5 +1,7 @@
 //! Feeds arbitrary bytes to the server-message decoder as if they followed a
-//! successful handshake. Any panic or runaway allocation is a bug.
+//! successful handshake: every encoding (Raw, CopyRect, ZRLE, Tight with its four zlib
+//! streams and JPEG), every pseudo-encoding, Fence and EndOfContinuousUpdates.
+//! Any panic or runaway allocation is a bug.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;

@@ -2,6 +2,8 @@
 
 #![allow(dead_code)]
 
+pub mod tight_encoder;
+
 use std::io::{Read, Write};
 use std::os::unix::net::UnixStream;
 
@@ -32,6 +34,17 @@ pub fn read_client_message(s: &mut UnixStream) -> std::io::Result<ClientMessage>
         3 => 9,
         4 => 7,
         5 => 5,
+        150 => 9,
+        248 => {
+            let mut head = [0u8; 8];
+            s.read_exact(&mut head)?;
+            let mut payload = vec![0u8; usize::from(head[7])];
+            s.read_exact(&mut payload)?;
+            let mut bytes = vec![248u8];
+            bytes.extend_from_slice(&head);
+            bytes.extend_from_slice(&payload);
+            return Ok(ClientMessage { kind: 248, bytes });
+        }
         255 => 11,
         other => panic!("client sent unknown message type {other}"),
     };
@@ -95,4 +108,31 @@ pub fn update(rects: &[TestRect]) -> Vec<u8> {
         m.extend_from_slice(body);
     }
     m
+}
+
+/// A server Fence message (type 248).
+pub fn fence(flags: u32, payload: &[u8]) -> Vec<u8> {
+    let mut m = vec![248u8, 0, 0, 0];
+    m.extend_from_slice(&flags.to_be_bytes());
+    m.push(payload.len() as u8);
+    m.extend_from_slice(payload);
+    m
+}
+
+/// EndOfContinuousUpdates (server message 150).
+pub const END_OF_CONTINUOUS_UPDATES: [u8; 1] = [150];
+
+/// The handshake tail every session sends: SetPixelFormat, SetEncodings and
+/// the first full update request.
+pub fn read_handshake_tail(s: &mut UnixStream) -> Vec<ClientMessage> {
+    (0..3).map(|_| read_client_message(s).unwrap()).collect()
+}
+
+/// The encodings a SetEncodings message lists.
+pub fn listed_encodings(m: &ClientMessage) -> Vec<i32> {
+    assert_eq!(m.kind, 2);
+    m.bytes[4..]
+        .chunks_exact(4)
+        .map(|c| i32::from_be_bytes([c[0], c[1], c[2], c[3]]))
+        .collect()
 }
