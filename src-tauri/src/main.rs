@@ -2,14 +2,12 @@
 //! are forwarded to the page as the `inventory` event. Nothing else lives here.
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
-use tauri::ipc::{Channel, InvokeResponseBody};
 use tauri::{Emitter, Manager, State};
 use vireo_api::{
-    ApiError, BulkActionRequest, BulkOutcome, ConnectionInfo, ConnectionUpdate, ConsoleKeyRequest,
-    ConsoleOpenRequest, ConsoleOpened, ConsolePointerRequest, Consoles, CreateVmRequest, Created,
-    DefaultsRequest, DeleteRequest, DiskChoice, HostReport, InspectRequest, Inventory,
-    InventorySnapshot, NewConnection, OsChoice, OsQuery, SourceInfo, VmActionRequest, VmRef,
-    WizardDefaults,
+    ApiError, BulkActionRequest, BulkOutcome, ConnectionInfo, ConnectionUpdate, ConsoleOpenRequest,
+    ConsoleOpened, Consoles, CreateVmRequest, Created, DefaultsRequest, DeleteRequest, DiskChoice,
+    HostReport, InspectRequest, Inventory, InventorySnapshot, NewConnection, OsChoice, OsQuery,
+    SourceInfo, VmActionRequest, VmRef, WizardDefaults,
 };
 
 #[tauri::command(async)]
@@ -120,39 +118,46 @@ fn cancel_create() {
     vireo_api::cancel_create()
 }
 
-/// Frames go out on `frames` as binary messages (see `vireo_vnc::stream`).
+/// The page then streams the screen from the returned socket (see `vireo_api::console_open`).
 #[tauri::command(async)]
 fn console_open(
     inv: State<'_, Inventory>,
     consoles: State<'_, Consoles>,
     req: ConsoleOpenRequest,
-    frames: Channel<InvokeResponseBody>,
 ) -> Result<ConsoleOpened, ApiError> {
-    let sink = move |bytes| drop(frames.send(InvokeResponseBody::Raw(bytes)));
-    vireo_api::console_open(&inv, &consoles, req, Box::new(sink))
-}
-
-#[tauri::command(async)]
-fn console_ack(consoles: State<'_, Consoles>, id: u32) -> Result<(), ApiError> {
-    vireo_api::console_ack(&consoles, id)
-}
-
-#[tauri::command(async)]
-fn console_key(consoles: State<'_, Consoles>, req: ConsoleKeyRequest) -> Result<(), ApiError> {
-    vireo_api::console_key(&consoles, req)
-}
-
-#[tauri::command(async)]
-fn console_pointer(
-    consoles: State<'_, Consoles>,
-    req: ConsolePointerRequest,
-) -> Result<(), ApiError> {
-    vireo_api::console_pointer(&consoles, req)
+    vireo_api::console_open(&inv, &consoles, req)
 }
 
 #[tauri::command(async)]
 fn console_close(consoles: State<'_, Consoles>, id: u32) -> Result<(), ApiError> {
     vireo_api::console_close(&consoles, id)
+}
+
+#[tauri::command(async)]
+fn console_screenshot(
+    consoles: State<'_, Consoles>,
+    req: vireo_api::ConsoleScreenshotRequest,
+) -> Result<vireo_api::ConsoleScreenshot, ApiError> {
+    vireo_api::console_screenshot(&consoles, req)
+}
+
+/// Blocks until the last key is sent (paced for slow guests): async runs it off the UI thread.
+#[tauri::command(async)]
+fn console_type_text(
+    consoles: State<'_, Consoles>,
+    req: vireo_api::ConsoleTypeTextRequest,
+) -> Result<(), ApiError> {
+    vireo_api::console_type_text(&consoles, req)
+}
+
+/// The page origins the console socket accepts: the app's, and in debug builds the Vite dev
+/// server's (`cargo tauri dev`).
+fn console_origins() -> Vec<&'static str> {
+    let mut origins = vireo_api::APP_ORIGINS.to_vec();
+    if cfg!(debug_assertions) {
+        origins.push("http://localhost:5173");
+    }
+    origins
 }
 
 fn main() {
@@ -173,7 +178,7 @@ fn main() {
             });
             inventory.open_builtin();
             app.manage(inventory);
-            app.manage(Consoles::default());
+            app.manage(Consoles::new(console_origins()));
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![
@@ -196,10 +201,9 @@ fn main() {
             create_vm,
             cancel_create,
             console_open,
-            console_ack,
-            console_key,
-            console_pointer,
             console_close,
+            console_screenshot,
+            console_type_text,
         ])
         .run(tauri::generate_context!("../tauri.conf.json"))
         .unwrap_or_else(|e| {

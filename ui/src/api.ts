@@ -1,4 +1,4 @@
-import { Channel, invoke } from "@tauri-apps/api/core";
+import { invoke } from "@tauri-apps/api/core";
 import { listen } from "@tauri-apps/api/event";
 import type { ApiError } from "./bindings/ApiError";
 import type { BulkActionRequest } from "./bindings/BulkActionRequest";
@@ -6,10 +6,12 @@ import type { BulkOutcome } from "./bindings/BulkOutcome";
 import type { Code } from "./bindings/Code";
 import type { ConnectionInfo } from "./bindings/ConnectionInfo";
 import type { ConnectionUpdate } from "./bindings/ConnectionUpdate";
-import type { ConsoleKeyRequest } from "./bindings/ConsoleKeyRequest";
+import type { ConsoleInput } from "./bindings/ConsoleInput";
 import type { ConsoleOpened } from "./bindings/ConsoleOpened";
 import type { ConsoleOpenRequest } from "./bindings/ConsoleOpenRequest";
-import type { ConsolePointerRequest } from "./bindings/ConsolePointerRequest";
+import type { ConsoleScreenshot } from "./bindings/ConsoleScreenshot";
+import type { ConsoleScreenshotRequest } from "./bindings/ConsoleScreenshotRequest";
+import type { ConsoleTypeTextRequest } from "./bindings/ConsoleTypeTextRequest";
 import type { Created } from "./bindings/Created";
 import type { CreateVmRequest } from "./bindings/CreateVmRequest";
 import type { DefaultsRequest } from "./bindings/DefaultsRequest";
@@ -26,6 +28,7 @@ import type { Progress } from "./bindings/Progress";
 import type { SourceInfo } from "./bindings/SourceInfo";
 import type { VmActionRequest } from "./bindings/VmActionRequest";
 import type { VmRef } from "./bindings/VmRef";
+import type { VmThumbnailRequest } from "./bindings/VmThumbnailRequest";
 import type { WizardDefaults } from "./bindings/WizardDefaults";
 
 const CODES: readonly Code[] = [
@@ -100,6 +103,15 @@ export function vmDelete(req: DeleteRequest): Promise<void> {
   return call<void>("vm_delete", { req });
 }
 
+/**
+ * A running VM's screen as a PNG at most `maxWidth` device pixels wide. The backend answers
+ * with raw bytes (an ArrayBuffer), wrapped here in a Blob for `URL.createObjectURL`.
+ */
+export async function vmThumbnail(req: VmThumbnailRequest): Promise<Blob> {
+  const png = await call<ArrayBuffer>("vm_thumbnail", { req });
+  return new Blob([png], { type: "image/png" });
+}
+
 /** Turns the backend's CPU/memory sampling (the `stats` events) on or off. */
 export function setStatsActive(on: boolean): Promise<void> {
   return call<void>("set_stats_active", { on });
@@ -153,6 +165,7 @@ export interface InventoryApi {
   deletePreview(vm: VmRef): Promise<DiskChoice[]>;
   deleteVm(req: DeleteRequest): Promise<void>;
   setStatsActive(on: boolean): Promise<void>;
+  thumbnail(req: VmThumbnailRequest): Promise<Blob>;
   addConnection(connection: NewConnection): Promise<ConnectionInfo>;
   updateConnection(req: ConnectionUpdate): Promise<ConnectionInfo>;
   removeConnection(id: string): Promise<void>;
@@ -168,6 +181,7 @@ export const tauriInventoryApi: InventoryApi = {
   deletePreview: vmDeletePreview,
   deleteVm: vmDelete,
   setStatsActive,
+  thumbnail: vmThumbnail,
   addConnection: connectionAdd,
   updateConnection: connectionUpdate,
   removeConnection: connectionRemove,
@@ -239,32 +253,50 @@ export const tauriWizardApi: WizardApi = {
 // ---------------------------------------------------------------------- the graphical console
 
 // The request and response types are generated from Rust (bindings/Console*.ts).
-export type { ConsoleKeyRequest, ConsoleOpened, ConsoleOpenRequest, ConsolePointerRequest };
+export type { ConsoleInput, ConsoleOpened, ConsoleOpenRequest };
+
+/** The part of a WebSocket the console uses; tests inject a fake. */
+export interface ConsoleSocket {
+  binaryType: BinaryType;
+  readonly readyState: number;
+  onopen: ((event: Event) => void) | null;
+  onmessage: ((event: MessageEvent) => void) | null;
+  onclose: ((event: CloseEvent) => void) | null;
+  onerror: ((event: Event) => void) | null;
+  send(data: string): void;
+  close(): void;
+}
 
 /** Everything the console needs from the backend; tests inject a fake. */
 export interface ConsoleApi {
-  /**
-   * Opens the console; `onMessage` gets every binary message (FRAME, CLOSED) of the stream,
-   * possibly before this resolves.
-   */
-  open(req: ConsoleOpenRequest, onMessage: (message: ArrayBuffer) => void): Promise<ConsoleOpened>;
-  /** The last frame is painted: the backend may send the next one. */
-  ack(id: number): Promise<void>;
-  key(req: ConsoleKeyRequest): Promise<void>;
-  pointer(req: ConsolePointerRequest): Promise<void>;
+  /** Connects to the VM's screen; the result names the socket to stream it from. */
+  open(req: ConsoleOpenRequest): Promise<ConsoleOpened>;
+  /** Opens the console's socket (FRAME / CURSOR / CLOSED messages in, ConsoleInput out). */
+  connect(url: string): ConsoleSocket;
   close(id: number): Promise<void>;
 }
 
 export const tauriConsoleApi: ConsoleApi = {
-  open(req, onMessage) {
-    const frames = new Channel<ArrayBuffer>();
-    frames.onmessage = onMessage;
-    return call<ConsoleOpened>("console_open", { req, frames });
-  },
-  ack: (id) => call<void>("console_ack", { id }),
-  key: (req) => call<void>("console_key", { req }),
-  pointer: (req) => call<void>("console_pointer", { req }),
+  open: (req) => call<ConsoleOpened>("console_open", { req }),
+  connect: (url) => new WebSocket(url),
   close: (id) => call<void>("console_close", { id }),
+};
+
+// ---------------------------------------------------------------------- console tools
+
+export type { ConsoleScreenshot, ConsoleScreenshotRequest, ConsoleTypeTextRequest };
+
+/** The console's extras beside the stream: screenshots and typing text; tests inject a fake. */
+export interface ConsoleToolsApi {
+  /** Saves the screen as a PNG in the pictures folder; resolves with its path. */
+  screenshot(req: ConsoleScreenshotRequest): Promise<ConsoleScreenshot>;
+  /** Types the text as key presses; resolves once the last key is sent. */
+  typeText(req: ConsoleTypeTextRequest): Promise<void>;
+}
+
+export const consoleTools: ConsoleToolsApi = {
+  screenshot: (req) => call<ConsoleScreenshot>("console_screenshot", { req }),
+  typeText: (req) => call<void>("console_type_text", { req }),
 };
 
 const HINTS: Record<Code, string> = {

@@ -1,18 +1,33 @@
 //! Consoles: a VM's screen streamed to the page, and keyboard and pointer input back.
 //!
-//! Each open console has a pump thread that turns the engine's events into FRAME messages
-//! (`vireo_vnc::stream`). It sends one frame, then waits for the page's ack, coalescing every
-//! change meanwhile into the next frame: memory stays bounded however slow the page is.
+//! [`console_open`] connects to the VM's screen through libvirt and returns the address of a
+//! local WebSocket (see `console_socket`) that the page connects to once. Over it, the page
+//! receives FRAME / CURSOR / CLOSED messages (`vireo_vnc::stream`) and sends [`ConsoleInput`]:
+//! keys, pointer and *credits*. Each FRAME costs one credit; the page returns one per frame it
+//! painted. With no credit left, changes are coalesced into the next frame, so memory stays
+//! bounded however slow the page is and the page always gets the newest screen.
 
+use crate::console_socket::{self, SocketLink};
 use crate::{ApiError, Code, VmRef};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
+use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::sync::mpsc::{channel, Sender};
-use std::sync::{Arc, Mutex};
+use std::sync::mpsc::{channel, RecvTimeoutError, Sender};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, Instant};
 use ts_rs::TS;
 use vireo_libvirt::Inventory;
 use vireo_vnc::{keymap, stream, ConsoleEvent, ConsoleSession, DirtyRegion};
+
+/// The page origins allowed to connect to a console socket: the app's own (Linux/macOS use
+/// the `tauri://` scheme, Windows `http://tauri.localhost`).
+pub const APP_ORIGINS: [&str; 2] = ["tauri://localhost", "http://tauri.localhost"];
+
+/// How long an opened console waits for its page to connect before it is closed.
+const ATTACH_TIMEOUT: Duration = Duration::from_secs(15);
+/// Credits beyond this are ignored: a page cannot make the backend queue frames.
+const MAX_CREDITS: u32 = 8;
 
 #[derive(Debug, Clone, Deserialize, TS)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -26,6 +41,9 @@ pub struct ConsoleOpened {
     pub id: u32,
     pub width: u16,
     pub height: u16,
+    /// The console's WebSocket (`ws://127.0.0.1:PORT/console/ID?token=…`); it accepts one
+    /// connection, from the app's origin.
+    pub url: String,
 }
 
 /// A key as the page saw it: the physical key (`KeyboardEvent.code`) and its meaning
@@ -49,49 +67,114 @@ pub struct ConsolePointerRequest {
     pub buttons: u8,
 }
 
-enum Pump {
+/// What the page sends on the console socket, one JSON text message each.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, TS)]
+#[serde(tag = "kind", rename_all = "camelCase", deny_unknown_fields)]
+pub enum ConsoleInput {
+    /// The page painted `frames` frames (or, at first, can take that many).
+    Credit {
+        frames: u32,
+    },
+    Key {
+        code: String,
+        key: String,
+        down: bool,
+    },
+    Pointer {
+        x: u16,
+        y: u16,
+        buttons: u8,
+    },
+}
+
+pub(crate) enum Pump {
     Event(ConsoleEvent),
-    Ack,
+    Attach(Box<SocketLink>),
+    Credit(u32),
     Stop,
 }
 
-struct Console {
+pub(crate) struct Console {
     session: Mutex<ConsoleSession>,
-    pump: Sender<Pump>,
+    pub(crate) pump: Sender<Pump>,
+    /// The socket's one-time token; taken by the first connection that presents it.
+    pub(crate) token: Mutex<Option<String>>,
 }
+
+pub(crate) type Registry = Arc<Mutex<HashMap<u32, Arc<Console>>>>;
 
 /// The open consoles (Tauri state).
-#[derive(Default)]
 pub struct Consoles {
     next: AtomicU32,
-    open: Mutex<HashMap<u32, Arc<Console>>>,
+    open: Registry,
+    origins: Arc<[String]>,
+    /// The console socket's address, bound on first use.
+    socket: OnceLock<Result<SocketAddr, String>>,
 }
 
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+impl Default for Consoles {
+    fn default() -> Self {
+        Consoles::new(APP_ORIGINS)
+    }
+}
+
+pub(crate) fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 impl Consoles {
+    /// Consoles whose sockets accept pages from `origins` only.
+    pub fn new<S: Into<String>>(origins: impl IntoIterator<Item = S>) -> Self {
+        Consoles {
+            next: AtomicU32::new(0),
+            open: Arc::default(),
+            origins: origins.into_iter().map(Into::into).collect(),
+            socket: OnceLock::new(),
+        }
+    }
+
     fn get(&self, id: u32) -> Result<Arc<Console>, ApiError> {
         lock(&self.open)
             .get(&id)
             .cloned()
             .ok_or_else(|| ApiError::new(Code::NotFound, format!("console {id} is not open")))
     }
+
+    fn socket_addr(&self) -> Result<SocketAddr, ApiError> {
+        self.socket
+            .get_or_init(|| {
+                console_socket::listen(self.open.clone(), self.origins.clone())
+                    .map_err(|e| format!("cannot open the console socket: {e}"))
+            })
+            .clone()
+            .map_err(|m| ApiError::new(Code::Unavailable, m))
+    }
 }
 
-fn vnc_error(e: vireo_vnc::VncError) -> ApiError {
+/// Runs `f` with the open console's session (for operations beside the stream: typing text,
+/// screenshots).
+pub(crate) fn with_session<R>(
+    consoles: &Consoles,
+    id: u32,
+    f: impl FnOnce(&ConsoleSession) -> R,
+) -> Result<R, ApiError> {
+    let console = consoles.get(id)?;
+    let session = lock(&console.session);
+    Ok(f(&session))
+}
+
+pub(crate) fn vnc_error(e: vireo_vnc::VncError) -> ApiError {
     ApiError::from_chain(Code::Unavailable, &e)
 }
 
-/// Connects to the VM's screen through libvirt (no TCP, no password) and starts streaming
-/// FRAME messages to `sink`.
+/// Connects to the VM's screen through libvirt (no TCP, no password) and returns the socket
+/// the page streams it from.
 pub fn console_open(
     inv: &Inventory,
     consoles: &Consoles,
     req: ConsoleOpenRequest,
-    sink: Box<dyn Fn(Vec<u8>) + Send + Sync>,
 ) -> Result<ConsoleOpened, ApiError> {
+    let addr = consoles.socket_addr()?;
     let conn = inv.open_connection(&req.vm.connection)?;
     let dom = conn
         .lookup_domain_by_uuid_string(&req.vm.uuid)
@@ -106,103 +189,209 @@ pub fn console_open(
         .map_err(|e| ApiError::from_chain(Code::Unavailable, &e))?;
     let (session, events) = ConsoleSession::connect_unix(socket).map_err(vnc_error)?;
     let (width, height) = session.with_framebuffer(|fb| (fb.width(), fb.height()));
+    let token = console_socket::new_token()?;
     let (tx, rx) = channel();
     let console = Arc::new(Console {
         session: Mutex::new(session),
         pump: tx.clone(),
+        token: Mutex::new(Some(token.clone())),
     });
     let id = consoles.next.fetch_add(1, Ordering::Relaxed) + 1;
     lock(&consoles.open).insert(id, console.clone());
 
-    std::thread::Builder::new()
-        .name(format!("vireo-console-{id}-events"))
-        .spawn(move || {
+    let spawn = |name: String, f: Box<dyn FnOnce() + Send>| {
+        std::thread::Builder::new()
+            .name(name)
+            .spawn(f)
+            .map(drop)
+            .map_err(|e| ApiError::from_chain(Code::Internal, &e))
+    };
+    spawn(
+        format!("vireo-console-{id}-events"),
+        Box::new(move || {
             for ev in events {
                 if tx.send(Pump::Event(ev)).is_err() {
                     return;
                 }
             }
             let _ = tx.send(Pump::Stop);
-        })
-        .map_err(|e| ApiError::from_chain(Code::Internal, &e))?;
-    std::thread::Builder::new()
-        .name(format!("vireo-console-{id}-pump"))
-        .spawn(move || {
-            let screen = |c: &Console| lock(&c.session).with_framebuffer(|fb| fb.bounds());
-            let mut dirty = DirtyRegion::new();
-            dirty.add(screen(&console), screen(&console));
-            let mut acked = true;
-            while let Ok(msg) = rx.recv() {
-                match msg {
-                    Pump::Event(ConsoleEvent::Updated { rects }) => {
-                        let s = screen(&console);
-                        for r in rects {
-                            dirty.add(r, s);
-                        }
-                    }
-                    Pump::Event(ConsoleEvent::Resized { .. }) => {
-                        let s = screen(&console);
-                        dirty.add(s, s);
-                    }
-                    Pump::Event(ConsoleEvent::Closed { reason }) => {
-                        sink(stream::closed_message(&reason));
-                        return;
-                    }
-                    Pump::Event(_) => {}
-                    Pump::Ack => acked = true,
-                    Pump::Stop => return,
-                }
-                if acked && !dirty.is_empty() {
-                    let rects = dirty.take();
-                    let frame = lock(&console.session)
-                        .with_framebuffer(|fb| stream::frame_message(fb, &rects));
-                    acked = false;
-                    sink(frame);
-                }
-            }
-        })
-        .map_err(|e| ApiError::from_chain(Code::Internal, &e))?;
-    Ok(ConsoleOpened { id, width, height })
+        }),
+    )?;
+    let registry = consoles.open.clone();
+    spawn(
+        format!("vireo-console-{id}-pump"),
+        Box::new(move || pump(id, &console, &registry, rx)),
+    )?;
+    Ok(ConsoleOpened {
+        id,
+        width,
+        height,
+        url: format!("ws://{addr}/console/{id}?token={token}"),
+    })
 }
 
-/// The page painted the last frame: the next one may go.
-pub fn console_ack(consoles: &Consoles, id: u32) -> Result<(), ApiError> {
-    let _ = consoles.get(id)?.pump.send(Pump::Ack);
-    Ok(())
+/// Turns the engine's events into messages for the page, as credits allow.
+fn pump(id: u32, console: &Console, registry: &Registry, rx: std::sync::mpsc::Receiver<Pump>) {
+    let screen = || lock(&console.session).with_framebuffer(|fb| fb.bounds());
+    let mut dirty = DirtyRegion::new();
+    dirty.add(screen(), screen());
+    let mut link: Option<SocketLink> = None;
+    let mut credits = 0u32;
+    // Server updates with changed content so far: the page compares it with what it painted.
+    let mut updates = 0u32;
+    let mut cursor: Option<Vec<u8>> = None;
+    let attach_by = Instant::now() + ATTACH_TIMEOUT;
+    loop {
+        let msg = if link.is_some() {
+            rx.recv().map_err(|_| RecvTimeoutError::Disconnected)
+        } else {
+            rx.recv_timeout(attach_by.saturating_duration_since(Instant::now()))
+        };
+        match msg {
+            Ok(Pump::Event(ConsoleEvent::Updated { rects })) => {
+                updates = updates.wrapping_add(1);
+                let s = screen();
+                for r in rects {
+                    dirty.add(r, s);
+                }
+            }
+            Ok(Pump::Event(ConsoleEvent::Resized { .. })) => {
+                let s = screen();
+                dirty.add(s, s);
+            }
+            Ok(Pump::Event(ConsoleEvent::Cursor(image))) => {
+                cursor = Some(stream::cursor_message(&image));
+            }
+            Ok(Pump::Event(ConsoleEvent::Closed { reason })) => {
+                if let Some(mut link) = link {
+                    link.send(stream::closed_message(&reason));
+                    link.close();
+                }
+                return;
+            }
+            Ok(Pump::Event(ConsoleEvent::Bell)) => {}
+            Ok(Pump::Attach(l)) => link = Some(*l),
+            Ok(Pump::Credit(n)) => credits = credits.saturating_add(n).min(MAX_CREDITS),
+            Ok(Pump::Stop) | Err(RecvTimeoutError::Disconnected) => {
+                if let Some(mut link) = link {
+                    link.close();
+                }
+                return;
+            }
+            Err(RecvTimeoutError::Timeout) => {
+                // Nobody connected: the page went away before it could.
+                close(registry, id);
+                return;
+            }
+        }
+        let Some(l) = link.as_mut() else { continue };
+        // The cursor is small and changes rarely: it goes out at once, without a credit.
+        if let Some(message) = cursor.take() {
+            if !l.send(message) {
+                return;
+            }
+        }
+        if credits > 0 && !dirty.is_empty() {
+            let rects = dirty.take();
+            let frame = lock(&console.session)
+                .with_framebuffer(|fb| stream::frame_message(fb, &rects, updates));
+            credits -= 1;
+            if !l.send(frame) {
+                return;
+            }
+        }
+    }
+}
+
+/// Applies one input message from the page.
+pub(crate) fn apply_input(console: &Console, input: ConsoleInput) -> Result<(), ApiError> {
+    match input {
+        ConsoleInput::Credit { frames } => {
+            let _ = console.pump.send(Pump::Credit(frames));
+            Ok(())
+        }
+        ConsoleInput::Key { code, key, down } => send_key(console, &code, &key, down),
+        ConsoleInput::Pointer { x, y, buttons } => lock(&console.session)
+            .send_pointer(x, y, buttons)
+            .map_err(vnc_error),
+    }
+}
+
+fn send_key(console: &Console, code: &str, key: &str, down: bool) -> Result<(), ApiError> {
+    let scancode = keymap::scancode(code).unwrap_or(0);
+    let keysym = keymap::keysym(key).unwrap_or(0);
+    if scancode == 0 && keysym == 0 {
+        return Err(ApiError::new(
+            Code::InvalidInput,
+            format!("unknown key {key} ({code})"),
+        ));
+    }
+    lock(&console.session)
+        .send_key(keysym, scancode, down)
+        .map_err(vnc_error)
 }
 
 /// A key press or release. The scancode (from the physical key) is what QEMU uses, so the
 /// guest's layout decides the character; the keysym is for servers without that extension.
 pub fn console_key(consoles: &Consoles, req: ConsoleKeyRequest) -> Result<(), ApiError> {
     let console = consoles.get(req.id)?;
-    let scancode = keymap::scancode(&req.code).unwrap_or(0);
-    let keysym = keymap::keysym(&req.key).unwrap_or(0);
-    if scancode == 0 && keysym == 0 {
-        return Err(ApiError::new(
-            Code::InvalidInput,
-            format!("unknown key {} ({})", req.key, req.code),
-        ));
-    }
-    let session = lock(&console.session);
-    session
-        .send_key(keysym, scancode, req.down)
-        .map_err(vnc_error)
+    send_key(&console, &req.code, &req.key, req.down)
 }
 
 pub fn console_pointer(consoles: &Consoles, req: ConsolePointerRequest) -> Result<(), ApiError> {
+    let input = ConsoleInput::Pointer {
+        x: req.x,
+        y: req.y,
+        buttons: req.buttons,
+    };
     let console = consoles.get(req.id)?;
-    let session = lock(&console.session);
-    session
-        .send_pointer(req.x, req.y, req.buttons)
-        .map_err(vnc_error)
+    apply_input(&console, input)
 }
 
-/// Closes a console. Closing one that is already closed is fine: the page closes on every
-/// way out (the Close button, a CLOSED message, an error).
-pub fn console_close(consoles: &Consoles, id: u32) -> Result<(), ApiError> {
-    if let Some(console) = lock(&consoles.open).remove(&id) {
+pub(crate) fn close(registry: &Registry, id: u32) {
+    let console = lock(registry).remove(&id);
+    if let Some(console) = console {
         let _ = console.pump.send(Pump::Stop);
         lock(&console.session).close();
     }
+}
+
+/// Closes a console. Closing one that is already closed is fine: the page closes on every
+/// way out (the Close button, a CLOSED message, an error); so does its socket closing.
+pub fn console_close(consoles: &Consoles, id: u32) -> Result<(), ApiError> {
+    close(&consoles.open, id);
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn input_messages_parse_and_unknown_fields_are_refused() {
+        let parse = |s: &str| serde_json::from_str::<ConsoleInput>(s);
+        assert_eq!(
+            parse(r#"{"kind":"credit","frames":2}"#).unwrap(),
+            ConsoleInput::Credit { frames: 2 }
+        );
+        assert_eq!(
+            parse(r#"{"kind":"key","code":"KeyA","key":"a","down":true}"#).unwrap(),
+            ConsoleInput::Key {
+                code: "KeyA".into(),
+                key: "a".into(),
+                down: true
+            }
+        );
+        assert_eq!(
+            parse(r#"{"kind":"pointer","x":3,"y":4,"buttons":1}"#).unwrap(),
+            ConsoleInput::Pointer {
+                x: 3,
+                y: 4,
+                buttons: 1
+            }
+        );
+        assert!(parse(r#"{"kind":"credit","frames":2,"more":1}"#).is_err());
+        assert!(parse(r#"{"kind":"shell","cmd":"rm"}"#).is_err());
+        assert!(parse(r#"{"kind":"pointer","x":70000,"y":4,"buttons":1}"#).is_err());
+    }
 }

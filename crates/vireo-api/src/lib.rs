@@ -10,12 +10,17 @@
 //! ```
 
 mod console;
+mod console_capture;
+mod console_socket;
+mod console_text;
 mod create;
 mod error;
 mod inventory;
 mod thumbnail;
 
 pub use console::*;
+pub use console_capture::*;
+pub use console_text::*;
 pub use create::*;
 pub use error::{ApiError, Code};
 pub use inventory::*;
@@ -64,6 +69,10 @@ pub fn export_bindings(dir: &std::path::Path) -> Result<(), ts_rs::ExportError> 
     ConsoleOpened::export_all(&cfg)?;
     ConsoleKeyRequest::export_all(&cfg)?;
     ConsolePointerRequest::export_all(&cfg)?;
+    ConsoleInput::export_all(&cfg)?;
     VmThumbnailRequest::export_all(&cfg)?;
+    ConsoleScreenshotRequest::export_all(&cfg)?;
+    ConsoleScreenshot::export_all(&cfg)?;
+    ConsoleTypeTextRequest::export_all(&cfg)?;
     Ok(())
 }

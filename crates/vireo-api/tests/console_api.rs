@@ -1,9 +1,8 @@
 //! The console API as the window uses it, against the test guest on qemu:///system (TCG):
-//! frames with backpressure, keys by `KeyboardEvent.code`, and the errors a user can hit.
+//! the socket's origin and token checks, frames with credit backpressure, keys by
+//! `KeyboardEvent.code`, Ctrl+Alt+Del, and the errors a user can hit.
 
 use std::path::PathBuf;
-use std::sync::mpsc::channel;
-use std::sync::Mutex;
 use std::time::{Duration, Instant};
 use vireo_api::*;
 use vireo_domain::DomainType;
@@ -61,6 +60,69 @@ fn keys_for(c: char) -> (String, String, bool) {
     }
 }
 
+const ORIGIN: &str = "tauri://localhost";
+
+type Page = tungstenite::WebSocket<std::net::TcpStream>;
+
+fn connect(url: &str, origin: &str) -> Result<Page, tungstenite::Error> {
+    use tungstenite::client::IntoClientRequest;
+    let mut req = url.into_client_request().unwrap();
+    req.headers_mut().insert("Origin", origin.parse().unwrap());
+    let host = req.uri().authority().unwrap().as_str().to_string();
+    let tcp = std::net::TcpStream::connect(host).unwrap();
+    tungstenite::client(req, tcp)
+        .map(|(ws, _)| ws)
+        .map_err(|e| match e {
+            tungstenite::HandshakeError::Failure(e) => e,
+            tungstenite::HandshakeError::Interrupted(_) => panic!("blocking handshake interrupted"),
+        })
+}
+
+fn send_input(page: &mut Page, json: &str) {
+    page.send(tungstenite::Message::text(json)).unwrap();
+}
+
+fn credit(page: &mut Page, frames: u32) {
+    send_input(page, &format!(r#"{{"kind":"credit","frames":{frames}}}"#));
+}
+
+fn key_json(code: &str, key: &str, down: bool) -> String {
+    format!(r#"{{"kind":"key","code":"{code}","key":"{key}","down":{down}}}"#)
+}
+
+/// Reads for 1.5 s: CURSOR messages may come (they need no credit), FRAMEs may not.
+fn assert_no_frame(page: &mut Page, when: &str) {
+    let end = Instant::now() + Duration::from_millis(1500);
+    while let Some(left) = end.checked_duration_since(Instant::now()) {
+        page.get_mut()
+            .set_read_timeout(Some(left.max(Duration::from_millis(1))))
+            .unwrap();
+        match page.read() {
+            Ok(tungstenite::Message::Binary(b)) => {
+                assert_ne!(b[0], vireo_vnc::stream::FRAME, "a frame was sent {when}")
+            }
+            Ok(other) => panic!("unexpected {other:?}"),
+            Err(_) => break,
+        }
+    }
+    page.get_mut()
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+}
+
+/// The next FRAME (CURSOR messages may come first).
+fn next_frame(page: &mut Page) -> Vec<u8> {
+    loop {
+        match page.read().expect("a message") {
+            tungstenite::Message::Binary(b) if b[0] == vireo_vnc::stream::FRAME => {
+                return b.to_vec()
+            }
+            tungstenite::Message::Binary(b) => assert_eq!(b[0], vireo_vnc::stream::CURSOR),
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+}
+
 #[test]
 fn console_streams_frames_with_backpressure_and_types_into_the_guest() {
     let pid = std::process::id();
@@ -110,20 +172,14 @@ fn console_streams_frames_with_backpressure_and_types_into_the_guest() {
         assert!(Instant::now() < deadline, "connected");
         std::thread::sleep(Duration::from_millis(50));
     }
-    let consoles = Consoles::default();
+    let consoles = Consoles::new([ORIGIN]);
     let vm = VmRef {
         connection: "sys".into(),
         uuid: created.uuid.clone(),
     };
 
     // Shut off: a clear refusal.
-    let err = console_open(
-        &inv,
-        &consoles,
-        ConsoleOpenRequest { vm: vm.clone() },
-        Box::new(|_| {}),
-    )
-    .unwrap_err();
+    let err = console_open(&inv, &consoles, ConsoleOpenRequest { vm: vm.clone() }).unwrap_err();
     assert_eq!(err.code, Code::InvalidState);
     assert!(err.message.contains("not running"), "{}", err.message);
 
@@ -133,25 +189,44 @@ fn console_streams_frames_with_backpressure_and_types_into_the_guest() {
         .unwrap();
     wait_for_text(&log, "VIREO-TEST-GUEST-READY", 120);
 
-    let (tx, rx) = channel::<Vec<u8>>();
-    let tx = Mutex::new(tx);
-    let opened = console_open(
-        &inv,
-        &consoles,
-        ConsoleOpenRequest { vm: vm.clone() },
-        Box::new(move |m| drop(tx.lock().unwrap().send(m))),
-    )
-    .unwrap();
+    let opened = console_open(&inv, &consoles, ConsoleOpenRequest { vm: vm.clone() }).unwrap();
     assert!(opened.width >= 640 && opened.height >= 400);
+    assert!(
+        opened.url.starts_with("ws://127.0.0.1:"),
+        "loopback only: {}",
+        opened.url
+    );
 
-    let first = rx
-        .recv_timeout(Duration::from_secs(10))
-        .expect("a first frame");
-    assert_eq!(first[0], vireo_vnc::stream::FRAME);
+    // The socket refuses a foreign origin, a wrong token and a missing one, and the token
+    // still works afterwards (a refused attempt does not use it up).
+    let (base, token) = opened.url.split_once("?token=").unwrap();
+    let refused = |url: &str, origin: &str| match connect(url, origin) {
+        Err(tungstenite::Error::Http(resp)) => resp.status().as_u16(),
+        Err(e) => panic!("expected an HTTP refusal, got {e}"),
+        Ok(_) => panic!("{url} from {origin} was accepted"),
+    };
+    assert_eq!(refused(&opened.url, "http://evil.example"), 403);
+    assert_eq!(
+        refused(&format!("{base}?token=00{}", &token[2..]), ORIGIN),
+        403
+    );
+    assert_eq!(refused(base, ORIGIN), 403);
+    let mut page = connect(&opened.url, ORIGIN).expect("the page connects");
+    assert_eq!(
+        refused(&opened.url, ORIGIN),
+        403,
+        "the token is good for one connection only"
+    );
+
+    // Nothing comes before the page gives credit.
+    assert_no_frame(&mut page, "before the page gave credit");
+    credit(&mut page, 1);
+    let first = next_frame(&mut page);
     let w = u16::from_le_bytes([first[1], first[2]]);
     let h = u16::from_le_bytes([first[3], first[4]]);
     assert_eq!((w, h), (opened.width, opened.height));
-    let lit = first[7 + 8..]
+    let header = vireo_vnc::stream::FRAME_HEADER + 8;
+    let lit = first[header..]
         .chunks(4)
         .filter(|p| p[..3] != [0, 0, 0])
         .count();
@@ -160,30 +235,20 @@ fn console_streams_frames_with_backpressure_and_types_into_the_guest() {
         "the first frame shows the text console ({lit} lit pixels)"
     );
 
-    // Backpressure: without an ack nothing more is sent, even while the screen changes.
+    // Backpressure: with the credit spent nothing more is sent, even while the screen changes
+    // (keys go over the socket as the page sends them).
     let (code, key, _) = keys_for('x');
     for down in [true, false] {
-        console_key(
-            &consoles,
-            ConsoleKeyRequest {
-                id: opened.id,
-                code: code.clone(),
-                key: key.clone(),
-                down,
-            },
-        )
-        .unwrap();
+        send_input(&mut page, &key_json(&code, &key, down));
     }
-    assert!(
-        rx.recv_timeout(Duration::from_millis(1500)).is_err(),
-        "no frame may be sent before the page acknowledged the last one"
-    );
-    console_ack(&consoles, opened.id).unwrap();
-    rx.recv_timeout(Duration::from_secs(5))
-        .expect("the coalesced change follows the ack");
-    console_ack(&consoles, opened.id).unwrap();
+    assert_no_frame(&mut page, "without credit");
+    credit(&mut page, 1);
+    let coalesced = next_frame(&mut page);
+    let updates = u32::from_le_bytes(coalesced[7..11].try_into().unwrap());
+    assert!(updates >= 1, "the frame counts the server's updates");
 
-    // Clear the stray 'x', then type a command whose output goes to the serial port.
+    // Clear the stray 'x', then type a command whose output goes to the serial port, through
+    // the API functions this time (the CLI and tests use them).
     for down in [true, false] {
         let (code, key) = ("Backspace".to_string(), "Backspace".to_string());
         console_key(
@@ -217,10 +282,6 @@ fn console_streams_frames_with_backpressure_and_types_into_the_guest() {
         if shift {
             press("ShiftLeft", "Shift", false);
         }
-        // Keep frames flowing as the page would.
-        while rx.try_recv().is_ok() {
-            console_ack(&consoles, opened.id).unwrap();
-        }
     }
     wait_for_text(&log, "vireo-console-ok", 30);
     println!(
@@ -239,8 +300,88 @@ fn console_streams_frames_with_backpressure_and_types_into_the_guest() {
     )
     .unwrap_err();
     assert_eq!(err.code, Code::InvalidInput);
+
+    // Ctrl+Alt+Del reaches the guest: its init says so on the serial port, then reboots;
+    // the console survives the reboot (same QEMU) and keeps streaming.
+    for (code, key) in [
+        ("ControlLeft", "Control"),
+        ("AltLeft", "Alt"),
+        ("Delete", "Delete"),
+    ] {
+        send_input(&mut page, &key_json(code, key, true));
+    }
+    for (code, key) in [
+        ("Delete", "Delete"),
+        ("AltLeft", "Alt"),
+        ("ControlLeft", "Control"),
+    ] {
+        send_input(&mut page, &key_json(code, key, false));
+    }
+    wait_for_text(&log, "VIREO-CTRL-ALT-DEL", 30);
+    let before = std::fs::read_to_string(&log)
+        .unwrap()
+        .matches("VIREO-TEST-GUEST-READY")
+        .count();
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while std::fs::read_to_string(&log)
+        .unwrap()
+        .matches("VIREO-TEST-GUEST-READY")
+        .count()
+        == before
+    {
+        assert!(
+            Instant::now() < deadline,
+            "the guest came back after the reboot"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    credit(&mut page, 8);
+    next_frame(&mut page);
+
+    // Closing the console ends the page's socket; closing twice is harmless.
     console_close(&consoles, opened.id).unwrap();
     console_close(&consoles, opened.id).expect("closing twice is harmless");
-    let err = console_ack(&consoles, opened.id).unwrap_err();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        match page.read() {
+            Ok(tungstenite::Message::Close(_)) | Err(_) => break,
+            Ok(_) => assert!(Instant::now() < deadline, "the socket ends"),
+        }
+    }
+    let err = console_key(
+        &consoles,
+        ConsoleKeyRequest {
+            id: opened.id,
+            code: "KeyA".into(),
+            key: "a".into(),
+            down: true,
+        },
+    )
+    .unwrap_err();
     assert_eq!(err.code, Code::NotFound);
+
+    // A page that goes away closes its console.
+    let opened = console_open(&inv, &consoles, ConsoleOpenRequest { vm }).unwrap();
+    let mut page = connect(&opened.url, ORIGIN).unwrap();
+    credit(&mut page, 1);
+    next_frame(&mut page);
+    drop(page);
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while console_pointer(
+        &consoles,
+        ConsolePointerRequest {
+            id: opened.id,
+            x: 1,
+            y: 1,
+            buttons: 0,
+        },
+    )
+    .is_ok()
+    {
+        assert!(
+            Instant::now() < deadline,
+            "the console closed with its page"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
 }

@@ -43,6 +43,24 @@ pub struct CursorImage {
     pub rgba: Vec<u8>,
 }
 
+/// How many rectangles of each encoding a session has decoded: what a server
+/// really sends, for measurements and reports.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RectCounts {
+    /// Raw rectangles.
+    pub raw: u64,
+    /// CopyRect rectangles.
+    pub copy_rect: u64,
+    /// ZRLE rectangles.
+    pub zrle: u64,
+    /// Tight fill rectangles.
+    pub tight_fill: u64,
+    /// Tight JPEG rectangles.
+    pub tight_jpeg: u64,
+    /// Tight basic (zlib, copy/palette/gradient) rectangles.
+    pub tight_basic: u64,
+}
+
 /// What one complete FramebufferUpdate did.
 #[derive(Debug, Default)]
 pub(crate) struct UpdateOutcome {
@@ -84,6 +102,7 @@ pub(crate) struct Decoder {
     max_dimension: u16,
     tile: Vec<u32>,
     tight: TightState,
+    counts: Arc<Mutex<RectCounts>>,
 }
 
 impl Decoder {
@@ -101,7 +120,17 @@ impl Decoder {
             max_dimension,
             tile: Vec::with_capacity(usize::from(TILE) * usize::from(TILE)),
             tight: TightState::new(),
+            counts: Arc::default(),
         }
+    }
+
+    /// The rectangle counts, shared with whoever reports them.
+    pub(crate) fn counts(&self) -> Arc<Mutex<RectCounts>> {
+        Arc::clone(&self.counts)
+    }
+
+    fn count(&self, f: impl FnOnce(&mut RectCounts)) {
+        f(&mut self.counts.lock().unwrap_or_else(PoisonError::into_inner));
     }
 
     /// Reads and applies one server message.
@@ -181,10 +210,19 @@ impl Decoder {
                 encoding::RAW | encoding::COPY_RECT | encoding::ZRLE | encoding::TIGHT => {
                     let screen = self.check_inside(&rect)?;
                     match enc {
-                        encoding::RAW => self.decode_raw(r, &rect)?,
-                        encoding::COPY_RECT => self.decode_copy_rect(r, &rect)?,
+                        encoding::RAW => {
+                            self.decode_raw(r, &rect)?;
+                            self.count(|c| c.raw += 1);
+                        }
+                        encoding::COPY_RECT => {
+                            self.decode_copy_rect(r, &rect)?;
+                            self.count(|c| c.copy_rect += 1);
+                        }
                         encoding::TIGHT => self.decode_tight(r, &rect)?,
-                        _ => self.decode_zrle(r, &rect)?,
+                        _ => {
+                            self.decode_zrle(r, &rect)?;
+                            self.count(|c| c.zrle += 1);
+                        }
                     }
                     dirty.add(rect, screen);
                 }
@@ -254,10 +292,15 @@ impl Decoder {
     fn decode_tight(&mut self, r: &mut dyn Read, rect: &Rect) -> Result<(), VncError> {
         // Decoded before locking: the data comes from the socket.
         let paint = tight::decode(r, rect, &mut self.tight)?;
+        match &paint {
+            TightPaint::Fill(_) => self.count(|c| c.tight_fill += 1),
+            TightPaint::Pixels(_) => self.count(|c| c.tight_basic += 1),
+            TightPaint::Jpeg(_) => self.count(|c| c.tight_jpeg += 1),
+        }
         let mut fb = lock(&self.framebuffer);
         match paint {
             TightPaint::Fill(colour) => fb.fill(rect, colour),
-            TightPaint::Pixels(pixels) => fb.blit(rect, &pixels),
+            TightPaint::Pixels(pixels) | TightPaint::Jpeg(pixels) => fb.blit(rect, &pixels),
         }
         Ok(())
     }

@@ -179,6 +179,166 @@ pub fn keysym(key: &str) -> Option<u32> {
     })
 }
 
+/// One key event of typed text: press or release of one physical key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KeyStroke {
+    /// X keysym (what servers without QEMU's extension use).
+    pub keysym: u32,
+    /// XT scancode in QEMU numbering (what QEMU's extended key event uses).
+    pub scancode: u32,
+    pub down: bool,
+}
+
+/// A character of typed text that no key of a US keyboard produces.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{} (U+{:04X}, character {position}) has no key on a US keyboard", shown(*.character), u32::from(*.character))]
+pub struct NoKeyForCharacter {
+    pub character: char,
+    /// 1-based, counted in characters.
+    pub position: usize,
+}
+
+fn shown(c: char) -> String {
+    if c.is_control() {
+        "a control character".to_string()
+    } else {
+        format!("'{c}'")
+    }
+}
+
+const SHIFT_KEYSYM: u32 = 0xffe1;
+const SHIFT_SCANCODE: u32 = 0x2a;
+
+/// The `KeyboardEvent.code` and Shift state that type `c` on a US layout.
+fn us_key(c: char) -> Option<(&'static str, bool)> {
+    const UNSHIFTED: &[(char, &str)] = &[
+        ('1', "Digit1"),
+        ('2', "Digit2"),
+        ('3', "Digit3"),
+        ('4', "Digit4"),
+        ('5', "Digit5"),
+        ('6', "Digit6"),
+        ('7', "Digit7"),
+        ('8', "Digit8"),
+        ('9', "Digit9"),
+        ('0', "Digit0"),
+        ('-', "Minus"),
+        ('=', "Equal"),
+        ('[', "BracketLeft"),
+        (']', "BracketRight"),
+        (';', "Semicolon"),
+        ('\'', "Quote"),
+        ('`', "Backquote"),
+        ('\\', "Backslash"),
+        (',', "Comma"),
+        ('.', "Period"),
+        ('/', "Slash"),
+        (' ', "Space"),
+        ('\n', "Enter"),
+        ('\t', "Tab"),
+    ];
+    const SHIFTED: &[(char, &str)] = &[
+        ('!', "Digit1"),
+        ('@', "Digit2"),
+        ('#', "Digit3"),
+        ('$', "Digit4"),
+        ('%', "Digit5"),
+        ('^', "Digit6"),
+        ('&', "Digit7"),
+        ('*', "Digit8"),
+        ('(', "Digit9"),
+        (')', "Digit0"),
+        ('_', "Minus"),
+        ('+', "Equal"),
+        ('{', "BracketLeft"),
+        ('}', "BracketRight"),
+        (':', "Semicolon"),
+        ('"', "Quote"),
+        ('~', "Backquote"),
+        ('|', "Backslash"),
+        ('<', "Comma"),
+        ('>', "Period"),
+        ('?', "Slash"),
+    ];
+    const LETTERS: [&str; 26] = [
+        "KeyA", "KeyB", "KeyC", "KeyD", "KeyE", "KeyF", "KeyG", "KeyH", "KeyI", "KeyJ", "KeyK",
+        "KeyL", "KeyM", "KeyN", "KeyO", "KeyP", "KeyQ", "KeyR", "KeyS", "KeyT", "KeyU", "KeyV",
+        "KeyW", "KeyX", "KeyY", "KeyZ",
+    ];
+    if c.is_ascii_lowercase() {
+        return Some((LETTERS[usize::from(c as u8 - b'a')], false));
+    }
+    if c.is_ascii_uppercase() {
+        return Some((LETTERS[usize::from(c as u8 - b'A')], true));
+    }
+    if let Some((_, code)) = UNSHIFTED.iter().find(|(k, _)| *k == c) {
+        return Some((code, false));
+    }
+    SHIFTED
+        .iter()
+        .find(|(k, _)| *k == c)
+        .map(|(_, code)| (*code, true))
+}
+
+/// Key presses and releases that type `text` into a guest with a US keyboard layout: each
+/// character is its key pressed and released, inside Shift for shifted characters. `\n`, `\r`
+/// and `\r\n` are Enter, `\t` is Tab.
+///
+/// A character with no key on a US layout (`é`, `€`, emoji, control characters) is refused
+/// rather than sent as a bare keysym: QEMU's extended key event uses the scancode alone, and
+/// without a `-k` keymap QEMU cannot turn a keysym into a key either, so the character would be
+/// dropped or typed as something else — and a command typed with a character missing is a
+/// different command.
+pub fn text_keys(text: &str) -> Result<Vec<KeyStroke>, NoKeyForCharacter> {
+    let mut out = Vec::with_capacity(text.len() * 2);
+    let mut chars = text.chars().enumerate().peekable();
+    while let Some((i, c)) = chars.next() {
+        let c = match c {
+            '\r' => {
+                if chars.peek().is_some_and(|(_, next)| *next == '\n') {
+                    continue; // the \n that follows is the Enter
+                }
+                '\n'
+            }
+            other => other,
+        };
+        let Some((code, shift)) = us_key(c) else {
+            return Err(NoKeyForCharacter {
+                character: c,
+                position: i + 1,
+            });
+        };
+        let scancode = scancode(code).unwrap_or(0);
+        let keysym = match c {
+            '\n' => 0xff0d,
+            '\t' => 0xff09,
+            _ => u32::from(c), // ASCII: the keysym is the code point
+        };
+        if shift {
+            out.push(KeyStroke {
+                keysym: SHIFT_KEYSYM,
+                scancode: SHIFT_SCANCODE,
+                down: true,
+            });
+        }
+        for down in [true, false] {
+            out.push(KeyStroke {
+                keysym,
+                scancode,
+                down,
+            });
+        }
+        if shift {
+            out.push(KeyStroke {
+                keysym: SHIFT_KEYSYM,
+                scancode: SHIFT_SCANCODE,
+                down: false,
+            });
+        }
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -249,5 +409,100 @@ mod tests {
         assert_eq!(keysym("AltGraph"), Some(0xfe03));
         assert_eq!(keysym("Dead"), None);
         assert_eq!(keysym(""), None);
+    }
+
+    fn press(keysym: u32, scancode: u32) -> [KeyStroke; 2] {
+        [
+            KeyStroke {
+                keysym,
+                scancode,
+                down: true,
+            },
+            KeyStroke {
+                keysym,
+                scancode,
+                down: false,
+            },
+        ]
+    }
+
+    #[test]
+    fn text_types_plain_characters_as_press_and_release() {
+        let keys = text_keys("a1 ").unwrap();
+        let mut expected = Vec::new();
+        expected.extend(press(0x61, 0x1e));
+        expected.extend(press(0x31, 0x02));
+        expected.extend(press(0x20, 0x39));
+        assert_eq!(keys, expected);
+    }
+
+    #[test]
+    fn shifted_characters_are_typed_inside_shift() {
+        let shift = |down| KeyStroke {
+            keysym: 0xffe1,
+            scancode: 0x2a,
+            down,
+        };
+        let mut expected = vec![shift(true)];
+        expected.extend(press(0x41, 0x1e)); // 'A' on the A key
+        expected.push(shift(false));
+        expected.push(shift(true));
+        expected.extend(press(0x3e, 0x34)); // '>' on the Period key
+        expected.push(shift(false));
+        assert_eq!(text_keys("A>").unwrap(), expected);
+    }
+
+    #[test]
+    fn newlines_and_tabs_are_enter_and_tab() {
+        let enter = press(0xff0d, 0x1c);
+        let tab = press(0xff09, 0x0f);
+        assert_eq!(text_keys("\n").unwrap(), enter);
+        assert_eq!(text_keys("\r\n").unwrap(), enter, "CRLF is one Enter");
+        assert_eq!(text_keys("\r").unwrap(), enter);
+        assert_eq!(text_keys("\t").unwrap(), tab);
+        assert_eq!(
+            text_keys("\r\r\n").unwrap().len(),
+            4,
+            "a lone CR, then CRLF"
+        );
+    }
+
+    #[test]
+    fn every_printable_ascii_character_has_a_key() {
+        for c in (0x20u8..0x7f).map(char::from) {
+            let keys = text_keys(&c.to_string()).unwrap_or_else(|e| panic!("{e}"));
+            let key = keys.iter().find(|k| k.scancode != 0x2a).unwrap();
+            assert_ne!(key.scancode, 0, "{c:?} has a scancode");
+            assert_eq!(key.keysym, u32::from(c), "{c:?} keysym");
+            let shifted = keys.len() == 4;
+            assert_eq!(
+                shifted,
+                c.is_ascii_uppercase() || "~!@#$%^&*()_+{}|:\"<>?".contains(c),
+                "{c:?} shift"
+            );
+        }
+    }
+
+    #[test]
+    fn characters_without_a_us_key_are_refused_by_name_and_position() {
+        let err = text_keys("ls café").unwrap_err();
+        assert_eq!(
+            err,
+            NoKeyForCharacter {
+                character: 'é',
+                position: 7
+            }
+        );
+        assert_eq!(
+            err.to_string(),
+            "'é' (U+00E9, character 7) has no key on a US keyboard"
+        );
+        let err = text_keys("a\u{7}").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "a control character (U+0007, character 2) has no key on a US keyboard"
+        );
+        assert!(text_keys("€").is_err());
+        assert_eq!(text_keys("").unwrap(), vec![]);
     }
 }

@@ -46,8 +46,8 @@ mod tight;
 mod wire;
 
 pub use decode::{
-    decode_stream_for_fuzzing, CursorImage, MAX_CURSOR_DIMENSION, MAX_CUT_TEXT_LEN, MAX_DIMENSION,
-    MAX_NAME_LEN, MAX_ZRLE_LEN,
+    decode_stream_for_fuzzing, CursorImage, RectCounts, MAX_CURSOR_DIMENSION, MAX_CUT_TEXT_LEN,
+    MAX_DIMENSION, MAX_NAME_LEN, MAX_ZRLE_LEN,
 };
 pub use error::VncError;
 pub use framebuffer::{DirtyRegion, Framebuffer, Rect, BLACK};

@@ -8,7 +8,9 @@ use std::sync::mpsc::{self, Receiver, Sender};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::{self, JoinHandle};
 
-use crate::decode::{self, CursorImage, Decoder, ServerMessage, MAX_DIMENSION, MAX_NAME_LEN};
+use crate::decode::{
+    self, CursorImage, Decoder, RectCounts, ServerMessage, MAX_DIMENSION, MAX_NAME_LEN,
+};
 use crate::des;
 use crate::error::VncError;
 use crate::framebuffer::{Framebuffer, Rect};
@@ -96,6 +98,7 @@ pub struct ConsoleSession {
     extended_keys: Arc<AtomicBool>,
     led_state: Arc<AtomicU8>,
     flow: Arc<FlowState>,
+    counts: Arc<Mutex<RectCounts>>,
     encodings: Vec<i32>,
     server: Option<ServerInfo>,
     password: Option<Vec<u8>>,
@@ -121,6 +124,7 @@ impl ConsoleSession {
             extended_keys: Arc::new(AtomicBool::new(false)),
             led_state: Arc::new(AtomicU8::new(0)),
             flow: Arc::new(FlowState::default()),
+            counts: Arc::default(),
             encodings: wire::REQUESTED_ENCODINGS.to_vec(),
             server: None,
             password: None,
@@ -308,6 +312,7 @@ impl ConsoleSession {
             flow: Arc::clone(&self.flow),
             events: self.events.clone(),
         };
+        self.counts = reader_loop.decoder.counts();
         let state = Arc::clone(&self.state);
         let events = self.events.clone();
         let handle = thread::Builder::new()
@@ -363,6 +368,11 @@ impl ConsoleSession {
     /// True once the server sent a Fence request (and we answered it).
     pub fn supports_fence(&self) -> bool {
         self.flow.fence.load(Ordering::Acquire)
+    }
+
+    /// How many rectangles of each encoding the server has sent so far.
+    pub fn rect_counts(&self) -> RectCounts {
+        *self.counts.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// The last QEMU LED state (bit 0 Scroll Lock, 1 Num Lock, 2 Caps Lock).

@@ -1,27 +1,35 @@
 //! The binary messages a console sends to the page, little-endian:
 //!
-//! - `1` FRAME: u16 width, u16 height (the framebuffer's), u16 rect count, then per rect
+//! - `1` FRAME: u16 width, u16 height (the framebuffer's), u16 rect count, u32 the number of
+//!   server updates so far (the page compares it with the frames it painted), then per rect
 //!   u16 x, y, w, h and w×h×4 bytes of RGBA — ready for `ImageData` without conversion.
 //! - `2` CLOSED: the UTF-8 reason.
+//! - `3` CURSOR: u16 width, height, hotspot x, hotspot y, then w×h×4 bytes of RGBA (a 0×0
+//!   cursor hides it).
 //!
-//! The page acknowledges each FRAME; the sender coalesces changes until then, so a slow page
-//! never makes memory grow (Tauri channels have no backpressure of their own).
+//! The sender coalesces changes while the page has not painted what it got, so a slow page
+//! never makes memory grow.
 
+use crate::decode::CursorImage;
 use crate::framebuffer::{Framebuffer, Rect};
 
 pub const FRAME: u8 = 1;
 pub const CLOSED: u8 = 2;
+pub const CURSOR: u8 = 3;
+/// Bytes before the first rect of a FRAME.
+pub const FRAME_HEADER: usize = 11;
 
 /// A FRAME with the pixels of `rects` (clipped to the framebuffer).
-pub fn frame_message(fb: &Framebuffer, rects: &[Rect]) -> Vec<u8> {
+pub fn frame_message(fb: &Framebuffer, rects: &[Rect], updates: u32) -> Vec<u8> {
     let bounds = fb.bounds();
     let rects: Vec<Rect> = rects.iter().filter_map(|r| clip(r, &bounds)).collect();
     let pixels: u64 = rects.iter().map(Rect::area).sum();
-    let mut out = Vec::with_capacity(7 + rects.len() * 8 + pixels as usize * 4);
+    let mut out = Vec::with_capacity(FRAME_HEADER + rects.len() * 8 + pixels as usize * 4);
     out.push(FRAME);
     out.extend_from_slice(&fb.width().to_le_bytes());
     out.extend_from_slice(&fb.height().to_le_bytes());
     out.extend_from_slice(&(rects.len() as u16).to_le_bytes());
+    out.extend_from_slice(&updates.to_le_bytes());
     let stride = usize::from(fb.width());
     for r in &rects {
         for v in [r.x, r.y, r.width, r.height] {
@@ -51,6 +59,22 @@ fn clip(r: &Rect, bounds: &Rect) -> Option<Rect> {
     })
 }
 
+/// A CURSOR with the guest's pointer image.
+pub fn cursor_message(cursor: &CursorImage) -> Vec<u8> {
+    let mut out = Vec::with_capacity(9 + cursor.rgba.len());
+    out.push(CURSOR);
+    for v in [
+        cursor.width,
+        cursor.height,
+        cursor.hotspot_x,
+        cursor.hotspot_y,
+    ] {
+        out.extend_from_slice(&v.to_le_bytes());
+    }
+    out.extend_from_slice(&cursor.rgba);
+    out
+}
+
 pub fn closed_message(reason: &str) -> Vec<u8> {
     let mut out = vec![CLOSED];
     out.extend_from_slice(reason.as_bytes());
@@ -66,10 +90,10 @@ mod tests {
         let mut fb = Framebuffer::new(3, 2);
         fb.blit(&Rect::new(1, 0, 1, 1), &[0xFF11_2233]);
         fb.blit(&Rect::new(2, 1, 1, 1), &[0xFFAA_BBCC]);
-        let msg = frame_message(&fb, &[Rect::new(1, 0, 2, 2)]);
-        assert_eq!(&msg[..7], &[FRAME, 3, 0, 2, 0, 1, 0]);
-        assert_eq!(&msg[7..15], &[1, 0, 0, 0, 2, 0, 2, 0]);
-        let px = &msg[15..];
+        let msg = frame_message(&fb, &[Rect::new(1, 0, 2, 2)], 0x0102_0304);
+        assert_eq!(&msg[..11], &[FRAME, 3, 0, 2, 0, 1, 0, 4, 3, 2, 1]);
+        assert_eq!(&msg[11..19], &[1, 0, 0, 0, 2, 0, 2, 0]);
+        let px = &msg[19..];
         assert_eq!(px.len(), 2 * 2 * 4);
         assert_eq!(&px[0..4], &[0x11, 0x22, 0x33, 0xff]);
         assert_eq!(&px[12..16], &[0xaa, 0xbb, 0xcc, 0xff]);
@@ -78,14 +102,29 @@ mod tests {
     #[test]
     fn rects_are_clipped_to_the_screen() {
         let fb = Framebuffer::new(4, 4);
-        let msg = frame_message(&fb, &[Rect::new(2, 2, 10, 10), Rect::new(9, 9, 1, 1)]);
+        let msg = frame_message(&fb, &[Rect::new(2, 2, 10, 10), Rect::new(9, 9, 1, 1)], 1);
         assert_eq!(
             u16::from_le_bytes([msg[5], msg[6]]),
             1,
             "the outside rect is dropped"
         );
-        assert_eq!(&msg[7..15], &[2, 0, 2, 0, 2, 0, 2, 0]);
-        assert_eq!(msg.len(), 15 + 2 * 2 * 4);
+        assert_eq!(&msg[11..19], &[2, 0, 2, 0, 2, 0, 2, 0]);
+        assert_eq!(msg.len(), 19 + 2 * 2 * 4);
+    }
+
+    #[test]
+    fn cursor_carries_size_hotspot_and_rgba() {
+        let cursor = CursorImage {
+            width: 2,
+            height: 1,
+            hotspot_x: 1,
+            hotspot_y: 0,
+            rgba: vec![1, 2, 3, 255, 4, 5, 6, 0],
+        };
+        assert_eq!(
+            cursor_message(&cursor),
+            [CURSOR, 2, 0, 1, 0, 1, 0, 0, 0, 1, 2, 3, 255, 4, 5, 6, 0]
+        );
     }
 
     #[test]

@@ -43,8 +43,10 @@ impl TightState {
 pub(crate) enum TightPaint {
     /// One colour over the whole rectangle.
     Fill(u32),
-    /// `width * height` pixels, row-major.
+    /// `width * height` pixels, row-major, from basic compression.
     Pixels(Vec<u32>),
+    /// `width * height` pixels, row-major, from a JPEG.
+    Jpeg(Vec<u32>),
 }
 
 /// Reads one Tight rectangle (already known to lie inside the framebuffer).
@@ -69,7 +71,7 @@ pub(crate) fn decode(
         JPEG => {
             let len = compact_len(r)?;
             let data = wire::read_vec(r, len)?;
-            decode_jpeg(&data, rect).map(TightPaint::Pixels)
+            decode_jpeg(&data, rect).map(TightPaint::Jpeg)
         }
         0..=7 => {
             let stream = usize::from(kind & 0x03);
@@ -308,7 +310,7 @@ mod tests {
         let mut fb = Framebuffer::new(w, h);
         match paint {
             TightPaint::Fill(c) => fb.fill(&rect, c),
-            TightPaint::Pixels(p) => {
+            TightPaint::Pixels(p) | TightPaint::Jpeg(p) => {
                 assert_eq!(p.len(), rect.area() as usize);
                 fb.blit(&rect, &p);
             }

@@ -16,7 +16,7 @@ use common::{
     ClientMessage, TestRect, END_OF_CONTINUOUS_UPDATES,
 };
 use flate2::{Compress, Compression, FlushCompress};
-use vireo_vnc::{encoding, ConsoleEvent, ConsoleSession, Rect, SessionState};
+use vireo_vnc::{encoding, ConsoleEvent, ConsoleSession, Rect, RectCounts, SessionState};
 
 const TIMEOUT: Duration = Duration::from_secs(5);
 
@@ -366,6 +366,17 @@ fn every_encoding_paints_the_expected_pixels() {
     assert_eq!(area(&session, Rect::new(69, 30, 1, 1)), vec![0]);
 
     assert!(!session.continuous_updates_active());
+    assert_eq!(
+        session.rect_counts(),
+        RectCounts {
+            raw: 2,
+            copy_rect: 1,
+            zrle: 1,
+            tight_fill: 2,
+            tight_jpeg: 1,
+            tight_basic: 6,
+        }
+    );
     let log = script.finish(session);
     // Without fences or continuous updates offered, every update was followed by a request.
     assert!(log.iter().all(|m| m.kind != 150 && m.kind != 248));

@@ -1,56 +1,12 @@
 import { cleanup, fireEvent, render, screen, waitFor } from "@solidjs/testing-library";
 import { createSignal, Show } from "solid-js";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import type {
-  ConsoleApi,
-  ConsoleKeyRequest,
-  ConsoleOpened,
-  ConsoleOpenRequest,
-  ConsolePointerRequest,
-} from "../api";
+import type { VmState } from "../bindings/VmState";
 import { Console } from "./Console";
-import { encodeClosed, encodeFrame } from "./protocol";
+import { createFakeConsoleApi } from "./fakeConsoleApi";
+import { encodeClosed, encodeCursor, encodeFrame } from "./protocol";
 
 const VM = { connection: "local", uuid: "0b5f6d2e-0000-4000-8000-000000000001" };
-
-/** A fake backend; `send` plays the frames channel. */
-function createFakeConsoleApi(opened: ConsoleOpened | Error = { id: 7, width: 4, height: 2 }) {
-  let onMessage: ((message: ArrayBuffer) => void) | undefined;
-  let resolveOpen: (() => void) | undefined;
-  let held = false;
-  const api = {
-    open: vi.fn(
-      (_req: ConsoleOpenRequest, handler: (message: ArrayBuffer) => void) =>
-        new Promise<ConsoleOpened>((resolve, reject) => {
-          onMessage = handler;
-          const settle = () =>
-            opened instanceof Error
-              ? reject({ code: "invalid-state", message: opened.message })
-              : resolve(opened);
-          if (held) resolveOpen = settle;
-          else settle();
-        }),
-    ),
-    ack: vi.fn(async (_id: number) => {}),
-    key: vi.fn(async (_req: ConsoleKeyRequest) => {}),
-    pointer: vi.fn(async (_req: ConsolePointerRequest) => {}),
-    close: vi.fn(async (_id: number) => {}),
-  } satisfies ConsoleApi;
-  return {
-    api,
-    send(message: ArrayBuffer) {
-      if (!onMessage) throw new Error("console not opened");
-      onMessage(message);
-    },
-    /** Keeps `open` pending until `release`. */
-    hold() {
-      held = true;
-    },
-    release() {
-      resolveOpen?.();
-    },
-  };
-}
 
 interface PutCall {
   data: Uint8ClampedArray;
@@ -90,22 +46,31 @@ afterEach(() => {
   vi.unstubAllGlobals();
 });
 
-function setup(fake = createFakeConsoleApi()) {
+function setup(fake = createFakeConsoleApi(), initialState: VmState = "running") {
   const [open, setOpen] = createSignal(true);
+  const [state, setState] = createSignal<VmState>(initialState);
   const onClose = vi.fn(() => setOpen(false));
   render(() => (
     <Show when={open()}>
-      <Console vm={VM} name="web-01" api={fake.api} onClose={onClose} />
+      <Console vm={VM} name="web-01" api={fake.api} state={state()} onClose={onClose} />
     </Show>
   ));
   const canvas = screen.getByTestId("console-canvas") as HTMLCanvasElement;
-  return { ...fake, canvas, onClose };
+  /** Plays one message from the backend on the newest socket. */
+  const send = (message: ArrayBuffer) => fake.socket.serverSend(message);
+  return { api: fake.api, canvas, onClose, send, setState };
 }
 
+/** The console is open and its socket connected (the page has sent its first credits). */
 async function opened(fake: ReturnType<typeof createFakeConsoleApi>, canvas: HTMLCanvasElement) {
   await waitFor(() => expect(fake.api.open).toHaveBeenCalled());
   await waitFor(() => expect(canvas.width).toBeGreaterThan(0));
+  await waitFor(() => expect(fake.sockets.length).toBeGreaterThan(0));
+  await waitFor(() => expect(fake.socket.credits()).toBe(2));
 }
+
+/** Lets the pending animation frame paint. */
+const painted = () => new Promise((resolve) => setTimeout(resolve, 40));
 
 describe("Console", () => {
   it("opens the VM's console, titled with its name, with the canvas focused", async () => {
@@ -118,13 +83,27 @@ describe("Console", () => {
     await opened(fake, canvas);
     expect(api.open).toHaveBeenCalledTimes(1);
     expect(api.open.mock.calls[0][0]).toEqual({ vm: VM });
+    expect(api.connect).toHaveBeenCalledWith("ws://127.0.0.1:1/console/7?token=t");
+    expect(fake.socket.binaryType).toBe("arraybuffer");
     expect(canvas.width).toBe(4);
     expect(canvas.height).toBe(2);
+    expect(screen.queryByText("Connecting to the console…")).toBeNull();
   });
 
-  it("paints a frame's rects and acks it, resizing the canvas to the framebuffer first", async () => {
+  it("shows the connecting overlay until the socket opens", async () => {
+    const fake = createFakeConsoleApi(undefined, { autoOpen: false });
+    const { canvas } = setup(fake);
+    await waitFor(() => expect(fake.sockets.length).toBe(1));
+    expect(screen.getByText("Connecting to the console…")).toBeTruthy();
+    expect(fake.socket.sent).toEqual([]);
+    fake.socket.serverOpen();
+    await opened(fake, canvas);
+    await waitFor(() => expect(screen.queryByText("Connecting to the console…")).toBeNull());
+  });
+
+  it("paints a frame's rects and credits it back, resizing the canvas first", async () => {
     const fake = createFakeConsoleApi();
-    const { api, canvas, send } = setup(fake);
+    const { canvas, send } = setup(fake);
     await opened(fake, canvas);
     const red = new Uint8Array([255, 0, 0, 255, 255, 0, 0, 255]);
     const blue = new Uint8Array([0, 0, 255, 255]);
@@ -133,6 +112,8 @@ describe("Console", () => {
       { x: 7, y: 5, w: 1, h: 1, rgba: blue },
     ]);
     send(frame);
+    expect(puts).toHaveLength(0); // painted in the next animation frame
+    await painted();
     expect(canvas.width).toBe(8);
     expect(canvas.height).toBe(6);
     expect(puts).toHaveLength(2);
@@ -141,36 +122,60 @@ describe("Console", () => {
     expect(puts[0].data.buffer).toBe(frame); // a view over the message: no copy
     expect(puts[1]).toMatchObject({ width: 1, height: 1, x: 7, y: 5 });
     expect([...puts[1].data]).toEqual([...blue]);
-    expect(api.ack).toHaveBeenCalledTimes(1);
-    expect(api.ack).toHaveBeenCalledWith(7);
+    expect(fake.socket.credits()).toBe(3);
+    expect(fake.socket.sent.at(-1)).toEqual({ kind: "credit", frames: 1 });
   });
 
-  it("acks an empty frame too", async () => {
+  it("paints frames that arrive together in one animation frame, in order, and counts them", async () => {
     const fake = createFakeConsoleApi();
-    const { api, canvas, send } = setup(fake);
+    const { canvas, send } = setup(fake);
+    await opened(fake, canvas);
+    const before = window.vireoConsoleStats?.framesPainted ?? 0;
+    send(encodeFrame(4, 2, [{ x: 0, y: 0, w: 1, h: 1 }], 10));
+    send(
+      encodeFrame(
+        4,
+        2,
+        [
+          { x: 1, y: 0, w: 1, h: 1 },
+          { x: 2, y: 0, w: 1, h: 1 },
+        ],
+        12,
+      ),
+    );
+    await painted();
+    expect(puts.map((p) => p.x)).toEqual([0, 1, 2]);
+    expect(fake.socket.sent.at(-1)).toEqual({ kind: "credit", frames: 2 });
+    expect(window.vireoConsoleStats?.framesPainted).toBe(before + 2);
+    expect(window.vireoConsoleStats?.serverUpdates).toBe(12);
+  });
+
+  it("credits an empty frame too", async () => {
+    const fake = createFakeConsoleApi();
+    const { canvas, send } = setup(fake);
     await opened(fake, canvas);
     send(encodeFrame(4, 2, []));
+    await painted();
     expect(puts).toHaveLength(0);
-    expect(api.ack).toHaveBeenCalledWith(7);
+    expect(fake.socket.credits()).toBe(3);
   });
 
-  it("keeps frames that arrive before open resolves, then paints and acks them", async () => {
+  it("shows the guest's cursor as the canvas's cursor, and hides it for an empty one", async () => {
     const fake = createFakeConsoleApi();
-    fake.hold();
-    const { api, canvas, send } = setup(fake);
-    await waitFor(() => expect(api.open).toHaveBeenCalled());
-    send(encodeFrame(4, 2, [{ x: 0, y: 0, w: 1, h: 1 }]));
-    expect(puts).toHaveLength(0);
-    expect(api.ack).not.toHaveBeenCalled();
-    fake.release();
-    await waitFor(() => expect(api.ack).toHaveBeenCalledWith(7));
-    expect(puts).toHaveLength(1);
-    expect(canvas.width).toBe(4);
+    const { canvas, send } = setup(fake);
+    await opened(fake, canvas);
+    vi.spyOn(HTMLCanvasElement.prototype, "toDataURL").mockReturnValue("data:image/png;base64,AA");
+    send(encodeCursor(2, 2, 1, 0));
+    // jsdom drops url() cursors it cannot load; the value set is what matters here.
+    expect(puts.at(-1)).toMatchObject({ width: 2, height: 2, x: 0, y: 0 });
+    send(encodeCursor(0, 0, 0, 0));
+    expect(canvas.style.cursor).toBe("none");
+    expect(fake.socket.credits()).toBe(2); // cursors need no credit
   });
 
   it("sends keys with code, key and direction, and keeps them from the page", async () => {
     const fake = createFakeConsoleApi();
-    const { api, canvas } = setup(fake);
+    const { canvas } = setup(fake);
     await opened(fake, canvas);
     const down = new KeyboardEvent("keydown", {
       code: "KeyA",
@@ -180,18 +185,16 @@ describe("Console", () => {
     });
     canvas.dispatchEvent(down);
     expect(down.defaultPrevented).toBe(true);
-    expect(api.key).toHaveBeenLastCalledWith({ id: 7, code: "KeyA", key: "a", down: true });
+    expect(fake.socket.keys().at(-1)).toEqual({ kind: "key", code: "KeyA", key: "a", down: true });
 
     // Escape and Tab go to the VM too: the panel stays open.
     fireEvent.keyDown(canvas, { code: "Escape", key: "Escape" });
-    await waitFor(() =>
-      expect(api.key).toHaveBeenLastCalledWith({
-        id: 7,
-        code: "Escape",
-        key: "Escape",
-        down: true,
-      }),
-    );
+    expect(fake.socket.keys().at(-1)).toEqual({
+      kind: "key",
+      code: "Escape",
+      key: "Escape",
+      down: true,
+    });
     expect(screen.queryByTestId("console")).not.toBeNull();
 
     const up = new KeyboardEvent("keyup", {
@@ -202,49 +205,50 @@ describe("Console", () => {
     });
     canvas.dispatchEvent(up);
     expect(up.defaultPrevented).toBe(true);
-    await waitFor(() =>
-      expect(api.key).toHaveBeenLastCalledWith({ id: 7, code: "KeyA", key: "a", down: false }),
-    );
+    expect(fake.socket.keys().at(-1)).toEqual({
+      kind: "key",
+      code: "KeyA",
+      key: "a",
+      down: false,
+    });
   });
 
   it("sends auto-repeats as further downs", async () => {
     const fake = createFakeConsoleApi();
-    const { api, canvas } = setup(fake);
+    const { canvas } = setup(fake);
     await opened(fake, canvas);
     fireEvent.keyDown(canvas, { code: "KeyB", key: "b" });
     fireEvent.keyDown(canvas, { code: "KeyB", key: "b", repeat: true });
-    await waitFor(() => expect(api.key).toHaveBeenCalledTimes(2));
-    expect(api.key.mock.calls.map(([req]) => req.down)).toEqual([true, true]);
+    expect(fake.socket.keys().map((k) => k.kind === "key" && k.down)).toEqual([true, true]);
   });
 
   it("releases keys still held when the canvas loses the focus", async () => {
     const fake = createFakeConsoleApi();
-    const { api, canvas } = setup(fake);
+    const { canvas } = setup(fake);
     await opened(fake, canvas);
     fireEvent.keyDown(canvas, { code: "ShiftLeft", key: "Shift" });
     fireEvent.keyDown(canvas, { code: "KeyQ", key: "Q" });
     fireEvent.keyUp(canvas, { code: "KeyQ", key: "Q" });
-    await waitFor(() => expect(api.key).toHaveBeenCalledTimes(3));
+    expect(fake.socket.keys()).toHaveLength(3);
     fireEvent.blur(canvas);
-    await waitFor(() => expect(api.key).toHaveBeenCalledTimes(4));
-    expect(api.key).toHaveBeenLastCalledWith({
-      id: 7,
+    expect(fake.socket.keys()).toHaveLength(4);
+    expect(fake.socket.keys().at(-1)).toEqual({
+      kind: "key",
       code: "ShiftLeft",
       key: "Shift",
       down: false,
     });
     fireEvent.blur(canvas);
-    await Promise.resolve();
-    expect(api.key).toHaveBeenCalledTimes(4);
+    expect(fake.socket.keys()).toHaveLength(4);
   });
 
   it("sends Ctrl+Alt+Del", async () => {
     const fake = createFakeConsoleApi();
-    const { api, canvas } = setup(fake);
+    const { canvas } = setup(fake);
     await opened(fake, canvas);
     fireEvent.click(document.querySelector('[data-action="ctrl-alt-del"]') as HTMLElement);
-    await waitFor(() => expect(api.key).toHaveBeenCalledTimes(6));
-    expect(api.key.mock.calls.map(([req]) => [req.code, req.key, req.down])).toEqual([
+    const keys = fake.socket.keys();
+    expect(keys.map((k) => k.kind === "key" && [k.code, k.key, k.down])).toEqual([
       ["ControlLeft", "Control", true],
       ["AltLeft", "Alt", true],
       ["Delete", "Delete", true],
@@ -254,16 +258,9 @@ describe("Console", () => {
     ]);
   });
 
-  it("sends the pointer in framebuffer pixels, one at a time, coalescing moves", async () => {
+  it("sends the pointer in framebuffer pixels, with the RFB button mask and the wheel", async () => {
     const fake = createFakeConsoleApi({ id: 3, width: 800, height: 600 });
-    let finish: (() => void) | undefined;
-    fake.api.pointer.mockImplementation(
-      () =>
-        new Promise<void>((resolve) => {
-          finish = resolve;
-        }),
-    );
-    const { api, canvas } = setup(fake);
+    const { canvas } = setup(fake);
     await opened(fake, canvas);
     vi.spyOn(canvas, "getBoundingClientRect").mockReturnValue({
       left: 100,
@@ -275,26 +272,18 @@ describe("Console", () => {
       canvas.dispatchEvent(
         new MouseEvent(type, { clientX, clientY, buttons, bubbles: true, cancelable: true }),
       );
+    const last = () => fake.socket.pointers().at(-1);
 
     pointer("pointermove", 110, 60);
-    pointer("pointermove", 120, 70); // dropped: superseded while the first is in flight
+    expect(last()).toEqual({ kind: "pointer", x: 20, y: 20, buttons: 0 });
     pointer("pointermove", 130, 80);
-    expect(api.pointer).toHaveBeenCalledTimes(1);
-    expect(api.pointer).toHaveBeenLastCalledWith({ id: 3, x: 20, y: 20, buttons: 0 });
-    finish?.();
-    await waitFor(() => expect(api.pointer).toHaveBeenCalledTimes(2));
-    expect(api.pointer).toHaveBeenLastCalledWith({ id: 3, x: 60, y: 60, buttons: 0 });
+    expect(last()).toEqual({ kind: "pointer", x: 60, y: 60, buttons: 0 });
 
-    // Presses are never dropped, and the right button is RFB bit 2.
+    // The right button is RFB bit 2.
     pointer("pointerdown", 300, 200, 2);
+    expect(last()).toEqual({ kind: "pointer", x: 400, y: 300, buttons: 4 });
     pointer("pointerup", 300, 200, 0);
-    finish?.();
-    await waitFor(() => expect(api.pointer).toHaveBeenCalledTimes(3));
-    expect(api.pointer).toHaveBeenLastCalledWith({ id: 3, x: 400, y: 300, buttons: 4 });
-    finish?.();
-    await waitFor(() => expect(api.pointer).toHaveBeenCalledTimes(4));
-    expect(api.pointer).toHaveBeenLastCalledWith({ id: 3, x: 400, y: 300, buttons: 0 });
-    finish?.();
+    expect(last()).toEqual({ kind: "pointer", x: 400, y: 300, buttons: 0 });
 
     // Wheel down: a press of bit 4, then its release.
     const wheel = new WheelEvent("wheel", {
@@ -306,11 +295,10 @@ describe("Console", () => {
     });
     canvas.dispatchEvent(wheel);
     expect(wheel.defaultPrevented).toBe(true);
-    await waitFor(() => expect(api.pointer).toHaveBeenCalledTimes(5));
-    expect(api.pointer).toHaveBeenLastCalledWith({ id: 3, x: 0, y: 0, buttons: 16 });
-    finish?.();
-    await waitFor(() => expect(api.pointer).toHaveBeenCalledTimes(6));
-    expect(api.pointer).toHaveBeenLastCalledWith({ id: 3, x: 0, y: 0, buttons: 0 });
+    expect(fake.socket.pointers().slice(-2)).toEqual([
+      { kind: "pointer", x: 0, y: 0, buttons: 16 },
+      { kind: "pointer", x: 0, y: 0, buttons: 0 },
+    ]);
   });
 
   it("closes the console on Close", async () => {
@@ -322,6 +310,7 @@ describe("Console", () => {
     expect(screen.queryByTestId("console")).toBeNull();
     expect(api.close).toHaveBeenCalledTimes(1);
     expect(api.close).toHaveBeenCalledWith(7);
+    expect(fake.socket.closed).toBe(true);
   });
 
   it("closes a console that opens after the panel was closed", async () => {
@@ -333,6 +322,7 @@ describe("Console", () => {
     expect(api.close).not.toHaveBeenCalled();
     fake.release();
     await waitFor(() => expect(api.close).toHaveBeenCalledWith(7));
+    expect(api.connect).not.toHaveBeenCalled();
   });
 
   it("shows why the console could not open", async () => {
@@ -347,25 +337,212 @@ describe("Console", () => {
     const fake = createFakeConsoleApi();
     const { api, canvas, send } = setup(fake);
     await opened(fake, canvas);
+    const socket = fake.socket;
     send(encodeClosed("the guest shut down"));
-    expect((await screen.findByTestId("console-closed")).textContent).toBe(
+    expect((await screen.findByTestId("console-closed")).textContent).toContain(
       "Console closed: the guest shut down",
     );
+    expect(socket.closed).toBe(true);
+    expect(api.close).toHaveBeenCalledWith(7);
     send(encodeFrame(4, 2, [{ x: 0, y: 0, w: 1, h: 1 }]));
     fireEvent.keyDown(canvas, { code: "KeyA", key: "a" });
+    await painted();
     expect(puts).toHaveLength(0);
-    expect(api.ack).not.toHaveBeenCalled();
-    expect(api.key).not.toHaveBeenCalled();
+    expect(socket.sent.filter((m) => m.kind !== "credit")).toEqual([]);
+  });
+
+  it("says so when the socket drops, and reconnects on request", async () => {
+    const fake = createFakeConsoleApi();
+    const { canvas } = setup(fake);
+    await opened(fake, canvas);
+    fake.socket.serverClose();
+    const closed = await screen.findByTestId("console-closed");
+    expect(closed.textContent).toContain("the connection to the console ended");
+    fireEvent.click(closed.querySelector('[data-action="reconnect"]') as HTMLElement);
+    await waitFor(() => expect(fake.sockets).toHaveLength(2));
+    await waitFor(() => expect(fake.socket.credits()).toBe(2));
+    expect(screen.queryByTestId("console-closed")).toBeNull();
+  });
+
+  it("waits while the VM is shut off and reconnects when it runs again", async () => {
+    const fake = createFakeConsoleApi();
+    const { api, canvas, send, setState } = setup(fake);
+    await opened(fake, canvas);
+    setState("shut-off");
+    send(encodeClosed("the VM stopped"));
+    expect((await screen.findByTestId("console-waiting")).textContent).toContain(
+      "reconnects when the VM runs again",
+    );
+    expect(screen.queryByRole("button", { name: "Reconnect" })).toBeNull();
+    expect(api.open).toHaveBeenCalledTimes(1);
+    setState("running");
+    await waitFor(() => expect(api.open).toHaveBeenCalledTimes(2));
+    await waitFor(() => expect(fake.sockets).toHaveLength(2));
+    await waitFor(() => expect(screen.queryByTestId("console-closed")).toBeNull());
+    send(encodeFrame(4, 2, [{ x: 0, y: 0, w: 1, h: 1 }]));
+    await painted();
+    expect(puts).toHaveLength(1);
   });
 
   it("shows a malformed frame as an error instead of reading past it", async () => {
     const fake = createFakeConsoleApi();
     const { canvas, send } = setup(fake);
     await opened(fake, canvas);
-    send(encodeFrame(4, 2, [{ x: 0, y: 0, w: 2, h: 2 }]).slice(0, 12));
+    send(encodeFrame(4, 2, [{ x: 0, y: 0, w: 2, h: 2 }]).slice(0, 16));
     expect((await screen.findByTestId("console-error")).textContent).toMatch(
       /Truncated console frame/,
     );
     expect(puts).toHaveLength(0);
+  });
+});
+
+describe("Console view controls", () => {
+  function setupTools() {
+    const fake = createFakeConsoleApi();
+    const tools = {
+      screenshot: vi.fn(async (_req: { id: number }) => ({ path: "/p/Vireo/web-01.png" })),
+      typeText: vi.fn(async (_req: { id: number; text: string }) => {}),
+    };
+    let fullscreenOn = false;
+    const fullscreenApi = {
+      set: vi.fn(async (on: boolean) => {
+        fullscreenOn = on;
+      }),
+      get: vi.fn(async () => fullscreenOn),
+    };
+    const onClose = vi.fn();
+    render(() => (
+      <Console
+        vm={VM}
+        name="web-01"
+        api={fake.api}
+        state="running"
+        tools={tools}
+        fullscreenApi={fullscreenApi}
+        onClose={onClose}
+      />
+    ));
+    const canvas = screen.getByTestId("console-canvas") as HTMLCanvasElement;
+    const keys = () =>
+      fake.socket.keys().map((k) => k.kind === "key" && [k.code, k.down ? "down" : "up"]);
+    return { fake, canvas, tools, fullscreenApi, keys };
+  }
+
+  const hint = () => screen.getByTestId("console-grab-hint").textContent ?? "";
+
+  it("says the keyboard is in the VM and releases it on left Ctrl+Alt alone", async () => {
+    const { fake, canvas, keys } = setupTools();
+    await opened(fake, canvas);
+    expect(hint()).toContain("Press Ctrl+Alt to release the keyboard");
+    fireEvent.keyDown(canvas, { code: "ControlLeft", key: "Control" });
+    fireEvent.keyDown(canvas, { code: "AltLeft", key: "Alt" });
+    fireEvent.keyUp(canvas, { code: "AltLeft", key: "Alt" });
+    expect(document.activeElement).toBe(canvas);
+    fireEvent.keyUp(canvas, { code: "ControlLeft", key: "Control" });
+    expect(document.activeElement).not.toBe(canvas);
+    expect(hint()).toBe("");
+    // The guest saw both keys go down and up: nothing stays held.
+    expect(keys()).toEqual([
+      ["ControlLeft", "down"],
+      ["AltLeft", "down"],
+      ["AltLeft", "up"],
+      ["ControlLeft", "up"],
+    ]);
+    // A click on the screen grabs it again.
+    fireEvent.pointerDown(canvas, { buttons: 1 });
+    expect(document.activeElement).toBe(canvas);
+    expect(hint()).toContain("Press Ctrl+Alt to release the keyboard");
+  });
+
+  it("keeps the keyboard for Ctrl+Alt chords such as Ctrl+Alt+F2", async () => {
+    const { fake, canvas, keys } = setupTools();
+    await opened(fake, canvas);
+    for (const [code, key] of [
+      ["ControlLeft", "Control"],
+      ["AltLeft", "Alt"],
+      ["F2", "F2"],
+    ]) {
+      fireEvent.keyDown(canvas, { code, key });
+    }
+    for (const [code, key] of [
+      ["F2", "F2"],
+      ["AltLeft", "Alt"],
+      ["ControlLeft", "Control"],
+    ]) {
+      fireEvent.keyUp(canvas, { code, key });
+    }
+    expect(document.activeElement).toBe(canvas);
+    expect(keys()).toHaveLength(6);
+  });
+
+  it("sends Ctrl+Alt+F2 from the Send key menu, then gives the keyboard back to the screen", async () => {
+    const { fake, canvas, keys } = setupTools();
+    await opened(fake, canvas);
+    fireEvent.click(screen.getByRole("button", { name: /Send key/ }));
+    fireEvent.click(screen.getByRole("menuitem", { name: "Ctrl+Alt+F2" }));
+    expect(keys()).toEqual([
+      ["ControlLeft", "down"],
+      ["AltLeft", "down"],
+      ["F2", "down"],
+      ["F2", "up"],
+      ["AltLeft", "up"],
+      ["ControlLeft", "up"],
+    ]);
+    expect(document.activeElement).toBe(canvas);
+  });
+
+  it("shows 1:1 as one guest pixel per device pixel, and follows the pixel ratio", async () => {
+    Object.defineProperty(window, "devicePixelRatio", { value: 2, configurable: true });
+    try {
+      const { fake, canvas } = setupTools();
+      await opened(fake, canvas);
+      fireEvent.click(screen.getByRole("button", { name: "1:1" }));
+      // The framebuffer is 4×2: 2×1 CSS pixels at 2×.
+      expect(canvas.style.width).toBe("2px");
+      expect(canvas.style.height).toBe("1px");
+      expect(canvas.classList.contains("console-canvas-pixelated")).toBe(true);
+      expect(canvas.classList.contains("console-canvas-actual")).toBe(true);
+      expect(
+        screen
+          .getByTestId("console-canvas")
+          .parentElement?.classList.contains("console-screen-actual"),
+      ).toBe(true);
+      fireEvent.click(screen.getByRole("button", { name: "Fit" }));
+      expect(canvas.classList.contains("console-canvas-actual")).toBe(false);
+    } finally {
+      Object.defineProperty(window, "devicePixelRatio", { value: 1, configurable: true });
+    }
+  });
+
+  it("goes fullscreen with only the screen and a floating toolbar, and back", async () => {
+    const { fake, canvas, fullscreenApi } = setupTools();
+    await opened(fake, canvas);
+    fireEvent.click(screen.getByRole("button", { name: "Fullscreen" }));
+    await waitFor(() =>
+      expect(screen.getByTestId("console").classList.contains("dialog-console-fullscreen")).toBe(
+        true,
+      ),
+    );
+    expect(fullscreenApi.set).toHaveBeenLastCalledWith(true);
+    expect(
+      screen.getByTestId("console-toolbar").classList.contains("console-toolbar-floating"),
+    ).toBe(true);
+    fireEvent.click(screen.getByRole("button", { name: "Leave fullscreen" }));
+    await waitFor(() =>
+      expect(screen.getByTestId("console").classList.contains("dialog-console-fullscreen")).toBe(
+        false,
+      ),
+    );
+    expect(fullscreenApi.set).toHaveBeenLastCalledWith(false);
+  });
+
+  it("saves a screenshot of this console", async () => {
+    const { fake, canvas, tools } = setupTools();
+    await opened(fake, canvas);
+    fireEvent.click(screen.getByRole("button", { name: "Screenshot" }));
+    expect(tools.screenshot).toHaveBeenCalledWith({ id: 7 });
+    expect((await screen.findByTestId("console-notice")).textContent).toContain(
+      "Saved to /p/Vireo/web-01.png",
+    );
   });
 });

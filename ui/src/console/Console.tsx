@@ -1,21 +1,34 @@
-import { createMemo, createSignal, onCleanup, onMount, Show } from "solid-js";
+import { createEffect, createMemo, createSignal, on, onCleanup, onMount, Show } from "solid-js";
 import {
   type ConsoleApi,
-  type ConsoleKeyRequest,
-  type ConsolePointerRequest,
+  type ConsoleInput,
+  type ConsoleSocket,
+  type ConsoleToolsApi,
+  consoleTools,
   tauriConsoleApi,
   toApiError,
 } from "../api";
 import type { VmRef } from "../bindings/VmRef";
+import type { VmState } from "../bindings/VmState";
 import { Modal } from "../machines/Dialog";
+import { hasConsole } from "../machines/RowActions";
+import { ConsoleActions } from "./ConsoleActions";
+import { ConsoleBar } from "./ConsoleBar";
+import { createDevicePixelRatio } from "./dpr";
+import { createFullscreen, defaultFullscreenApi, type FullscreenApi } from "./fullscreen";
+import { GrabHint } from "./GrabHint";
+import { createKeyboardGrab } from "./grab";
 import {
   type ConsoleMessage,
   displaySize,
   parseConsoleMessage,
   pointerPosition,
   rfbButtons,
+  type ScaleMode,
   wheelBit,
 } from "./protocol";
+import { ScaleToggle } from "./ScaleToggle";
+import { chordStrokes, type Key, SendKeysMenu } from "./SendKeysMenu";
 
 export interface ConsoleProps {
   vm: VmRef;
@@ -23,28 +36,49 @@ export interface ConsoleProps {
   name: string;
   /** The backend; tests inject a fake. */
   api?: ConsoleApi;
+  /** The VM's live state: a console closed by a shutdown reconnects when it runs again. */
+  state?: VmState;
   onClose: () => void;
+  /** Screenshots and typing text; tests inject a fake. */
+  tools?: ConsoleToolsApi;
+  /** Fullscreen of the window; tests inject a fake. */
+  fullscreenApi?: FullscreenApi;
 }
 
-type Input =
-  | { kind: "key"; req: ConsoleKeyRequest }
-  | { kind: "pointer"; req: ConsolePointerRequest; move: boolean };
+/** Frames the page can take before it has painted any: one painting, one arriving. */
+const CREDITS = 2;
 
-/** Ctrl+Alt+Del as `[code, key]` pairs, pressed in this order and released in reverse. */
-const CTRL_ALT_DEL: readonly [string, string][] = [
-  ["ControlLeft", "Control"],
-  ["AltLeft", "Alt"],
-  ["Delete", "Delete"],
-];
+/**
+ * Counters for `make bench` and people curious (read with the dev tools or WebDriver): frames
+ * painted, the server's update count from the last frame, and when the last paint ended.
+ */
+export interface ConsoleStats {
+  framesPainted: number;
+  serverUpdates: number;
+  lastPaintAt: number;
+  bytes: number;
+}
+
+declare global {
+  interface Window {
+    vireoConsoleStats?: ConsoleStats;
+  }
+}
+
+function nextAnimationFrame(paint: () => void) {
+  if (typeof requestAnimationFrame === "function") requestAnimationFrame(paint);
+  else setTimeout(paint, 0);
+}
 
 /**
  * A running VM's screen in a large modal panel. The canvas keeps the guest's resolution; CSS
  * scales it to fit. Keys and pointer go to the VM while the canvas has the focus.
  *
- * Frames: each FRAME message is painted, then acked (the backend sends the next one only after
- * the ack). Messages that arrive before `open` resolves wait until the console id is known.
- * Input: keys and pointer events go out one at a time and in order; pointer moves are coalesced
- * while one is in flight (the latest one is always sent).
+ * Stream: `open` connects to the VM and names a local WebSocket; FRAME messages arrive on it
+ * and are painted in the next animation frame, then credited back (the backend sends a frame
+ * only against a credit and coalesces changes meanwhile). CURSOR messages set the pointer image
+ * (drawn by the page, so it moves without a round trip). Input goes out on the same socket, in
+ * order. When the VM stops, the console shows so and reconnects once it runs again.
  */
 export function Console(props: ConsoleProps) {
   const api = props.api ?? tauriConsoleApi;
@@ -55,22 +89,27 @@ export function Console(props: ConsoleProps) {
   const [box, setBox] = createSignal<{ width: number; height: number } | null>(null);
   let canvas: HTMLCanvasElement | undefined;
   let screenBox: HTMLDivElement | undefined;
+  const tools = props.tools ?? consoleTools;
+  const fullscreen = createFullscreen(props.fullscreenApi ?? defaultFullscreenApi());
+  /** The canvas has the keyboard; left Ctrl+Alt pressed and released alone gives it back. */
+  const grab = createKeyboardGrab(() => canvas);
 
   let id: number | null = null;
+  let socket: ConsoleSocket | null = null;
   /** Unmounted: nothing more is painted or sent. */
   let disposed = false;
   /** The stream ended (closed by the backend, or broken): no more frames or input. */
   let stopped = false;
-  const backlog: ArrayBuffer[] = [];
+  const stats: ConsoleStats = { framesPainted: 0, serverUpdates: 0, lastPaintAt: 0, bytes: 0 };
+  window.vireoConsoleStats = stats;
 
   // ------------------------------------------------------------------ frames
+  /** Frames received and not yet painted, in order; painted together in one animation frame. */
+  let pending: { buffer: ArrayBuffer; frame: Extract<ConsoleMessage, { kind: "frame" }> }[] = [];
+  let paintScheduled = false;
+
   function onMessage(buffer: ArrayBuffer) {
     if (disposed || stopped) return;
-    if (id === null) backlog.push(buffer);
-    else handle(id, buffer);
-  }
-
-  function handle(consoleId: number, buffer: ArrayBuffer) {
     let message: ConsoleMessage;
     try {
       message = parseConsoleMessage(buffer);
@@ -83,13 +122,35 @@ export function Console(props: ConsoleProps) {
       stop();
       return;
     }
-    try {
-      paint(buffer, message);
-    } catch (err) {
-      // A failed paint must not stall the stream: the ack still goes out.
-      console.error("console: could not paint a frame", err);
+    if (message.kind === "cursor") {
+      setCursor(buffer, message);
+      return;
     }
-    api.ack(consoleId).catch((err) => fail(toApiError(err).message));
+    stats.bytes += buffer.byteLength;
+    pending.push({ buffer, frame: message });
+    if (!paintScheduled) {
+      paintScheduled = true;
+      nextAnimationFrame(paintPending);
+    }
+  }
+
+  function paintPending() {
+    paintScheduled = false;
+    if (disposed || stopped) return;
+    const frames = pending;
+    pending = [];
+    for (const { buffer, frame } of frames) {
+      try {
+        paint(buffer, frame);
+      } catch (err) {
+        // A failed paint must not stall the stream: the credit still goes back.
+        console.error("console: could not paint a frame", err);
+      }
+      stats.serverUpdates = frame.updates;
+    }
+    stats.framesPainted += frames.length;
+    stats.lastPaintAt = performance.now();
+    send({ kind: "credit", frames: frames.length });
   }
 
   function paint(buffer: ArrayBuffer, frame: Extract<ConsoleMessage, { kind: "frame" }>) {
@@ -109,10 +170,40 @@ export function Console(props: ConsoleProps) {
     }
   }
 
+  /** The guest's pointer image as the canvas's CSS cursor (0×0: hidden). */
+  function setCursor(buffer: ArrayBuffer, cursor: Extract<ConsoleMessage, { kind: "cursor" }>) {
+    if (!canvas) return;
+    if (cursor.width === 0 || cursor.height === 0) {
+      canvas.style.cursor = "none";
+      return;
+    }
+    try {
+      const image = document.createElement("canvas");
+      image.width = cursor.width;
+      image.height = cursor.height;
+      const pixels = new Uint8ClampedArray(buffer, cursor.offset, cursor.width * cursor.height * 4);
+      image
+        .getContext("2d")
+        ?.putImageData(new ImageData(pixels, cursor.width, cursor.height), 0, 0);
+      canvas.style.cursor = `url(${image.toDataURL()}) ${cursor.hotX} ${cursor.hotY}, default`;
+    } catch (err) {
+      console.error("console: could not set the guest's cursor", err);
+    }
+  }
+
   function stop() {
     stopped = true;
-    queue.length = 0;
+    pending = [];
     held.clear();
+    const s = socket;
+    socket = null;
+    if (s) {
+      s.onclose = null;
+      s.onmessage = null;
+      s.close();
+    }
+    if (id !== null) void api.close(id).catch(() => {});
+    id = null;
   }
 
   function fail(message: string) {
@@ -120,67 +211,78 @@ export function Console(props: ConsoleProps) {
     stop();
   }
 
-  onMount(() => {
+  function connect() {
+    stopped = false;
+    setError(null);
+    setClosedReason(null);
+    setOpening(true);
     api
-      .open({ vm: { connection: props.vm.connection, uuid: props.vm.uuid } }, onMessage)
+      .open({ vm: { connection: props.vm.connection, uuid: props.vm.uuid } })
       .then((opened) => {
-        if (disposed) {
+        if (disposed || stopped) {
           void api.close(opened.id).catch(() => {});
           return;
         }
         id = opened.id;
-        setOpening(false);
         if (canvas && (canvas.width !== opened.width || canvas.height !== opened.height)) {
           canvas.width = opened.width;
           canvas.height = opened.height;
         }
         setFbSize({ width: opened.width, height: opened.height });
-        for (const buffer of backlog.splice(0)) {
-          if (stopped) break;
-          handle(opened.id, buffer);
-        }
+        const s = api.connect(opened.url);
+        socket = s;
+        s.binaryType = "arraybuffer";
+        s.onopen = () => {
+          setOpening(false);
+          send({ kind: "credit", frames: CREDITS });
+        };
+        s.onmessage = (event) => {
+          if (event.data instanceof ArrayBuffer) onMessage(event.data);
+        };
+        s.onerror = () => {};
+        s.onclose = () => {
+          if (socket !== s || stopped || disposed) return;
+          setOpening(false);
+          setClosedReason("the connection to the console ended");
+          stop();
+        };
       })
       .catch((err) => {
         if (disposed) return;
         setOpening(false);
         fail(toApiError(err).message);
       });
-  });
+  }
+
+  onMount(connect);
+
+  // A console the VM's shutdown closed comes back when the VM runs again.
+  createEffect(
+    on(
+      () => props.state,
+      (state, previous) => {
+        const live = (s: VmState | undefined) => s !== undefined && hasConsole(s);
+        if (live(state) && previous !== undefined && !live(previous) && stopped) {
+          connect();
+        }
+      },
+    ),
+  );
 
   onCleanup(() => {
     disposed = true;
     stop();
-    if (id !== null) void api.close(id).catch(() => {});
+    if (window.vireoConsoleStats === stats) window.vireoConsoleStats = undefined;
   });
 
   // ------------------------------------------------------------------ input, in order
-  const queue: Input[] = [];
-  let sending = false;
-
-  function send(input: Input) {
-    if (id === null || stopped || disposed) return;
-    const last = queue[queue.length - 1];
-    if (input.kind === "pointer" && input.move && last?.kind === "pointer" && last.move) {
-      queue[queue.length - 1] = input;
-    } else {
-      queue.push(input);
-    }
-    void pump();
-  }
-
-  async function pump() {
-    if (sending) return;
-    sending = true;
+  /** Sends one input message; the socket keeps them in order. */
+  function send(input: ConsoleInput) {
+    if (stopped || disposed || !socket || socket.readyState !== 1) return;
     try {
-      for (let next = queue.shift(); next; next = queue.shift()) {
-        try {
-          await (next.kind === "key" ? api.key(next.req) : api.pointer(next.req));
-        } catch {
-          // Input is best effort: a console closing meanwhile rejects it.
-        }
-      }
-    } finally {
-      sending = false;
+      socket.send(JSON.stringify(input));
+    } catch {
+      // The socket is closing: its close handler reports it.
     }
   }
 
@@ -188,8 +290,7 @@ export function Console(props: ConsoleProps) {
   const held = new Map<string, string>();
 
   function sendKey(code: string, key: string, down: boolean) {
-    if (id === null) return;
-    send({ kind: "key", req: { id, code, key, down } });
+    send({ kind: "key", code, key, down });
   }
 
   function onKeyDown(event: KeyboardEvent) {
@@ -198,6 +299,7 @@ export function Console(props: ConsoleProps) {
     event.stopPropagation();
     if (event.isComposing) return;
     held.set(event.code, event.key);
+    grab.chord.keyDown(event.code);
     sendKey(event.code, event.key, true); // auto-repeats too: the guest handles repeat
   }
 
@@ -208,6 +310,7 @@ export function Console(props: ConsoleProps) {
     if (!held.has(event.code)) return;
     held.delete(event.code);
     sendKey(event.code, event.key, false);
+    if (grab.chord.keyUp(event.code)) canvas?.blur(); // blurring releases every held key
   }
 
   function releaseAll() {
@@ -217,8 +320,8 @@ export function Console(props: ConsoleProps) {
 
   let buttons = 0;
 
-  function sendPointer(event: MouseEvent, mask: number, move: boolean) {
-    if (!canvas || id === null) return;
+  function sendPointer(event: MouseEvent, mask: number) {
+    if (!canvas) return;
     const { x, y } = pointerPosition(
       event.clientX,
       event.clientY,
@@ -226,7 +329,7 @@ export function Console(props: ConsoleProps) {
       canvas.width,
       canvas.height,
     );
-    send({ kind: "pointer", req: { id, x, y, buttons: mask }, move });
+    send({ kind: "pointer", x, y, buttons: mask });
   }
 
   function onPointer(event: PointerEvent) {
@@ -240,22 +343,21 @@ export function Console(props: ConsoleProps) {
         // Not capturable (synthetic event): fine.
       }
     }
-    const move = event.type === "pointermove" && mask === buttons;
     buttons = mask;
-    sendPointer(event, mask, move);
+    sendPointer(event, mask);
   }
 
   function onWheel(event: WheelEvent) {
     event.preventDefault();
     const bit = wheelBit(event.deltaY);
     if (bit === 0) return;
-    sendPointer(event, buttons | bit, false);
-    sendPointer(event, buttons, false);
+    sendPointer(event, buttons | bit);
+    sendPointer(event, buttons);
   }
 
-  function ctrlAltDel() {
-    for (const [code, key] of CTRL_ALT_DEL) sendKey(code, key, true);
-    for (const [code, key] of [...CTRL_ALT_DEL].reverse()) sendKey(code, key, false);
+  /** A chord from the Send key menu: pressed in order, released in reverse. */
+  function sendChord(keys: readonly Key[]) {
+    for (const [code, key, down] of chordStrokes(keys)) sendKey(code, key, down);
     canvas?.focus();
   }
 
@@ -296,31 +398,61 @@ export function Console(props: ConsoleProps) {
     onCleanup(() => observer.disconnect());
   });
 
-  /** The canvas's CSS size, once the box is measured; until then CSS alone fits it. */
+  const [scaleMode, setScaleMode] = createSignal<ScaleMode>("fit");
+  const dpr = createDevicePixelRatio();
+
+  /** The canvas's CSS size; in Fit, once the box is measured (until then CSS alone fits it). */
   const display = createMemo(() => {
     const fb = fbSize();
     const area = box();
-    if (!fb || !area) return null;
-    return displaySize(fb.width, fb.height, area.width, area.height, window.devicePixelRatio || 1);
+    if (!fb || (!area && scaleMode() === "fit")) return null;
+    const { width = 0, height = 0 } = area ?? {};
+    return displaySize(fb.width, fb.height, width, height, dpr(), scaleMode());
   });
+  const inactive = () => opening() || error() !== null || closedReason() !== null;
 
   return (
     <Modal
       title={props.name}
       onClose={() => props.onClose()}
       testId="console"
-      class="dialog-console"
+      class={fullscreen.active() ? "dialog-console dialog-console-fullscreen" : "dialog-console"}
     >
-      <div class="console-toolbar">
+      <ConsoleBar floating={fullscreen.active()}>
         <p class="console-hint">Click the screen to type; keys go to the VM</p>
+        <GrabHint grabbed={grab.grabbed()} />
+        <Show when={fullscreen.error()}>
+          {(message) => (
+            <p class="console-grab" role="alert">
+              {message()}
+            </p>
+          )}
+        </Show>
+        <SendKeysMenu disabled={inactive()} onSend={sendChord} />
+        <ConsoleActions
+          consoleId={() => id}
+          disabled={inactive()}
+          tools={tools}
+          onTyped={() => canvas?.focus()}
+        />
+        <ScaleToggle
+          mode={scaleMode()}
+          onChange={(mode) => {
+            setScaleMode(mode);
+            canvas?.focus();
+          }}
+        />
         <button
           type="button"
           class="button button-small"
-          data-action="ctrl-alt-del"
-          disabled={opening() || error() !== null || closedReason() !== null}
-          onClick={ctrlAltDel}
+          data-action="fullscreen"
+          aria-pressed={fullscreen.active()}
+          onClick={() => {
+            void fullscreen.toggle();
+            canvas?.focus();
+          }}
         >
-          Send Ctrl+Alt+Del
+          {fullscreen.active() ? "Leave fullscreen" : "Fullscreen"}
         </button>
         <button
           type="button"
@@ -330,12 +462,20 @@ export function Console(props: ConsoleProps) {
         >
           Close
         </button>
-      </div>
-      <div ref={screenBox} class="console-screen" aria-busy={opening()}>
+      </ConsoleBar>
+      <div
+        ref={screenBox}
+        class="console-screen"
+        classList={{ "console-screen-actual": scaleMode() === "actual" }}
+        aria-busy={opening()}
+      >
         <canvas
           ref={canvas}
           class="console-canvas"
-          classList={{ "console-canvas-pixelated": display()?.pixelated ?? false }}
+          classList={{
+            "console-canvas-pixelated": display()?.pixelated ?? false,
+            "console-canvas-actual": scaleMode() === "actual",
+          }}
           style={
             display()
               ? { width: `${display()?.width}px`, height: `${display()?.height}px` }
@@ -367,7 +507,24 @@ export function Console(props: ConsoleProps) {
         </Show>
         <Show when={closedReason() !== null && !error()}>
           <div class="console-overlay" role="status" data-testid="console-closed">
-            Console closed: {closedReason()}
+            <p>Console closed: {closedReason()}</p>
+            <Show
+              when={props.state === undefined || hasConsole(props.state)}
+              fallback={
+                <p class="console-overlay-hint" data-testid="console-waiting">
+                  The console reconnects when the VM runs again.
+                </p>
+              }
+            >
+              <button
+                type="button"
+                class="button button-small"
+                data-action="reconnect"
+                onClick={connect}
+              >
+                Reconnect
+              </button>
+            </Show>
           </div>
         </Show>
       </div>

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import {
   displaySize,
   encodeClosed,
+  encodeCursor,
   encodeFrame,
   parseConsoleMessage,
   pointerPosition,
@@ -18,18 +19,24 @@ describe("parseConsoleMessage", () => {
   it("parses a frame with two rects, with their pixel offsets", () => {
     const first = new Uint8Array(2 * 1 * 4).fill(7);
     const second = new Uint8Array(1 * 3 * 4).fill(9);
-    const buf = encodeFrame(640, 480, [
-      { x: 1, y: 2, w: 2, h: 1, rgba: first },
-      { x: 300, y: 400, w: 1, h: 3, rgba: second },
-    ]);
+    const buf = encodeFrame(
+      640,
+      480,
+      [
+        { x: 1, y: 2, w: 2, h: 1, rgba: first },
+        { x: 300, y: 400, w: 1, h: 3, rgba: second },
+      ],
+      70000,
+    );
     const message = parseConsoleMessage(buf);
     expect(message).toEqual({
       kind: "frame",
       width: 640,
       height: 480,
+      updates: 70000,
       rects: [
-        { x: 1, y: 2, w: 2, h: 1, offset: 15 },
-        { x: 300, y: 400, w: 1, h: 3, offset: 15 + 8 + 8 },
+        { x: 1, y: 2, w: 2, h: 1, offset: 19 },
+        { x: 300, y: 400, w: 1, h: 3, offset: 19 + 8 + 8 },
       ],
     });
     if (message.kind !== "frame") throw new Error("not a frame");
@@ -41,18 +48,42 @@ describe("parseConsoleMessage", () => {
 
   it("reads little-endian sizes", () => {
     const message = parseConsoleMessage(encodeFrame(1920, 1080, []));
-    expect(message).toEqual({ kind: "frame", width: 1920, height: 1080, rects: [] });
+    expect(message).toEqual({ kind: "frame", width: 1920, height: 1080, updates: 0, rects: [] });
   });
 
   it("parses an empty frame", () => {
     const buf = encodeFrame(800, 600, []);
-    expect(buf.byteLength).toBe(7);
-    expect(parseConsoleMessage(buf)).toEqual({ kind: "frame", width: 800, height: 600, rects: [] });
+    expect(buf.byteLength).toBe(11);
+    expect(parseConsoleMessage(buf)).toEqual({
+      kind: "frame",
+      width: 800,
+      height: 600,
+      updates: 0,
+      rects: [],
+    });
   });
 
   it("throws a clear error for a truncated header", () => {
-    const buf = encodeFrame(800, 600, []).slice(0, 5);
-    expect(() => parseConsoleMessage(buf)).toThrow(/Truncated console frame: 5 bytes/);
+    const buf = encodeFrame(800, 600, []).slice(0, 9);
+    expect(() => parseConsoleMessage(buf)).toThrow(/Truncated console frame: 9 bytes/);
+  });
+
+  it("parses a cursor with its hotspot and pixels, and refuses a truncated one", () => {
+    const rgba = new Uint8Array(3 * 2 * 4).fill(5);
+    const buf = encodeCursor(3, 2, 1, 0, rgba);
+    expect(parseConsoleMessage(buf)).toEqual({
+      kind: "cursor",
+      width: 3,
+      height: 2,
+      hotX: 1,
+      hotY: 0,
+      offset: 9,
+    });
+    expect(() => parseConsoleMessage(buf.slice(0, buf.byteLength - 1))).toThrow(
+      /Truncated cursor message: 3×2 needs 33 bytes/,
+    );
+    expect(() => parseConsoleMessage(buf.slice(0, 4))).toThrow(/Truncated cursor message/);
+    expect(parseConsoleMessage(encodeCursor(0, 0, 0, 0))).toMatchObject({ width: 0, height: 0 });
   });
 
   it("throws a clear error for truncated pixels instead of reading past the end", () => {

@@ -2,6 +2,7 @@
 
 export const MSG_FRAME = 1;
 export const MSG_CLOSED = 2;
+export const MSG_CURSOR = 3;
 
 /** One updated rectangle: its RGBA pixels start at `offset` in the message, `w * h * 4` bytes. */
 export interface ConsoleRect {
@@ -13,11 +14,21 @@ export interface ConsoleRect {
 }
 
 export type ConsoleMessage =
-  | { kind: "frame"; width: number; height: number; rects: ConsoleRect[] }
-  | { kind: "closed"; reason: string };
+  | {
+      kind: "frame";
+      width: number;
+      height: number;
+      /** Server updates with changed content so far (the page compares it with its paints). */
+      updates: number;
+      rects: ConsoleRect[];
+    }
+  | { kind: "closed"; reason: string }
+  /** The guest's pointer image: RGBA pixels at `offset`; 0×0 hides it. */
+  | { kind: "cursor"; width: number; height: number; hotX: number; hotY: number; offset: number };
 
-const FRAME_HEADER = 7; // kind, u16 width, u16 height, u16 rect count
+const FRAME_HEADER = 11; // kind, u16 width, u16 height, u16 rect count, u32 updates
 const RECT_HEADER = 8; // u16 x, y, w, h
+const CURSOR_HEADER = 9; // kind, u16 width, height, hotspot x, hotspot y
 
 /**
  * Parses one message (little-endian). Throws a descriptive Error for an empty, unknown or
@@ -31,6 +42,26 @@ export function parseConsoleMessage(buf: ArrayBuffer): ConsoleMessage {
   if (kind === MSG_CLOSED) {
     return { kind: "closed", reason: new TextDecoder().decode(new Uint8Array(buf, 1)) };
   }
+  if (kind === MSG_CURSOR) {
+    if (buf.byteLength < CURSOR_HEADER) {
+      throw new Error(`Truncated cursor message: ${buf.byteLength} bytes`);
+    }
+    const width = view.getUint16(1, true);
+    const height = view.getUint16(3, true);
+    if (buf.byteLength < CURSOR_HEADER + width * height * 4) {
+      throw new Error(
+        `Truncated cursor message: ${width}×${height} needs ${CURSOR_HEADER + width * height * 4} bytes, message is ${buf.byteLength} bytes`,
+      );
+    }
+    return {
+      kind: "cursor",
+      width,
+      height,
+      hotX: view.getUint16(5, true),
+      hotY: view.getUint16(7, true),
+      offset: CURSOR_HEADER,
+    };
+  }
   if (kind !== MSG_FRAME) throw new Error(`Unknown console message kind ${kind}`);
   if (buf.byteLength < FRAME_HEADER) {
     throw new Error(
@@ -40,6 +71,7 @@ export function parseConsoleMessage(buf: ArrayBuffer): ConsoleMessage {
   const width = view.getUint16(1, true);
   const height = view.getUint16(3, true);
   const count = view.getUint16(5, true);
+  const updates = view.getUint32(7, true);
   const rects: ConsoleRect[] = [];
   let at = FRAME_HEADER;
   for (let i = 0; i < count; i++) {
@@ -62,7 +94,7 @@ export function parseConsoleMessage(buf: ArrayBuffer): ConsoleMessage {
     rects.push({ x, y, w, h, offset });
     at = offset + size;
   }
-  return { kind: "frame", width, height, rects };
+  return { kind: "frame", width, height, updates, rects };
 }
 
 /** For tests and the fake backend: encodes a FRAME message. */
@@ -70,6 +102,7 @@ export function encodeFrame(
   width: number,
   height: number,
   rects: { x: number; y: number; w: number; h: number; rgba?: Uint8Array }[],
+  updates = 0,
 ): ArrayBuffer {
   const size = rects.reduce((sum, r) => sum + RECT_HEADER + r.w * r.h * 4, FRAME_HEADER);
   const buf = new ArrayBuffer(size);
@@ -79,6 +112,7 @@ export function encodeFrame(
   view.setUint16(1, width, true);
   view.setUint16(3, height, true);
   view.setUint16(5, rects.length, true);
+  view.setUint32(7, updates, true);
   let at = FRAME_HEADER;
   for (const r of rects) {
     view.setUint16(at, r.x, true);
@@ -89,6 +123,25 @@ export function encodeFrame(
     if (r.rgba) bytes.set(r.rgba.subarray(0, r.w * r.h * 4), at);
     at += r.w * r.h * 4;
   }
+  return buf;
+}
+
+/** For tests and the fake backend: encodes a CURSOR message. */
+export function encodeCursor(
+  width: number,
+  height: number,
+  hotX: number,
+  hotY: number,
+  rgba = new Uint8Array(width * height * 4),
+): ArrayBuffer {
+  const buf = new ArrayBuffer(CURSOR_HEADER + width * height * 4);
+  const view = new DataView(buf);
+  view.setUint8(0, MSG_CURSOR);
+  view.setUint16(1, width, true);
+  view.setUint16(3, height, true);
+  view.setUint16(5, hotX, true);
+  view.setUint16(7, hotY, true);
+  new Uint8Array(buf).set(rgba.subarray(0, width * height * 4), CURSOR_HEADER);
   return buf;
 }
 
@@ -116,11 +169,13 @@ export function pointerPosition(
   fbWidth: number,
   fbHeight: number,
 ): { x: number; y: number } {
-  const sx = box.width > 0 ? fbWidth / box.width : 1;
-  const sy = box.height > 0 ? fbHeight / box.height : 1;
+  // Multiplied before dividing, plus a hair: at 1.5× the left edge of guest pixel 3 is
+  // 2 CSS px, and 2 * 3 / 2 must give 3, never 2.9999999.
+  const along = (offset: number, css: number, fb: number) =>
+    css > 0 ? Math.floor((offset * fb) / css + 1e-6) : Math.floor(offset);
   return {
-    x: clamp(Math.floor((clientX - box.left) * sx), 0, Math.max(0, fbWidth - 1)),
-    y: clamp(Math.floor((clientY - box.top) * sy), 0, Math.max(0, fbHeight - 1)),
+    x: clamp(along(clientX - box.left, box.width, fbWidth), 0, Math.max(0, fbWidth - 1)),
+    y: clamp(along(clientY - box.top, box.height, fbHeight), 0, Math.max(0, fbHeight - 1)),
   };
 }
 
@@ -146,10 +201,16 @@ export function wheelBit(deltaY: number): number {
   return 0;
 }
 
+/** Fit: the whole screen in the box. Actual: one guest pixel per device pixel, scrolling. */
+export type ScaleMode = "fit" | "actual";
+
 /**
  * How big to show the framebuffer in a box (CSS pixels) on a screen with `dpr` device pixels per
- * CSS pixel: the largest integer device-pixel factor (pixelated) when it fits at 2× or more,
- * else scaled to fit, smoothly. Returns CSS pixels.
+ * CSS pixel. Returns CSS pixels, sized so the canvas covers a whole number of device pixels.
+ *
+ * - `actual`: each guest pixel is one device pixel (CSS size = size / dpr), pixelated.
+ * - `fit` (default): the largest whole device-pixel factor (pixelated) when it fits at 2× or
+ *   more, or exactly 1× when that is what fits; else scaled to fit, smoothly.
  */
 export function displaySize(
   fbWidth: number,
@@ -157,13 +218,25 @@ export function displaySize(
   boxWidth: number,
   boxHeight: number,
   dpr = 1,
+  mode: ScaleMode = "fit",
 ): { width: number; height: number; pixelated: boolean } {
-  if (fbWidth <= 0 || fbHeight <= 0 || boxWidth <= 0 || boxHeight <= 0) {
+  const ratio = dpr > 0 ? dpr : 1;
+  if (fbWidth <= 0 || fbHeight <= 0) {
     return { width: fbWidth, height: fbHeight, pixelated: false };
   }
-  const ratio = dpr > 0 ? dpr : 1;
+  if (mode === "actual") {
+    return { width: fbWidth / ratio, height: fbHeight / ratio, pixelated: true };
+  }
+  if (boxWidth <= 0 || boxHeight <= 0) {
+    return { width: fbWidth, height: fbHeight, pixelated: false };
+  }
   const fit = Math.min(boxWidth / fbWidth, boxHeight / fbHeight) * ratio; // device px per fb px
-  const pixelated = fit >= 2;
-  const scale = (pixelated ? Math.floor(fit) : fit) / ratio;
-  return { width: fbWidth * scale, height: fbHeight * scale, pixelated };
+  const whole = Math.floor(fit + 1e-9);
+  const pixelated = whole >= 2 || Math.abs(fit - 1) < 1e-9;
+  const scale = pixelated ? whole : fit;
+  return {
+    width: Math.floor(fbWidth * scale + 1e-6) / ratio,
+    height: Math.floor(fbHeight * scale + 1e-6) / ratio,
+    pixelated,
+  };
 }

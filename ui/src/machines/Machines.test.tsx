@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import type { Action } from "../bindings/Action";
 import type { DiskChoice } from "../bindings/DiskChoice";
 import type { InventorySnapshot } from "../bindings/InventorySnapshot";
+import { createFakeConsoleApi } from "../console/fakeConsoleApi";
 import { bigSnapshot, makeVm, sampleSnapshot } from "../inventory/fixtures";
 import { createFakeApi } from "./fakeApi";
 import { Machines } from "./Machines";
@@ -298,13 +299,7 @@ describe("Machines: actions", () => {
 
   it("opens the console of a running VM from its row, and closes it", async () => {
     const fake = createFakeApi(sampleSnapshot());
-    const consoleApi = {
-      open: vi.fn(async () => ({ id: 1, width: 640, height: 480 })),
-      ack: vi.fn(async () => {}),
-      key: vi.fn(async () => {}),
-      pointer: vi.fn(async () => {}),
-      close: vi.fn(async () => {}),
-    };
+    const consoleApi = createFakeConsoleApi({ id: 1, width: 640, height: 480 }).api;
     render(() => <Machines api={fake.api} consoleApi={consoleApi} />);
     const list = screen.getByTestId("vm-list");
     await waitFor(() => expect(list.querySelector("[data-vm-name]")).not.toBeNull());
@@ -315,10 +310,9 @@ describe("Machines: actions", () => {
     fireEvent.click(button as HTMLButtonElement);
     const panel = await screen.findByTestId("console");
     expect(panel.textContent).toContain("web-01");
-    expect(consoleApi.open).toHaveBeenCalledWith(
-      { vm: { connection: "system", uuid: "uuid-web-01" } },
-      expect.any(Function),
-    );
+    expect(consoleApi.open).toHaveBeenCalledWith({
+      vm: { connection: "system", uuid: "uuid-web-01" },
+    });
     await waitFor(() =>
       expect(screen.getByTestId<HTMLCanvasElement>("console-canvas").width).toBe(640),
     );

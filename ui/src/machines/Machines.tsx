@@ -40,6 +40,7 @@ import { ConnectionsPanel } from "./ConnectionsPanel";
 import { DeleteDialog } from "./DeleteDialog";
 import { ConfirmDialog } from "./Dialog";
 import { ACTION_LABELS, ACTION_VERBS, CONFIRMED_ACTIONS } from "./labels";
+import { createThumbnails } from "./thumbnails";
 import { VmTable } from "./VmTable";
 
 export interface MachinesProps {
@@ -231,6 +232,11 @@ export function Machines(props: MachinesProps) {
   const [bulkBusy, setBulkBusy] = createSignal<Action | null>(null);
   /** The VM whose console is open. */
   const [consoleOf, setConsoleOf] = createSignal<{ key: string; vm: VmRef } | null>(null);
+
+  // Thumbnails refresh while the list is on screen, and not under an open console.
+  const thumbnails = createThumbnails((req) => api.thumbnail(req));
+  onCleanup(() => thumbnails.dispose());
+  createEffect(() => thumbnails.setActive(consoleOf() === null));
   function openConsole(key: string) {
     const vm = refOf(key);
     if (vm) setConsoleOf({ key, vm });
@@ -487,6 +493,7 @@ export function Machines(props: MachinesProps) {
             busy={(key) => busy[key]}
             onAction={request}
             onConsole={openConsole}
+            thumbnails={thumbnails}
             empty={empty()}
           />
         </main>
@@ -559,13 +566,14 @@ export function Machines(props: MachinesProps) {
         />
       </Show>
 
-      {/* Open while the VM is listed; the backend ends the stream when the VM stops. */}
+      {/* Open while the VM is listed; when the VM stops it waits, and reconnects when it runs. */}
       <Show when={consoleOf()} keyed>
         {(open) => (
           <Show when={state.vms[open.key] !== undefined}>
             <Console
               vm={open.vm}
               name={nameOf(open.key)}
+              state={state.vms[open.key]?.vm.state}
               api={props.consoleApi ?? tauriConsoleApi}
               onClose={() => setConsoleOf(null)}
             />

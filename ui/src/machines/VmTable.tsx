@@ -24,6 +24,8 @@ import { type InventoryState, isRunning, type VmLiveStats } from "../inventory/s
 import { VM_STATE_LABELS, VM_STATE_TONES } from "./labels";
 import { RowActions } from "./RowActions";
 import { Sparkline } from "./Sparkline";
+import type { Thumbnails } from "./thumbnails";
+import { VmThumbnail } from "./VmThumbnail";
 
 /** Every row has this height: the window of rendered rows is computed from it. */
 export const ROW_HEIGHT = 48;
@@ -56,9 +58,12 @@ interface Column {
   label: string;
   sort?: SortColumn;
   class: string;
+  /** Named for screen readers only (the thumbnails speak for themselves). */
+  hideLabel?: boolean;
 }
 
 const COLUMNS: readonly Column[] = [
+  { id: "screen", label: "Screen", class: "cell-thumb", hideLabel: true },
   { id: "name", label: "Name", sort: "name", class: "cell-name" },
   { id: "state", label: "State", sort: "state", class: "cell-state" },
   { id: "os", label: "OS", sort: "os", class: "cell-os" },
@@ -88,6 +93,8 @@ export interface VmTableProps {
   onAction: (key: string, action: Action) => void;
   /** Opens a VM's graphical console. */
   onConsole?: (key: string) => void;
+  /** The live thumbnails of running VMs; without it every row shows the placeholder. */
+  thumbnails?: Thumbnails;
   /** Shown in place of rows when there are none. */
   empty?: JSX.Element;
   ref?: (el: HTMLTableElement) => void;
@@ -248,7 +255,16 @@ export function VmTable(props: VmTableProps) {
                 }
                 data-column={column.id}
               >
-                <Show when={column.sort} fallback={column.label}>
+                <Show
+                  when={column.sort}
+                  fallback={
+                    column.hideLabel ? (
+                      <span class="visually-hidden">{column.label}</span>
+                    ) : (
+                      column.label
+                    )
+                  }
+                >
                   {(sort) => (
                     <button type="button" class="sort-button" onClick={() => props.onSort(sort())}>
                       {column.label}
@@ -353,6 +369,19 @@ function VmGridRow(props: {
                 checked={props.selected}
                 aria-label={`Select ${vm().name}`}
                 onClick={(event) => props.onCheckClick(event)}
+              />
+            </td>
+            <td class="cell cell-thumb">
+              <VmThumbnail
+                vmKey={props.vmKey}
+                connection={entry().connection}
+                uuid={vm().uuid}
+                name={vm().name}
+                running={isRunning(vm().state)}
+                thumbnails={props.table.thumbnails}
+                onOpen={
+                  props.table.onConsole ? () => props.table.onConsole?.(props.vmKey) : undefined
+                }
               />
             </td>
             <td class="cell cell-name">

@@ -9,6 +9,34 @@ import type { InventoryEvent } from "../bindings/InventoryEvent";
 import type { InventorySnapshot } from "../bindings/InventorySnapshot";
 import type { NewConnection } from "../bindings/NewConnection";
 import type { VmRef } from "../bindings/VmRef";
+import type { VmThumbnailRequest } from "../bindings/VmThumbnailRequest";
+
+/** The smallest PNG: one black pixel. */
+export const ONE_PIXEL_PNG = Uint8Array.from(
+  atob(
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAAAAAA6fptVAAAACklEQVR4nGNgAAAAAgABSK+kcQAAAABJRU5ErkJggg==",
+  ),
+  (c) => c.charCodeAt(0),
+);
+
+/**
+ * jsdom has no object URLs: tests get `blob:fake/N`, and can count the ones not yet revoked.
+ * Installed on import, since every test rendering the Machines view imports this file.
+ */
+export const fakeObjectUrls = (() => {
+  const live = new Set<string>();
+  let next = 0;
+  URL.createObjectURL = (_blob: Blob | MediaSource) => {
+    next += 1;
+    const url = `blob:fake/${next}`;
+    live.add(url);
+    return url;
+  };
+  URL.revokeObjectURL = (url: string) => {
+    live.delete(url);
+  };
+  return { live: () => [...live] };
+})();
 
 /** For tests: an in-memory backend whose every command is a `vi.fn`, and an event source. */
 export function createFakeApi(snapshot: InventorySnapshot) {
@@ -30,6 +58,11 @@ export function createFakeApi(snapshot: InventorySnapshot) {
     deletePreview: vi.fn(async (_vm: VmRef): Promise<DiskChoice[]> => []),
     deleteVm: vi.fn(async () => {}),
     setStatsActive: vi.fn(async () => {}),
+    /** A 1×1 PNG for every VM, as if all were running. */
+    thumbnail: vi.fn(
+      async (_req: VmThumbnailRequest): Promise<Blob> =>
+        new Blob([ONE_PIXEL_PNG], { type: "image/png" }),
+    ),
     addConnection: vi.fn(
       async (connection: NewConnection): Promise<ConnectionInfo> => ({
         id: `custom-${connection.uri}`,

@@ -1,7 +1,7 @@
 import { cleanup, fireEvent, render, screen, waitFor } from "@solidjs/testing-library";
-import { afterEach, describe, expect, it, vi } from "vitest";
-import type { ConsoleApi, ConsoleOpenRequest } from "../api";
+import { afterEach, describe, expect, it } from "vitest";
 import type { CreateVmRequest } from "../bindings/CreateVmRequest";
+import { createFakeConsoleApi } from "../console/fakeConsoleApi";
 import { makeVm, sampleSnapshot } from "../inventory/fixtures";
 import { createFakeApi } from "../machines/fakeApi";
 import { Machines } from "../machines/Machines";
@@ -10,19 +10,7 @@ import { createFakeWizardApi, fedora } from "./fakeWizardApi";
 afterEach(() => cleanup());
 
 /** A console backend that opens and never sends a frame. */
-function quietConsoleApi() {
-  return {
-    open: vi.fn(async (_req: ConsoleOpenRequest, _onMessage: (m: ArrayBuffer) => void) => ({
-      id: 1,
-      width: 4,
-      height: 2,
-    })),
-    ack: vi.fn(async () => {}),
-    key: vi.fn(async () => {}),
-    pointer: vi.fn(async () => {}),
-    close: vi.fn(async () => {}),
-  } satisfies ConsoleApi;
-}
+const quietConsoleApi = () => createFakeConsoleApi({ id: 1, width: 4, height: 2 }).api;
 
 async function setup() {
   const inventory = createFakeApi(sampleSnapshot());

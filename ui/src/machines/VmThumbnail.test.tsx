@@ -1,0 +1,160 @@
+import { cleanup, fireEvent, render, screen, waitFor } from "@solidjs/testing-library";
+import { createSignal } from "solid-js";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import type { ConsoleApi } from "../api";
+import type { InventorySnapshot } from "../bindings/InventorySnapshot";
+import { bigSnapshot, makeVm, sampleSnapshot } from "../inventory/fixtures";
+import { createFakeApi, fakeObjectUrls } from "./fakeApi";
+import { Machines } from "./Machines";
+import { THUMBNAIL_INTERVAL_MS } from "./thumbnails";
+import { THUMBNAIL_WIDTH, thumbnailRequestWidth } from "./VmThumbnail";
+
+afterEach(() => {
+  cleanup();
+  vi.useRealTimers();
+  vi.restoreAllMocks();
+});
+
+async function setup(snapshot: InventorySnapshot = sampleSnapshot(), active?: () => boolean) {
+  const fake = createFakeApi(snapshot);
+  const consoleApi = {
+    // Never answers: the console stays "opening", which is all these tests look at.
+    open: vi.fn(() => new Promise<never>(() => {})),
+    close: vi.fn(async () => {}),
+  };
+  const result = render(() => (
+    <Machines api={fake.api} active={active?.()} consoleApi={consoleApi as unknown as ConsoleApi} />
+  ));
+  const list = screen.getByTestId("vm-list");
+  await waitFor(() => expect(list.querySelector("[data-vm-name]")).not.toBeNull());
+  return { ...fake, ...result, list, consoleApi };
+}
+
+function rowOf(list: HTMLElement, name: string): HTMLElement {
+  const el = list.querySelector<HTMLElement>(`[data-vm-name="${name}"]`);
+  if (!el) throw new Error(`no row ${name}`);
+  return el;
+}
+
+const requested = (api: ReturnType<typeof createFakeApi>["api"]) =>
+  api.thumbnail.mock.calls.map(([req]) => req.vm.uuid);
+
+describe("VM list thumbnails", () => {
+  it("shows a running VM's screen and a placeholder for the others", async () => {
+    const { list, api } = await setup();
+    await waitFor(() => expect(rowOf(list, "web-01").querySelector("img")).not.toBeNull());
+    const img = rowOf(list, "web-01").querySelector("img") as HTMLImageElement;
+    expect(img.getAttribute("src")).toMatch(/^blob:fake\//);
+    for (const name of ["db-01", "build", "scratch", "legacy-xp"]) {
+      const row = rowOf(list, name);
+      expect(row.querySelector("img"), name).toBeNull();
+      expect(row.querySelector('[data-testid="thumbnail-placeholder"]'), name).not.toBeNull();
+    }
+    // Only the running VM was asked for, at the box's width in device pixels.
+    expect(api.thumbnail).toHaveBeenCalledTimes(1);
+    expect(api.thumbnail).toHaveBeenCalledWith({
+      vm: { connection: "system", uuid: "uuid-web-01" },
+      maxWidth: thumbnailRequestWidth(window.devicePixelRatio),
+    });
+  });
+
+  it("asks HiDPI screens for more pixels", () => {
+    expect(thumbnailRequestWidth(1)).toBe(THUMBNAIL_WIDTH);
+    expect(thumbnailRequestWidth(2)).toBe(2 * THUMBNAIL_WIDTH);
+    expect(thumbnailRequestWidth(1.25)).toBe(80);
+    expect(thumbnailRequestWidth(Number.NaN)).toBe(THUMBNAIL_WIDTH);
+    expect(thumbnailRequestWidth(10)).toBe(4 * THUMBNAIL_WIDTH);
+  });
+
+  it("a click on the thumbnail opens the console, like the row's Console button", async () => {
+    const { list, consoleApi } = await setup();
+    const button = await waitFor(() => {
+      const found = rowOf(list, "web-01").querySelector<HTMLButtonElement>(
+        '[data-testid="thumbnail"]',
+      );
+      expect(found).not.toBeNull();
+      return found as HTMLButtonElement;
+    });
+    expect(button.getAttribute("aria-label")).toBe("Open the console of web-01");
+    fireEvent.click(button);
+    await screen.findByTestId("console");
+    expect(consoleApi.open.mock.calls[0]?.[0]).toEqual({
+      vm: { connection: "system", uuid: "uuid-web-01" },
+    });
+  });
+
+  it("refreshes every 5 s only while visible, and stops when the VM stops", async () => {
+    vi.useFakeTimers({ shouldAdvanceTime: true });
+    const [active, setActive] = createSignal(true);
+    const { list, api, emit } = await setup(sampleSnapshot(), active);
+    await waitFor(() => expect(api.thumbnail).toHaveBeenCalledTimes(1));
+    await vi.advanceTimersByTimeAsync(THUMBNAIL_INTERVAL_MS);
+    expect(api.thumbnail).toHaveBeenCalledTimes(2);
+
+    const visibility = vi.spyOn(document, "visibilityState", "get").mockReturnValue("hidden");
+    document.dispatchEvent(new Event("visibilitychange"));
+    await vi.advanceTimersByTimeAsync(4 * THUMBNAIL_INTERVAL_MS);
+    expect(api.thumbnail).toHaveBeenCalledTimes(2);
+    visibility.mockReturnValue("visible");
+    document.dispatchEvent(new Event("visibilitychange"));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(api.thumbnail).toHaveBeenCalledTimes(3);
+
+    // Another view shown instead of Machines: nothing either.
+    setActive(false);
+    await vi.advanceTimersByTimeAsync(4 * THUMBNAIL_INTERVAL_MS);
+    expect(api.thumbnail).toHaveBeenCalledTimes(3);
+    setActive(true);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(api.thumbnail).toHaveBeenCalledTimes(4);
+    expect(fakeObjectUrls.live()).toHaveLength(1);
+
+    emit({ kind: "vm-upserted", connection: "system", vm: makeVm("web-01", "shut-off") });
+    await waitFor(() => expect(rowOf(list, "web-01").querySelector("img")).toBeNull());
+    expect(fakeObjectUrls.live()).toHaveLength(0);
+    await vi.advanceTimersByTimeAsync(4 * THUMBNAIL_INTERVAL_MS);
+    expect(api.thumbnail).toHaveBeenCalledTimes(4);
+
+    // Started again: watched again at once.
+    emit({ kind: "vm-upserted", connection: "system", vm: makeVm("web-01", "running") });
+    await waitFor(() => expect(api.thumbnail).toHaveBeenCalledTimes(5));
+  });
+
+  it("with 1000 VMs: only rendered running rows, one request at a time per connection", async () => {
+    vi.useFakeTimers({ shouldAdvanceTime: true });
+    const fake = createFakeApi(bigSnapshot(1000));
+    // Slow answers: each takes 100 ms; count what overlaps.
+    let inFlight = 0;
+    let maxInFlight = 0;
+    fake.api.thumbnail.mockImplementation(async () => {
+      inFlight += 1;
+      maxInFlight = Math.max(maxInFlight, inFlight);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      inFlight -= 1;
+      return new Blob(["png"], { type: "image/png" });
+    });
+    render(() => <Machines api={fake.api} />);
+    const list = screen.getByTestId("vm-list");
+    await waitFor(() => expect(list.querySelector("[data-vm-name]")).not.toBeNull());
+    await vi.advanceTimersByTimeAsync(3 * THUMBNAIL_INTERVAL_MS);
+
+    const rendered = [...list.querySelectorAll<HTMLElement>("tbody [data-vm-name]")];
+    const renderedRunning = rendered
+      .filter((row) => row.dataset.vmState === "running")
+      .map((row) => row.dataset.vmUuid);
+    expect(rendered.length).toBeLessThan(60);
+    expect(new Set(requested(fake.api))).toEqual(new Set(renderedRunning));
+    expect(maxInFlight).toBe(1);
+    expect(list.querySelectorAll("img").length).toBe(renderedRunning.length);
+
+    // Scrolled away: the old rows' URLs are revoked, the new rows are fetched.
+    list.scrollTop = 600 * 48;
+    fireEvent.scroll(list);
+    await waitFor(() => expect(list.querySelector('[data-vm-name="vm-0601"]')).not.toBeNull());
+    await vi.advanceTimersByTimeAsync(THUMBNAIL_INTERVAL_MS);
+    expect(requested(fake.api)).toContain("uuid-vm-0601");
+    const shownNow = list.querySelectorAll("tbody [data-vm-state='running']").length;
+    expect(fakeObjectUrls.live().length).toBeLessThanOrEqual(shownNow);
+    expect(maxInFlight).toBe(1);
+  });
+});
