@@ -236,7 +236,7 @@ export function Machines(props: MachinesProps) {
   // Thumbnails refresh while the list is on screen, and not under an open console.
   const thumbnails = createThumbnails((req) => api.thumbnail(req));
   onCleanup(() => thumbnails.dispose());
-  createEffect(() => thumbnails.setActive(consoleOf() === null));
+  createEffect(() => thumbnails.setActive(wantStats() && consoleOf() === null));
   function openConsole(key: string) {
     const vm = refOf(key);
     if (vm) setConsoleOf({ key, vm });
