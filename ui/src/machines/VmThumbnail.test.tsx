@@ -1,8 +1,8 @@
 import { cleanup, fireEvent, render, screen, waitFor } from "@solidjs/testing-library";
 import { createSignal } from "solid-js";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import type { ConsoleApi } from "../api";
 import type { InventorySnapshot } from "../bindings/InventorySnapshot";
+import { createFakeConsoleApi } from "../console/fakeConsoleApi";
 import { bigSnapshot, makeVm, sampleSnapshot } from "../inventory/fixtures";
 import { createFakeApi, fakeObjectUrls } from "./fakeApi";
 import { Machines } from "./Machines";
@@ -17,13 +17,9 @@ afterEach(() => {
 
 async function setup(snapshot: InventorySnapshot = sampleSnapshot(), active?: () => boolean) {
   const fake = createFakeApi(snapshot);
-  const consoleApi = {
-    // Never answers: the console stays "opening", which is all these tests look at.
-    open: vi.fn(() => new Promise<never>(() => {})),
-    close: vi.fn(async () => {}),
-  };
+  const consoleApi = createFakeConsoleApi().api;
   const result = render(() => (
-    <Machines api={fake.api} active={active?.()} consoleApi={consoleApi as unknown as ConsoleApi} />
+    <Machines api={fake.api} active={active?.()} consoleApi={consoleApi} />
   ));
   const list = screen.getByTestId("vm-list");
   await waitFor(() => expect(list.querySelector("[data-vm-name]")).not.toBeNull());
@@ -78,7 +74,7 @@ describe("VM list thumbnails", () => {
     expect(button.getAttribute("aria-label")).toBe("Open the console of web-01");
     fireEvent.click(button);
     await screen.findByTestId("console");
-    expect(consoleApi.open.mock.calls[0]?.[0]).toEqual({
+    expect(consoleApi.open).toHaveBeenCalledWith({
       vm: { connection: "system", uuid: "uuid-web-01" },
     });
   });
