@@ -14,7 +14,7 @@ test:
 	@python3 tests/run_all.py
 
 bench:
-	@scripts/setup.sh test
+	@scripts/setup.sh bench
 	@$(MAKE) --no-print-directory app
 	@cargo build --release -p vireo-cli --quiet
 	@target/e2e-venv/bin/python tests/bench.py

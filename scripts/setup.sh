@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what Vireo needs and starts libvirt's daemons. Idempotent and quick when all is
-# already there. Usage: scripts/setup.sh run|test
+# already there. Usage: scripts/setup.sh run|test|bench (bench: test + the console benchmark's rivals)
 set -euo pipefail
 mode=${1:-run}
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -26,8 +26,13 @@ run_pkgs=(
 test_pkgs=(xvfb xauth x11-utils webkit2gtk-driver python3-venv libxml2-utils openssh-server)
 # The bootable test guest's build tools (tests/fixtures/build-test-guest.sh lists them).
 test_pkgs+=($(sed -n 's/^REQUIRED_TOOLS_PACKAGES="\(.*\)"/\1/p' tests/fixtures/build-test-guest.sh))
+# `make bench` compares Vireo's console with noVNC (websockify, Chromium) and gtk-vnc's viewer.
+bench_pkgs=(chromium websockify novnc gvncviewer socat xdotool)
 pkgs=("${run_pkgs[@]}")
-[ "$mode" = test ] && pkgs+=("${test_pkgs[@]}")
+case "$mode" in
+  test) pkgs+=("${test_pkgs[@]}") ;;
+  bench) pkgs+=("${test_pkgs[@]}" "${bench_pkgs[@]}") ;;
+esac
 
 node_major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
 if [ "$node_major" -lt 18 ]; then
@@ -76,12 +81,15 @@ if [ ! -f ui/node_modules/.package-lock.json ] || [ ui/package-lock.json -nt ui/
 fi
 
 # --- test tools -------------------------------------------------------------------------
-if [ "$mode" = test ]; then
+if [ "$mode" = test ] || [ "$mode" = bench ]; then
   if ! command -v tauri-driver >/dev/null && [ ! -x "$HOME/.cargo/bin/tauri-driver" ]; then
     say "Installing tauri-driver"
     cargo install tauri-driver --locked --version '^2' --quiet
   fi
   tests/fixtures/build-test-guest.sh
+  if [ "$mode" = bench ]; then
+    tests/fixtures/build-test-guest.sh --graphics
+  fi
   venv=target/e2e-venv
   if [ ! -f "$venv/.ready" ] || [ tests/e2e/requirements.txt -nt "$venv/.ready" ]; then
     say "Preparing the end-to-end test environment ($venv)"

@@ -6,7 +6,8 @@
 - app start-up: spawn -> window mapped (xwininfo), and launch -> host check shown (WebDriver);
 - memory of the app's whole process tree (UI process + WebKit processes) 5 s after start;
 - idle CPU of the app with 50 defined VMs on qemu:///system;
-- 1000 test-driver VMs: connection added -> list painted; libvirt event -> row updated.
+- 1000 test-driver VMs: connection added -> list painted; libvirt event -> row updated;
+- the console against noVNC and gvncviewer on a flooding guest (tests/bench_console.py).
 
 Figures are printed, not asserted: targets are judged by people reading them.
 """
@@ -305,6 +306,8 @@ def main():
     finally:
         if xvfb:
             xvfb.terminate()
+    import bench_console
+    bench_console.main()
 
 
 if __name__ == "__main__":

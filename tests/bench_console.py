@@ -790,6 +790,12 @@ def key_latency(client, guest, xd, presses):
     # wide the console may be shown scaled, still within this corner). A small area keeps each
     # XGetImage short.
     area = (x, y, min(w, 96), min(h, 48))
+    shots = os.environ.get("VIREO_BENCH_CONSOLE_SHOTS")
+    if shots:  # for checking by eye where the bench looks
+        os.makedirs(shots, exist_ok=True)
+        name = re.sub(r"\W+", "-", client.label).strip("-")
+        subprocess.run(["import", "-display", os.environ.get("DISPLAY", ""), "-window", "root", "-crop",
+                        f"{w}x{h}+{x}+{y}", os.path.join(shots, f"{name}-{guest.width}.png")], check=False)
     time.sleep(1.0)
     lat, polls, misses = [], [], 0
     for i in range(presses):
@@ -914,6 +920,7 @@ def main():
         tmp = tempfile.mkdtemp(prefix="vireo-bench-console-")
         stack.callback(shutil.rmtree, tmp, True)
         display = start_xvfb(stack)
+        os.environ["DISPLAY"] = display  # tauri-driver passes it on to the app
         xd = XDisplay(display)
         stack.callback(xd.close)
         for scenario in SCENARIOS:
