@@ -63,6 +63,13 @@ def test_start_and_stop_from_the_ui(test_vm, app, artifacts):
     start.click()
     wait_state(app, test_vm, "running")
     assert virsh("domstate", test_vm).stdout.strip() == "running"
+    # The running VM's row shows its screen (libvirt's screenshot, scaled) as a decoded image.
+    WebDriverWait(app, 20).until(
+        lambda d: d.execute_script(
+            "const img = arguments[0].querySelector('.cell-thumb img');"
+            "return img !== null && img.complete && img.naturalWidth > 0 && img.naturalHeight > 0;",
+            row(d, test_vm)),
+        message="the running VM's row shows a thumbnail")
     app.save_screenshot(os.path.join(artifacts, "machines-running.png"))
 
     row(app, test_vm).find_element(By.CSS_SELECTOR, '[data-action="force-off"]').click()
