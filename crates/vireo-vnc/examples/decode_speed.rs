@@ -1,11 +1,18 @@
-//! Measures decode throughput for full 1024x768 frames in Raw and ZRLE.
+//! Measures decode throughput for full 1024x768 frames in Raw, ZRLE and Tight (zlib with the
+//! copy filter, and JPEG), and replays the recorded QEMU text-console sessions (ZRLE and
+//! Tight, tests/fixtures) to compare the two encodings on what QEMU really sends.
 //!
 //! Run with `cargo run --release -p vireo-vnc --example decode_speed`.
 
-use std::time::Instant;
+#[path = "../tests/common/tight_encoder.rs"]
+mod tight_encoder;
+
+use std::io::Read;
+use std::time::{Duration, Instant};
 
 use flate2::{Compress, Compression, FlushCompress};
-use vireo_vnc::{decode_stream_for_fuzzing, encoding};
+use tight_encoder::TightEncoder;
+use vireo_vnc::{decode_stream_for_fuzzing, encoding, ConsoleEvent, ConsoleSession};
 
 const W: u16 = 1024;
 const H: u16 = 768;
@@ -88,4 +95,67 @@ fn main() {
         s.extend(z);
     });
     measure("ZRLE", &zrle);
+
+    // Tight as a server sends a full frame: strips of 1024x64 (65,536 pixels, the usual
+    // Tight rectangle limit), each its own rectangle in one update.
+    let strips = usize::from(H) / 64;
+    let tight_frame = |s: &mut Vec<u8>, body: &mut dyn FnMut(usize) -> Vec<u8>| {
+        s.truncate(s.len() - 2);
+        s.extend_from_slice(&(strips as u16).to_be_bytes());
+        for strip in 0..strips {
+            for v in [0, (strip * 64) as u16, W, 64] {
+                s.extend_from_slice(&v.to_be_bytes());
+            }
+            s.extend_from_slice(&encoding::TIGHT.to_be_bytes());
+            s.extend(body(strip));
+        }
+    };
+    let strip_pixels = |i: usize, strip: usize| -> Vec<u32> {
+        (0..64 * usize::from(W))
+            .map(|k| pixel(i, k % usize::from(W), strip * 64 + k / usize::from(W)))
+            .collect()
+    };
+    let mut enc = TightEncoder::new();
+    let tight_zlib =
+        stream(|i, s| tight_frame(s, &mut |strip| enc.copy(strip % 4, &strip_pixels(i, strip))));
+    measure("Tight zlib (copy filter)", &tight_zlib);
+    let mut enc = TightEncoder::new();
+    let tight_jpeg = stream(|i, s| {
+        // Tight quality level 6 maps to JPEG quality 79 in TigerVNC's table.
+        tight_frame(s, &mut |strip| enc.jpeg(&strip_pixels(i, strip), W, 64, 79))
+    });
+    measure("Tight JPEG (quality 79)", &tight_jpeg);
+
+    for name in ["zrle", "tight"] {
+        replay_speed(name);
+    }
+}
+
+/// Replays a recorded QEMU session many times: decode time and bytes on the wire.
+fn replay_speed(name: &str) {
+    let path = format!(
+        "{}/tests/fixtures/qemu-{name}.rfb.gz",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let mut bytes = Vec::new();
+    flate2::read::GzDecoder::new(std::fs::File::open(&path).expect("recording"))
+        .read_to_end(&mut bytes)
+        .unwrap();
+    const RUNS: u32 = 200;
+    let mut total = Duration::ZERO;
+    for _ in 0..RUNS {
+        let (mut session, events) = ConsoleSession::new(
+            Box::new(std::io::Cursor::new(bytes.clone())),
+            Box::new(std::io::sink()),
+        );
+        let start = Instant::now();
+        session.handshake().expect("handshake");
+        while !matches!(events.recv().unwrap(), ConsoleEvent::Closed { .. }) {}
+        total += start.elapsed();
+    }
+    println!(
+        "QEMU text console replay, {name}: {:.3} ms per session ({} bytes on the wire)",
+        total.as_secs_f64() * 1000.0 / f64::from(RUNS),
+        bytes.len()
+    );
 }

@@ -44,9 +44,16 @@ pub const JPEG_QUALITY: i32 = 6;
 pub const COMPRESS_LEVEL: i32 = 2;
 
 /// The encodings we ask for, most preferred first.
+///
+/// Tight before ZRLE: replaying the same QEMU 7.2 text-console session recorded in both
+/// (tests/fixtures), Tight decoded faster in every run (0.63–1.67 ms against 0.69–1.90 ms
+/// per session, `examples/decode_speed.rs`) for 5 % more bytes, and the screens are
+/// identical: QEMU sends JPEG only with its `lossy` option, which libvirt does not set, so
+/// nothing is lost; servers that do send JPEG use it for photo-like areas, where it is far
+/// smaller and decodes faster than zlib (1024×768: 2.0 ms against 8.4 ms for Tight zlib).
 pub const REQUESTED_ENCODINGS: [i32; 14] = [
-    encoding::ZRLE,
     encoding::TIGHT,
+    encoding::ZRLE,
     encoding::COPY_RECT,
     encoding::RAW,
     encoding::DESKTOP_SIZE,

@@ -168,11 +168,11 @@ fn full_session_against_fake_server() {
         log[0].bytes,
         vec![0, 0, 0, 0, 32, 24, 0, 1, 0, 255, 0, 255, 0, 255, 16, 8, 0, 0, 0, 0]
     );
-    // ZRLE, Tight, CopyRect, Raw, DesktopSize, ExtendedDesktopSize, Cursor, LastRect, QEMU
+    // Tight, ZRLE, CopyRect, Raw, DesktopSize, ExtendedDesktopSize, Cursor, LastRect, QEMU
     // keys and LEDs, Fence, ContinuousUpdates, JPEG quality 6, compression level 2.
     let mut encodings = vec![2u8, 0, 0, 14];
     for e in [
-        16i32, 7, 1, 0, -223, -308, -239, -224, -258, -261, -312, -313, -26, -254,
+        7i32, 16, 1, 0, -223, -308, -239, -224, -258, -261, -312, -313, -26, -254,
     ] {
         encodings.extend_from_slice(&e.to_be_bytes());
     }
