@@ -269,17 +269,23 @@ fn decode_jpeg(data: &[u8], rect: &Rect) -> Result<Vec<u32>, VncError> {
         .set_max_width(usize::from(rect.width))
         .set_max_height(usize::from(rect.height))
         .jpeg_set_out_colorspace(ColorSpace::RGB);
-    let mut decoder = zune_jpeg::JpegDecoder::new_with_options(std::io::Cursor::new(data), options);
-    decoder.decode_headers().map_err(VncError::Jpeg)?;
-    let info = decoder
-        .info()
-        .ok_or(VncError::InvalidTight("JPEG without a header"))?;
-    if (info.width, info.height) != (rect.width, rect.height) {
-        return Err(VncError::InvalidTight(
-            "JPEG size differs from the rectangle",
-        ));
-    }
-    let rgb = decoder.decode().map_err(VncError::Jpeg)?;
+    // zune-jpeg is fuzzed upstream, but it is third-party code fed by the server: a panic in
+    // it must close the session like any other bad data, not kill the reader thread.
+    let decoded = std::panic::catch_unwind(move || {
+        let mut decoder =
+            zune_jpeg::JpegDecoder::new_with_options(std::io::Cursor::new(data), options);
+        decoder.decode_headers().map_err(VncError::Jpeg)?;
+        let info = decoder
+            .info()
+            .ok_or(VncError::InvalidTight("JPEG without a header"))?;
+        if (info.width, info.height) != (rect.width, rect.height) {
+            return Err(VncError::InvalidTight(
+                "JPEG size differs from the rectangle",
+            ));
+        }
+        decoder.decode().map_err(VncError::Jpeg)
+    });
+    let rgb = decoded.map_err(|_| VncError::InvalidTight("the JPEG decoder failed"))??;
     if rgb.len() != rect.area() as usize * 3 {
         return Err(VncError::InvalidTight(
             "JPEG size differs from the rectangle",
