@@ -54,6 +54,20 @@ describe("VM list thumbnails", () => {
     });
   });
 
+  it("keeps the picture when an event changes something else about the VM", async () => {
+    const { list, api, emit } = await setup();
+    await waitFor(() => expect(rowOf(list, "web-01").querySelector("img")).not.toBeNull());
+    const img = rowOf(list, "web-01").querySelector("img");
+    emit({
+      kind: "vm-upserted",
+      connection: "system",
+      vm: makeVm("web-01", "running", { autostart: true }),
+    });
+    await waitFor(() => expect(rowOf(list, "web-01").textContent).toContain("starts at boot"));
+    expect(rowOf(list, "web-01").querySelector("img")).toBe(img);
+    expect(api.thumbnail).toHaveBeenCalledTimes(1);
+  });
+
   it("asks HiDPI screens for more pixels", () => {
     expect(thumbnailRequestWidth(1)).toBe(THUMBNAIL_WIDTH);
     expect(thumbnailRequestWidth(2)).toBe(2 * THUMBNAIL_WIDTH);
