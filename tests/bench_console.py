@@ -383,16 +383,24 @@ class Guest:
             self.run("(i=0; while :; do i=$((i+1)); echo \"$i $L\"; done) >/dev/tty1 2>&1 & "
                      "echo $! >/run/flood.pid")
         elif kind == "noise":
+            # Random bytes are slow to make in an emulated guest: 1 MiB of them repeated (far
+            # beyond zlib's 32 KiB window, so no less work for the VNC encoders), and a second
+            # screen shifted by 4099 bytes.
             self.run("set -- $(tr , ' ' </sys/class/graphics/fb0/virtual_size); "
                      "S=$(( $1 * $2 * $(cat /sys/class/graphics/fb0/bits_per_pixel) / 8 )); "
-                     "head -c $S /dev/urandom >/run/n0; head -c $S /dev/urandom >/run/n1", timeout=120)
+                     "head -c 1048576 /dev/urandom >/run/r; "
+                     "(n=0; while [ $n -le $S ]; do cat /run/r; n=$((n + 1048576)); done) | head -c $S >/run/n0; "
+                     "(tail -c +4100 /run/n0; head -c 4099 /run/n0) >/run/n1; rm /run/r", timeout=180)
             self.run("(while :; do cat /run/n0 >/dev/fb0; cat /run/n1 >/dev/fb0; done) 2>/dev/null & "
                      "echo $! >/run/flood.pid")
         else:
             raise ValueError(kind)
 
     def stop_flood(self):
-        self.run("[ -f /run/flood.pid ] && kill $(cat /run/flood.pid) 2>/dev/null; rm -f /run/flood.pid; true")
+        # The loop, then the writer it may be in the middle of (a screen of noise takes a while
+        # under TCG and would land after the clear).
+        self.run("[ -f /run/flood.pid ] && kill $(cat /run/flood.pid) 2>/dev/null; rm -f /run/flood.pid; "
+                 "killall cat 2>/dev/null; sleep 0.2; true")
 
     def quiet_screen(self):
         """Stops the flood; tty1 cleared, its cursor hidden and not blinking (keys then are the
@@ -723,11 +731,27 @@ class Vireo:
             self.damage.start()
             try:
                 self.has_stats = bool(driver.execute_script("return !!window.vireoConsoleStats"))
+                # Frames painted counted as for noVNC: animation frames in which the console
+                # painted (its own framesPainted counts frames applied, several may share one).
+                driver.execute_script("""
+                    window.benchPainted = 0;
+                    let last = window.vireoConsoleStats && window.vireoConsoleStats.lastPaintAt;
+                    const tick = () => {
+                      const st = window.vireoConsoleStats;
+                      if (st && st.lastPaintAt !== last) { last = st.lastPaintAt; window.benchPainted++; }
+                      requestAnimationFrame(tick);
+                    };
+                    requestAnimationFrame(tick);""")
                 yield self
             finally:
                 self.damage.stop()
 
     def painted(self):
+        if not self.has_stats:
+            return None
+        return self.driver.execute_script("return window.benchPainted")
+
+    def own_painted(self):
         if not self.has_stats:
             return None
         return self.driver.execute_script("return window.vireoConsoleStats.framesPainted")
@@ -762,12 +786,14 @@ def measure_flood(client, guest, seconds):
     pids0 = client.pids()
     offset = guest.log_offset()
     p0, o0 = client.painted(), client.own_updates()
+    f0 = client.own_painted() if hasattr(client, "own_painted") else None
     d0 = client.damage.frames if hasattr(client, "damage") else None
     c0, t0, w0 = cpu_ticks(pids0), time.monotonic(), time.time()
     time.sleep(seconds)
     pids1 = sorted(set(pids0) | set(client.pids()))
     c1, t1, w1 = cpu_ticks(pids1), time.monotonic(), time.time()
     p1, o1 = client.painted(), client.own_updates()
+    f1 = client.own_painted() if hasattr(client, "own_painted") else None
     d1 = client.damage.frames if hasattr(client, "damage") else None
     pss = pss_mib(client.pids())
     time.sleep(0.3)  # QEMU's log lines reach the file through virtlogd
@@ -776,6 +802,7 @@ def measure_flood(client, guest, seconds):
         "server": guest.updates_since(offset, w0, w1) / elapsed,
         "painted": None if p0 is None or p1 is None else (p1 - p0) / elapsed,
         "own_updates": None if o0 is None or o1 is None else (o1 - o0) / elapsed,
+        "own_painted": None if f0 is None or f1 is None else (f1 - f0) / elapsed,
         "xframes": None if d0 is None else (d1 - d0) / elapsed,
         "cpu": (c1 - c0) / HZ / elapsed * 100,
         "pss": pss,
@@ -790,13 +817,13 @@ def key_latency(client, guest, xd, presses):
     # wide the console may be shown scaled, still within this corner). A small area keeps each
     # XGetImage short.
     area = (x, y, min(w, 96), min(h, 48))
+    time.sleep(1.0)
     shots = os.environ.get("VIREO_BENCH_CONSOLE_SHOTS")
     if shots:  # for checking by eye where the bench looks
         os.makedirs(shots, exist_ok=True)
         name = re.sub(r"\W+", "-", client.label).strip("-")
         subprocess.run(["import", "-display", os.environ.get("DISPLAY", ""), "-window", "root", "-crop",
                         f"{w}x{h}+{x}+{y}", os.path.join(shots, f"{name}-{guest.width}.png")], check=False)
-    time.sleep(1.0)
     lat, polls, misses = [], [], 0
     for i in range(presses):
         key = "a" if i % 2 == 0 else "BackSpace"
@@ -891,12 +918,11 @@ def run_client(client, guest, scenario, floods, display, xd, tmp, rows):
             time.sleep(3)  # the client catches up with the flood
             runs = [measure_flood(client, guest, SECONDS) for _ in range(RUNS)]
             row = {"client": client.label, "scenario": f"{scenario} {flood}"}
-            for key in ("server", "painted", "own_updates", "xframes", "cpu", "pss"):
+            keys = ("server", "painted", "own_updates", "own_painted", "xframes", "cpu", "pss")
+            for key in keys:
                 row[key] = median([r[key] for r in runs])
             rows.append(row)
-            print(f"    {client.label}, {flood}: " + ", ".join(
-                f"{k} {fmt(row[k], '.1f')}" for k in ("server", "painted", "own_updates", "xframes", "cpu", "pss")),
-                flush=True)
+            print(f"    {client.label}, {flood}: " + ", ".join(f"{k} {fmt(row[k], '.1f')}" for k in keys), flush=True)
         if client.draws_on_x:
             lat, polls, misses = key_latency(client, guest, xd, PRESSES)
             row = {"client": client.label, "scenario": f"{scenario} keys", "lat_med": median(lat),
