@@ -1,0 +1,256 @@
+//! The console's tools against the test guest on qemu:///system (TCG): text typed with
+//! `console_type_text` runs in the guest (its output lands in the serial log), and a screenshot
+//! is a PNG of the guest's screen.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use vireo_api::*;
+use vireo_domain::DomainType;
+
+const URI: &str = "qemu:///system";
+
+struct Guest {
+    name: String,
+    pool: String,
+    dir: PathBuf,
+}
+
+impl Drop for Guest {
+    fn drop(&mut self) {
+        if let Ok(conn) = vireo_libvirt::open(URI) {
+            if let Ok(dom) = conn.lookup_domain_by_name(&self.name) {
+                let _ = dom.destroy();
+                let _ = dom.undefine();
+            }
+            if let Ok(pool) = conn.lookup_storage_pool_by_name(&self.pool) {
+                let _ = pool.destroy();
+            }
+        }
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+fn wait_for_text(log: &Path, text: &str, secs: u64) -> Duration {
+    let start = Instant::now();
+    while start.elapsed() < Duration::from_secs(secs) {
+        if std::fs::read_to_string(log).is_ok_and(|t| t.contains(text)) {
+            return start.elapsed();
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let tail: String = std::fs::read_to_string(log)
+        .unwrap_or_default()
+        .chars()
+        .rev()
+        .take(600)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
+    panic!(
+        "'{text}' not in {} after {secs} s; it ends with:\n{tail}",
+        log.display()
+    );
+}
+
+const ORIGIN: &str = "tauri://localhost";
+
+/// Plays the page: connects to the console's socket and credits every frame, so the console
+/// stays attached (an unattached one closes) and the screen keeps updating.
+fn attach_page(url: &str) -> std::thread::JoinHandle<()> {
+    use tungstenite::client::IntoClientRequest;
+    let mut req = url.into_client_request().unwrap();
+    req.headers_mut().insert("Origin", ORIGIN.parse().unwrap());
+    let host = req.uri().authority().unwrap().as_str().to_string();
+    let tcp = std::net::TcpStream::connect(host).unwrap();
+    let (mut page, _) = tungstenite::client(req, tcp).expect("the page connects");
+    let credit = |frames: u32| {
+        tungstenite::Message::text(format!(r#"{{"kind":"credit","frames":{frames}}}"#))
+    };
+    page.send(credit(2)).unwrap();
+    std::thread::spawn(move || {
+        while let Ok(message) = page.read() {
+            if let tungstenite::Message::Binary(b) = message {
+                if b[0] == vireo_vnc::stream::FRAME && page.send(credit(1)).is_err() {
+                    return;
+                }
+            }
+        }
+    })
+}
+
+/// Decodes a PNG to (width, height, RGB bytes).
+fn decode(path: &Path) -> (u32, u32, Vec<u8>) {
+    let file = std::fs::File::open(path).unwrap();
+    let mut reader = png::Decoder::new(std::io::BufReader::new(file))
+        .read_info()
+        .unwrap();
+    let mut buf = vec![0; reader.output_buffer_size().unwrap()];
+    let info = reader.next_frame(&mut buf).unwrap();
+    assert_eq!(info.color_type, png::ColorType::Rgb);
+    buf.truncate(info.buffer_size());
+    (info.width, info.height, buf)
+}
+
+#[test]
+fn typed_text_runs_in_the_guest_and_screenshots_show_its_screen() {
+    let pid = std::process::id();
+    let image = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../target/test-guest/test-guest.qcow2")
+        .canonicalize()
+        .expect("the test guest is built by make test");
+    let conn = vireo_libvirt::open(URI).unwrap();
+    let guest = Guest {
+        name: format!("vireo-tools-{pid}"),
+        pool: format!("vireo-tools-pool-{pid}"),
+        dir: PathBuf::from("/var/tmp").join(format!("vireo-tools-{pid}")),
+    };
+    std::fs::create_dir_all(&guest.dir).unwrap();
+    let pool_xml = format!(
+        "<pool type='dir'><name>{}</name><target><path>{}</path></target></pool>",
+        guest.pool,
+        guest.dir.display()
+    );
+    conn.create_storage_pool_xml(&pool_xml, 0).unwrap();
+    let log = guest.dir.join("serial.log");
+    let mut req = CreateRequest::empty(&guest.name, 256, 1, 1);
+    req.pool = Some(guest.pool.clone());
+    req.source = Source::Import {
+        path: image.display().to_string(),
+        mode: ImportMode::Overlay,
+    };
+    req.serial_log = Some(log.display().to_string());
+    let host = vireo_create::HostLimits {
+        memory: 8 << 30,
+        cpus: 2,
+        domain_type: DomainType::Qemu,
+    };
+    let created = vireo_create::create(
+        &conn,
+        &req,
+        &host,
+        &|_| {},
+        &vireo_create::Cancel::default(),
+    )
+    .unwrap();
+    conn.lookup_domain_by_uuid_string(&created.uuid)
+        .unwrap()
+        .create()
+        .unwrap();
+
+    let inv = Inventory::with_config_dir(|_| {}, None);
+    inv.open_transient("sys", "System", URI);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while inv.open_connection("sys").is_err() {
+        assert!(Instant::now() < deadline, "connected");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    wait_for_text(&log, "VIREO-TEST-GUEST-READY", 120);
+
+    let consoles = Consoles::new([ORIGIN]);
+    let vm = VmRef {
+        connection: "sys".into(),
+        uuid: created.uuid.clone(),
+    };
+    let opened = console_open(&inv, &consoles, ConsoleOpenRequest { vm }).unwrap();
+    let id = opened.id;
+    let page = attach_page(&opened.url);
+
+    // Refusals type nothing and say why.
+    let err = console_type_text(
+        &consoles,
+        ConsoleTypeTextRequest {
+            id,
+            text: "echo née\n".into(),
+        },
+    )
+    .unwrap_err();
+    assert_eq!(err.code, Code::InvalidInput);
+    assert!(err.message.contains("'é'"), "{}", err.message);
+
+    // A random token, so an earlier run's output cannot pass for this one's.
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .subsec_nanos();
+    let token = format!("vireo-typed-{pid}-{nanos:x}");
+    let started = Instant::now();
+    console_type_text(
+        &consoles,
+        ConsoleTypeTextRequest {
+            id,
+            text: format!("echo {token} >/dev/ttyS0\n"),
+        },
+    )
+    .unwrap();
+    let sent = started.elapsed();
+    let arrived = wait_for_text(&log, &token, 30);
+    println!("typed the token command in {sent:?}; its output came {arrived:?} later");
+
+    // Every printable ASCII character, shifted or not, in one long line, at the paced speed:
+    // the serial log must show exactly that text (a dropped or unshifted key changes it).
+    // printf '%s' prints its argument as is; the single quote and backslash are left out
+    // because they are the shell's.
+    let printable: String = (0x20u8..0x7f)
+        .map(char::from)
+        .filter(|c| !matches!(c, '\'' | '\\'))
+        .collect();
+    let marker = format!("ok-{nanos:x}");
+    let line = format!("printf '<%s>{marker}\\n' '{printable}' >/dev/ttyS0\n");
+    let started = Instant::now();
+    console_type_text(
+        &consoles,
+        ConsoleTypeTextRequest {
+            id,
+            text: line.clone(),
+        },
+    )
+    .unwrap();
+    let sent = started.elapsed();
+    wait_for_text(&log, &format!("<{printable}>{marker}"), 30);
+    println!(
+        "typed {} characters ({} key events) in {sent:?} at {KEY_INTERVAL:?} per key event",
+        line.len(),
+        vireo_vnc::keymap::text_keys(&line).unwrap().len()
+    );
+
+    // The screenshot: a PNG of the screen as it is, named after the VM.
+    let shots = guest.dir.join("Pictures").join("Vireo");
+    let first = console_screenshot_to(&consoles, ConsoleScreenshotRequest { id }, &shots).unwrap();
+    let second = console_screenshot_to(&consoles, ConsoleScreenshotRequest { id }, &shots).unwrap();
+    assert_ne!(
+        first.path, second.path,
+        "a second screenshot never overwrites the first"
+    );
+    let name = Path::new(&first.path)
+        .file_name()
+        .unwrap()
+        .to_string_lossy()
+        .into_owned();
+    assert!(
+        name.starts_with(&format!("{}-", guest.name)) && name.ends_with(".png"),
+        "{name}"
+    );
+    let (w, h, rgb) = decode(Path::new(&first.path));
+    assert_eq!((w, h), (u32::from(opened.width), u32::from(opened.height)));
+    let lit = rgb.chunks_exact(3).filter(|p| *p != [0, 0, 0]).count();
+    assert!(
+        lit > 500,
+        "the screenshot shows the text console ({lit} lit pixels)"
+    );
+
+    console_close(&consoles, id).unwrap();
+    page.join().unwrap();
+    let err = console_type_text(
+        &consoles,
+        ConsoleTypeTextRequest {
+            id,
+            text: "ls\n".into(),
+        },
+    )
+    .unwrap_err();
+    assert_eq!(err.code, Code::NotFound);
+    let err =
+        console_screenshot_to(&consoles, ConsoleScreenshotRequest { id }, &shots).unwrap_err();
+    assert_eq!(err.code, Code::NotFound);
+}
