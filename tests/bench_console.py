@@ -995,6 +995,10 @@ def main():
           "own count of frames painted with changed pixels; X frames/s: DAMAGE bursts on its window; CPU: "
           "whole process tree, % of one core; PSS: whole tree; key→pixel in ms):")
     print_table(rows)
+    print("  painted % is painted/s over server upd/s; above 100 % a client paints one update in several "
+          "bursts (gtk-vnc draws rectangles as they arrive), so its frames are partial ones.")
+    print("  Key→pixel: XTEST press -> XGetImage of the console's 96x48 top left corner (where the typed "
+          "character lands on the cleared tty1) differs; one poll every ~1-2 ms (printed above).")
     print("  Final figures need a quiet machine: on a busy one the emulated guest, QEMU's VNC server and the "
           "clients compete for the same cores.")
 
