@@ -41,7 +41,7 @@ export function TypeTextDialog(props: TypeTextDialogProps) {
   return (
     <Modal
       title="Type text into the VM"
-      description="Each character is typed as a key press on a US keyboard. Newlines press Enter."
+      description="Each character is typed as a key press on a US keyboard, so the VM should use a US layout. Newlines press Enter; Ctrl+Enter types the text."
       onClose={() => {
         if (!typing()) props.onClose();
       }}
