@@ -185,8 +185,19 @@ pub fn console_open(
             "the VM is not running: start it to see its screen",
         ));
     }
-    let socket = vireo_libvirt::ffi::open_graphics(&dom)
-        .map_err(|e| ApiError::from_chain(Code::Unavailable, &e))?;
+    let socket = vireo_libvirt::ffi::open_graphics(&dom).map_err(|e| {
+        // A descriptor cannot cross an ssh link: say what is missing rather than libvirt's
+        // message about descriptor passing.
+        if conn.uri().is_ok_and(|uri| is_remote(&uri)) {
+            ApiError::new(
+                Code::Unavailable,
+                "the console of a VM on another host is not supported yet \
+                 (it needs an ssh tunnel to its VNC socket)",
+            )
+        } else {
+            ApiError::from_chain(Code::Unavailable, &e)
+        }
+    })?;
     let (session, events) = ConsoleSession::connect_unix(socket).map_err(vnc_error)?;
     let (width, height) = session.with_framebuffer(|fb| (fb.width(), fb.height()));
     let token = console_socket::new_token()?;
@@ -228,6 +239,13 @@ pub fn console_open(
         height,
         url: format!("ws://{addr}/console/{id}?token={token}"),
     })
+}
+
+/// A libvirt URI naming another host (`qemu+ssh://user@host/system`), not this one
+/// (`qemu:///system`, `qemu+unix:///system`).
+fn is_remote(uri: &str) -> bool {
+    uri.split_once("://")
+        .is_some_and(|(_, rest)| !rest.starts_with('/') && !rest.is_empty())
 }
 
 /// Turns the engine's events into messages for the page, as credits allow.
@@ -366,6 +384,15 @@ pub fn console_close(consoles: &Consoles, id: u32) -> Result<(), ApiError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn remote_uris_are_told_from_local_ones() {
+        assert!(is_remote("qemu+ssh://root@host/system"));
+        assert!(is_remote("qemu+tcp://10.0.0.2/system"));
+        assert!(!is_remote("qemu:///system"));
+        assert!(!is_remote("qemu+unix:///session"));
+        assert!(!is_remote("test:///tmp/node.xml"));
+    }
 
     #[test]
     fn input_messages_parse_and_unknown_fields_are_refused() {

@@ -235,6 +235,23 @@ fn console_streams_frames_with_backpressure_and_types_into_the_guest() {
         "the first frame shows the text console ({lit} lit pixels)"
     );
 
+    // The first frame matches libvirt's own screenshot of the same moment (the text console
+    // is idle; only the blinking cursor may differ).
+    let shot = vireo_libvirt::screenshot::screenshot(&conn, &created.uuid).unwrap();
+    let shot = image::load_from_memory(&shot.data).unwrap().to_rgba8();
+    assert_eq!((shot.width(), shot.height()), (u32::from(w), u32::from(h)));
+    let differing = first[header..]
+        .chunks(4)
+        .zip(shot.pixels())
+        .filter(|(a, b)| (0..3).any(|c| a[c].abs_diff(b.0[c]) > 16))
+        .count();
+    let total = usize::from(w) * usize::from(h);
+    println!("first frame vs libvirt screenshot: {differing} of {total} pixels differ");
+    assert!(
+        differing * 1000 < total,
+        "{differing} of {total} pixels differ from libvirt's screenshot"
+    );
+
     // Backpressure: with the credit spent nothing more is sent, even while the screen changes
     // (keys go over the socket as the page sends them).
     let (code, key, _) = keys_for('x');
