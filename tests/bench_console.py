@@ -30,7 +30,8 @@ Method (printed with the figures):
 Figures are printed, not asserted. Final figures need a quiet machine.
 Environment: VIREO_BENCH_CONSOLE_SECONDS (per window, default 10), VIREO_BENCH_CONSOLE_RUNS
 (default 3), VIREO_BENCH_CONSOLE_PRESSES (default 20), VIREO_BENCH_CONSOLE_CLIENTS
-(comma list of novnc,novnc-x,gvncviewer,vireo), VIREO_BENCH_CONSOLE_SCENARIOS (text,fb1024,fb1920).
+(comma list of novnc,novnc-x,gvncviewer,vireo), VIREO_BENCH_CONSOLE_SCENARIOS (text,fb1024,fb1920),
+VIREO_BENCH_CONSOLE_VIREO_SCALE (fit, the default, or actual: Vireo's 1:1 button).
 """
 
 import base64
@@ -722,6 +723,9 @@ class Vireo:
             WebDriverWait(driver, 30).until(
                 lambda d: int(self.canvas.get_attribute("width") or 0) == guest.width,
                 message="the console canvas at the guest's size")
+            if os.environ.get("VIREO_BENCH_CONSOLE_VIREO_SCALE") == "actual":
+                driver.execute_script(
+                    "document.querySelector('[data-action=\"scale-actual\"]').click()")
             apps = [p for p in process_tree(os.getpid()) if comm(p) == "vireo-app"]
             if not apps:
                 raise RuntimeError("no vireo-app process under tauri-driver")

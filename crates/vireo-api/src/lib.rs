@@ -26,6 +26,7 @@ pub use error::{ApiError, Code};
 pub use inventory::*;
 pub use thumbnail::*;
 pub use vireo_create::{CreateRequest, Created, ImportMode, NetworkChoice, Progress, Source};
+pub use vireo_host::has_gpu_render_node;
 pub use vireo_host::{Accelerator, Finding, FindingId, HostReport, HostResources, Status, Verdict};
 pub use vireo_libvirt::{
     Action, ConnState, ConnectionInfo, ConnectionPatch, DiskChoice, Inventory, InventoryEvent,

@@ -77,7 +77,7 @@ describe("Console", () => {
     const fake = createFakeConsoleApi();
     const { api, canvas } = setup(fake);
     expect(screen.getByTestId("console").textContent).toContain("web-01");
-    expect(screen.getByText("Click the screen to type; keys go to the VM")).toBeTruthy();
+    expect(screen.getByTestId("console-grab-hint").textContent).toContain("Press Ctrl+Alt");
     expect(canvas.getAttribute("tabindex")).toBe("0");
     expect(document.activeElement).toBe(canvas);
     await opened(fake, canvas);
@@ -440,7 +440,7 @@ describe("Console view controls", () => {
     expect(document.activeElement).toBe(canvas);
     fireEvent.keyUp(canvas, { code: "ControlLeft", key: "Control" });
     expect(document.activeElement).not.toBe(canvas);
-    expect(hint()).toBe("");
+    expect(hint()).toBe("Click the screen to type into the VM");
     // The guest saw both keys go down and up: nothing stays held.
     expect(keys()).toEqual([
       ["ControlLeft", "down"],

@@ -419,8 +419,6 @@ export function Console(props: ConsoleProps) {
       class={fullscreen.active() ? "dialog-console dialog-console-fullscreen" : "dialog-console"}
     >
       <ConsoleBar floating={fullscreen.active()}>
-        <p class="console-hint">Click the screen to type; keys go to the VM</p>
-        <GrabHint grabbed={grab.grabbed()} />
         <Show when={fullscreen.error()}>
           {(message) => (
             <p class="console-grab" role="alert">
@@ -454,6 +452,7 @@ export function Console(props: ConsoleProps) {
         >
           {fullscreen.active() ? "Leave fullscreen" : "Fullscreen"}
         </button>
+        <GrabHint grabbed={grab.grabbed()} />
         <button
           type="button"
           class="button button-small"

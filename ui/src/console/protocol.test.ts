@@ -169,11 +169,11 @@ describe("displaySize", () => {
     });
   });
 
-  it("scales up by less than 2 smoothly", () => {
+  it("never enlarges by a fraction: room for 1.5× shows 1×", () => {
     expect(displaySize(800, 600, 1200, 900)).toEqual({
-      width: 1200,
-      height: 900,
-      pixelated: false,
+      width: 800,
+      height: 600,
+      pixelated: true,
     });
   });
 

@@ -50,7 +50,7 @@ describe("displaySize: fit", () => {
     }
   });
 
-  it("is pixelated exactly when each guest pixel is a whole number of device pixels", () => {
+  it("grows by whole device-pixel factors only, and shrinks smoothly", () => {
     // 1.5 CSS px per guest pixel at 1.5× is 2.25 device px: 2, pixelated.
     expect(displaySize(400, 300, 600, 450, 1.5)).toEqual({
       width: 800 / 1.5,
@@ -63,8 +63,18 @@ describe("displaySize: fit", () => {
       height: 401 / 1.5,
       pixelated: true,
     });
-    // 1.25 device px per guest pixel: smooth.
-    expect(displaySize(800, 600, 1000, 750, 1).pixelated).toBe(false);
+    // Room for 1.25 device px per guest pixel: 1×, crisp, never a fractional enlargement.
+    expect(displaySize(800, 600, 1000, 750, 1)).toEqual({
+      width: 800,
+      height: 600,
+      pixelated: true,
+    });
+    // Room for 2.8 (a 720×400 console in a 1012×460 box at 2×): 2 device px per guest pixel.
+    expect(displaySize(720, 400, 1012, 460, 2)).toEqual({
+      width: 720,
+      height: 400,
+      pixelated: true,
+    });
     // Shrinking is always smooth.
     expect(displaySize(1920, 1080, 480, 270, 2).pixelated).toBe(false);
     // …but a 960×540 CSS box at 2× is 1920×1080 device pixels: 1×.
