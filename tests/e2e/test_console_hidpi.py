@@ -1,0 +1,163 @@
+"""The console on a HiDPI display, and after the VM is stopped and started again.
+
+HiDPI: the app runs with GDK_SCALE=2 on its own Xvfb (devicePixelRatio 2). At 1:1 each guest
+pixel must be exactly one device pixel: the window's real pixels, read back from the X server
+with xwd, equal the canvas's pixels (no blur, no offset). WebKitGTK only scales by whole
+factors; fractional ratios (1.5) are covered by the Vitest tests of the scaling maths.
+
+Reconnect: `virsh destroy` then `virsh start` under an open console: the panel says it waits,
+then shows the new boot's screen by itself.
+"""
+
+import os
+import struct
+import subprocess
+import time
+
+import pytest
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions as EC
+from selenium.webdriver.support.ui import WebDriverWait
+
+from conftest import open_app, running_tauri_driver
+from test_console import NAME, running_guest, virsh  # noqa: F401  (running_guest is a fixture)
+
+
+@pytest.fixture
+def hidpi_app():
+    """The app on a private 2560×1700 Xvfb with GDK_SCALE=2."""
+    display = None
+    xvfb = None
+    for n in range(160, 200):
+        if os.path.exists(f"/tmp/.X11-unix/X{n}") or os.path.exists(f"/tmp/.X{n}-lock"):
+            continue
+        xvfb = subprocess.Popen(["Xvfb", f":{n}", "-screen", "0", "2560x1700x24", "-nolisten", "tcp"],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        for _ in range(50):
+            if os.path.exists(f"/tmp/.X11-unix/X{n}"):
+                display = f":{n}"
+                break
+            time.sleep(0.1)
+        if display:
+            break
+        xvfb.kill()
+    assert display, "could not start Xvfb"
+    try:
+        with running_tauri_driver({"DISPLAY": display, "GDK_SCALE": "2"}) as url:
+            with open_app(url) as driver:
+                yield driver, display
+    finally:
+        xvfb.terminate()
+
+
+def xwd_window(display, name="Vireo"):
+    """The named top-level window's pixels as (width, height, rows of (r, g, b))."""
+    raw = subprocess.run(["xwd", "-silent", "-name", name, "-display", display],
+                         capture_output=True, check=True).stdout
+    header = struct.unpack(">25I", raw[:100])
+    header_size, depth, width, height = header[0], header[3], header[4], header[5]
+    byte_order, bpp, stride, ncolors = header[7], header[11], header[12], header[19]
+    assert depth == 24 and bpp == 32, f"unexpected X visual: depth {depth}, {bpp} bpp"
+    data = raw[header_size + ncolors * 12:]
+    rows = []
+    for y in range(height):
+        line = data[y * stride:y * stride + width * 4]
+        if byte_order == 0:  # LSBFirst: B, G, R, X
+            rows.append([(line[i + 2], line[i + 1], line[i]) for i in range(0, len(line), 4)])
+        else:
+            rows.append([(line[i + 1], line[i + 2], line[i + 3]) for i in range(0, len(line), 4)])
+    return width, height, rows
+
+
+def open_console(app):
+    box = WebDriverWait(app, 20).until(
+        EC.element_to_be_clickable((By.CSS_SELECTOR, '[data-testid="filter"]')))
+    box.send_keys(NAME)
+    row = WebDriverWait(app, 20).until(EC.presence_of_element_located(
+        (By.CSS_SELECTOR, f'[data-vm-name="{NAME}"][data-vm-state="running"]')))
+    row.click()
+    row.find_element(By.CSS_SELECTOR, '[data-action="console"]').click()
+    canvas = WebDriverWait(app, 20).until(EC.visibility_of_element_located(
+        (By.CSS_SELECTOR, '[data-testid="console-canvas"]')))
+    WebDriverWait(app, 20).until(lambda d: d.execute_script("""
+        const c = arguments[0];
+        if (c.width < 640) return false;
+        const px = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+        for (let i = 0; i < px.length; i += 4) if (px[i] || px[i+1] || px[i+2]) return true;
+        return false;""", canvas), message="the console shows the guest's screen")
+    return canvas
+
+
+def test_one_to_one_is_one_device_pixel_per_guest_pixel(running_guest, hidpi_app, artifacts):  # noqa: F811
+    app, display = hidpi_app
+    assert app.execute_script("return window.devicePixelRatio") == 2
+    canvas = open_console(app)
+    actual = app.find_element(By.CSS_SELECTOR, '[data-action="scale-actual"]')
+    actual.click()
+    # The screen is idle (the guest waits at its prompt): the canvas and the window agree.
+    css_width = lambda: app.execute_script(  # noqa: E731
+        "return arguments[0].getBoundingClientRect().width", canvas)
+    deadline = time.monotonic() + 10
+    while css_width() != 360:
+        assert time.monotonic() < deadline, (
+            f"at 1:1 the 720 px screen is {css_width()} CSS px wide: "
+            + str(app.execute_script("const c = arguments[0]; return [c.style.cssText, c.className,"
+                                     " window.devicePixelRatio, c.width]", canvas)))
+        time.sleep(0.1)
+    time.sleep(0.5)  # let the compositor put the last frame on screen
+    rect, pixels = app.execute_script("""
+        const c = arguments[0];
+        const r = c.getBoundingClientRect();
+        const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+        return [[r.left, r.top, r.width, r.height, c.width, c.height], Array.from(d)];""", canvas)
+    left, top, css_w, css_h, fb_w, fb_h = rect
+    assert (css_w * 2, css_h * 2) == (fb_w, fb_h), "1:1 means CSS size = guest size / 2"
+    width, height, window = xwd_window(display)
+    subprocess.run(["xwd", "-silent", "-name", "Vireo", "-display", display,
+                    "-out", os.path.join(artifacts, "console-hidpi.xwd")], check=False)
+
+    def mismatches(ox, oy, limit):
+        bad = 0
+        for y in range(0, fb_h, 3):
+            row = window[oy + y]
+            for x in range(0, fb_w, 3):
+                i = (y * fb_w + x) * 4
+                if row[ox + x] != (pixels[i], pixels[i + 1], pixels[i + 2]):
+                    bad += 1
+                    if bad > limit:
+                        return bad
+        return bad
+
+    # The canvas's device-pixel origin, allowing for a window frame of a few pixels.
+    x0, y0 = round(left * 2), round(top * 2)
+    best = min((mismatches(x0 + dx, y0 + dy, 50), dx, dy)
+               for dx in range(-4, 5) for dy in range(-4, 5)
+               if 0 <= x0 + dx and x0 + dx + fb_w <= width and 0 <= y0 + dy and y0 + dy + fb_h <= height)
+    # The text cursor may blink between the two reads: a handful of samples may differ.
+    assert best[0] <= 20, f"the window's pixels differ from the guest's at 1:1 ({best[0]} samples)"
+
+
+def test_console_reconnects_after_the_vm_is_stopped_and_started(running_guest, app):  # noqa: F811
+    log = running_guest
+    open_console(app)
+    marker = app.execute_script("window.__reconnectMarker = 1; return 1")
+    virsh("destroy", NAME, check=True)
+    WebDriverWait(app, 20).until(EC.visibility_of_element_located(
+        (By.CSS_SELECTOR, '[data-testid="console-waiting"]')))
+    open(log, "w").close()
+    virsh("start", NAME, check=True)
+    # The new boot's screen arrives without any click.
+    WebDriverWait(app, 60).until(EC.invisibility_of_element_located(
+        (By.CSS_SELECTOR, '[data-testid="console-closed"]')))
+    deadline = time.monotonic() + 120
+    while "VIREO-TEST-GUEST-READY" not in open(log, errors="replace").read():
+        assert time.monotonic() < deadline, "the guest booted again"
+        time.sleep(0.5)
+    canvas = app.find_element(By.CSS_SELECTOR, '[data-testid="console-canvas"]')
+    WebDriverWait(app, 20).until(lambda d: d.execute_script("""
+        const c = arguments[0];
+        const px = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+        let lit = 0;
+        for (let i = 0; i < px.length; i += 4) if (px[i] || px[i+1] || px[i+2]) lit++;
+        return lit > 500;""", canvas), message="the new boot's screen is painted")
+    assert app.execute_script("return window.__reconnectMarker") == marker, "no page reload"
