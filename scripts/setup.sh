@@ -23,11 +23,11 @@ run_pkgs=(
   ovmf swtpm swtpm-tools osinfo-db
   build-essential pkg-config libssl-dev libwebkit2gtk-4.1-dev librsvg2-dev
 )
-test_pkgs=(xvfb xauth x11-utils x11-apps webkit2gtk-driver python3-venv libxml2-utils openssh-server)
+test_pkgs=(xvfb xauth x11-utils x11-apps xdotool webkit2gtk-driver python3-venv libxml2-utils openssh-server)
 # The bootable test guest's build tools (tests/fixtures/build-test-guest.sh lists them).
 test_pkgs+=($(sed -n 's/^REQUIRED_TOOLS_PACKAGES="\(.*\)"/\1/p' tests/fixtures/build-test-guest.sh))
 # `make bench` compares Vireo's console with noVNC (websockify, Chromium) and gtk-vnc's viewer.
-bench_pkgs=(chromium websockify novnc gvncviewer socat xdotool)
+bench_pkgs=(chromium websockify novnc gvncviewer socat)
 pkgs=("${run_pkgs[@]}")
 case "$mode" in
   test) pkgs+=("${test_pkgs[@]}") ;;

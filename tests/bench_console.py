@@ -31,9 +31,9 @@ Figures are printed, not asserted. Final figures need a quiet machine.
 Environment: VIREO_BENCH_CONSOLE_SECONDS (per window, default 10), VIREO_BENCH_CONSOLE_RUNS
 (default 3), VIREO_BENCH_CONSOLE_PRESSES (default 20), VIREO_BENCH_CONSOLE_CLIENTS
 (comma list of novnc,novnc-x,gvncviewer,vireo), VIREO_BENCH_CONSOLE_SCENARIOS (text,fb1024,fb1920),
-VIREO_BENCH_CONSOLE_VIREO_SCALE (fit, the default, or actual: Vireo's 1:1 button; either way
-Vireo's window is made as large as the display and its console fullscreen, so it shows the
-guest at 1x as the rivals do).
+VIREO_BENCH_CONSOLE_VIREO_SCALE (actual, the default: Vireo's 1:1 button, so it shows the
+guest at 1x as the rivals' windows do; or fit). Vireo's window is made as large as the display
+and its console fullscreen.
 """
 
 import base64
@@ -726,15 +726,15 @@ class Vireo:
                 lambda d: int(self.canvas.get_attribute("width") or 0) == guest.width,
                 message="the console canvas at the guest's size")
             # Like the rivals' windows (sized to the guest, scaling off): the window as large
-            # as the display, the console in fullscreen, Fit then shows the guest at 1x.
+            # as the display, the console in fullscreen and at 1:1.
             wid = wait_until("Vireo's window", lambda: biggest_window(display, "--name", "^Vireo$"))[0]
             xdotool(display, "windowsize", str(wid), "2048", "1280")
             driver.execute_script("document.querySelector('[data-action=\"fullscreen\"]').click()")
-            if os.environ.get("VIREO_BENCH_CONSOLE_VIREO_SCALE") == "actual":
+            if os.environ.get("VIREO_BENCH_CONSOLE_VIREO_SCALE", "actual") == "actual":
                 driver.execute_script(
                     "document.querySelector('[data-action=\"scale-actual\"]').click()")
-            wait_until("the console at 1x", lambda: driver.execute_script(
-                "return arguments[0].getBoundingClientRect().width", self.canvas) == guest.width)
+                wait_until("the console at 1x", lambda: driver.execute_script(
+                    "return arguments[0].getBoundingClientRect().width", self.canvas) == guest.width)
             apps = [p for p in process_tree(os.getpid()) if comm(p) == "vireo-app"]
             if not apps:
                 raise RuntimeError("no vireo-app process under tauri-driver")

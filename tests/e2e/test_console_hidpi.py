@@ -2,8 +2,10 @@
 
 HiDPI: the app runs with GDK_SCALE=2 on its own Xvfb (devicePixelRatio 2). At 1:1 each guest
 pixel must be exactly one device pixel: the window's real pixels, read back from the X server
-with xwd, equal the canvas's pixels (no blur, no offset). WebKitGTK only scales by whole
-factors; fractional ratios (1.5) are covered by the Vitest tests of the scaling maths.
+with xwd, equal the canvas's pixels (no blur, no offset), and the X pointer on a device pixel
+maps to that guest pixel within the webview's precision (WebKitGTK 2.50 reports whole CSS
+pixels, so within one guest pixel at 1:1 on 2x). WebKitGTK only scales by whole factors;
+fractional ratios (1.5) are covered by the Vitest tests of the scaling maths.
 
 Reconnect: `virsh destroy` then `virsh start` under an open console: the panel says it waits,
 then shows the new boot's screen by itself.
@@ -135,6 +137,38 @@ def test_one_to_one_is_one_device_pixel_per_guest_pixel(running_guest, hidpi_app
                if 0 <= x0 + dx and x0 + dx + fb_w <= width and 0 <= y0 + dy and y0 + dy + fb_h <= height)
     # The text cursor may blink between the two reads: a handful of samples may differ.
     assert best[0] <= 20, f"the window's pixels differ from the guest's at 1:1 ({best[0]} samples)"
+
+    # The pointer: the X pointer put on a given device pixel of the screen maps to that guest
+    # pixel, within the precision the webview reports.
+    env = dict(os.environ, DISPLAY=display)
+    wid = subprocess.run(["xdotool", "search", "--onlyvisible", "--name", "^Vireo$"], env=env,
+                         capture_output=True, text=True, check=True).stdout.split()[0]
+    geo = dict(line.split("=", 1) for line in subprocess.run(
+        ["xdotool", "getwindowgeometry", "--shell", wid], env=env,
+        capture_output=True, text=True, check=True).stdout.split())
+    origin_x, origin_y = int(geo["X"]) + x0 + best[1], int(geo["Y"]) + y0 + best[2]
+    app.execute_script("""
+        window.__pointer = null;
+        arguments[0].addEventListener('pointermove', (e) => {
+          const r = arguments[0].getBoundingClientRect();
+          window.__pointer = [(e.clientX - r.left) * devicePixelRatio,
+                              (e.clientY - r.top) * devicePixelRatio];
+        });""", canvas)
+    seen = []
+    for gx, gy in [(101, 57), (102, 58), (0, 0), (fb_w - 1, fb_h - 1)]:
+        app.execute_script("window.__pointer = null")
+        subprocess.run(["xdotool", "mousemove", str(origin_x + gx), str(origin_y + gy)], env=env,
+                       check=True)
+        deadline = time.monotonic() + 5
+        while (got := app.execute_script("return window.__pointer")) is None:
+            assert time.monotonic() < deadline, "the page saw the pointer move"
+            time.sleep(0.05)
+        seen.append(([gx, gy], [round(v, 3) for v in got]))
+    # WebKitGTK 2.50 reports pointer events in whole CSS pixels (its fractional coordinates came
+    # later), so at 1:1 on a 2x screen a guest pixel is half a CSS pixel: the pointer lands on
+    # the guest pixel it is over or its neighbour, never further.
+    assert all(abs(w - g) <= 1 for want, got in seen for w, g in zip(want, got)), (
+        f"pointer positions (wanted, seen): {seen}")
 
 
 def test_console_reconnects_after_the_vm_is_stopped_and_started(running_guest, app):  # noqa: F811
