@@ -764,6 +764,11 @@ class Vireo:
             return None
         return self.driver.execute_script("return window.benchPainted")
 
+    def paint_ms(self):
+        if not self.has_stats:
+            return None
+        return self.driver.execute_script("return window.vireoConsoleStats.paintMs || 0")
+
     def own_painted(self):
         if not self.has_stats:
             return None
@@ -800,6 +805,7 @@ def measure_flood(client, guest, seconds):
     offset = guest.log_offset()
     p0, o0 = client.painted(), client.own_updates()
     f0 = client.own_painted() if hasattr(client, "own_painted") else None
+    m0 = client.paint_ms() if hasattr(client, "paint_ms") else None
     d0 = client.damage.frames if hasattr(client, "damage") else None
     c0, t0, w0 = cpu_ticks(pids0), time.monotonic(), time.time()
     time.sleep(seconds)
@@ -807,6 +813,7 @@ def measure_flood(client, guest, seconds):
     c1, t1, w1 = cpu_ticks(pids1), time.monotonic(), time.time()
     p1, o1 = client.painted(), client.own_updates()
     f1 = client.own_painted() if hasattr(client, "own_painted") else None
+    m1 = client.paint_ms() if hasattr(client, "paint_ms") else None
     d1 = client.damage.frames if hasattr(client, "damage") else None
     pss = pss_mib(client.pids())
     time.sleep(0.3)  # QEMU's log lines reach the file through virtlogd
@@ -817,6 +824,8 @@ def measure_flood(client, guest, seconds):
         "own_updates": None if o0 is None or o1 is None else (o1 - o0) / elapsed,
         "own_painted": None if f0 is None or f1 is None else (f1 - f0) / elapsed,
         "xframes": None if d0 is None else (d1 - d0) / elapsed,
+        # Vireo: ms of putImageData per frame applied (the engine's own painting comes after).
+        "put_ms": None if m0 is None or m1 is None or f1 == f0 else (m1 - m0) / ((f1 - f0) or 1),
         "cpu": (c1 - c0) / HZ / elapsed * 100,
         "pss": pss,
     }
@@ -931,7 +940,7 @@ def run_client(client, guest, scenario, floods, display, xd, tmp, rows):
             time.sleep(3)  # the client catches up with the flood
             runs = [measure_flood(client, guest, SECONDS) for _ in range(RUNS)]
             row = {"client": client.label, "scenario": f"{scenario} {flood}"}
-            keys = ("server", "painted", "own_updates", "own_painted", "xframes", "cpu", "pss")
+            keys = ("server", "painted", "own_updates", "own_painted", "put_ms", "xframes", "cpu", "pss")
             for key in keys:
                 row[key] = median([r[key] for r in runs])
             rows.append(row)

@@ -311,11 +311,14 @@ fn pump(id: u32, console: &Console, registry: &Registry, rx: std::sync::mpsc::Re
         }
         if credits > 0 && !dirty.is_empty() {
             let rects = dirty.take();
-            let frame = lock(&console.session)
-                .with_framebuffer(|fb| stream::frame_message(fb, &rects, updates));
+            let messages = lock(&console.session).with_framebuffer(|fb| {
+                stream::frame_messages(fb, &rects, updates, stream::PART_BYTES)
+            });
             credits -= 1;
-            if !l.send(frame) {
-                return;
+            for message in messages {
+                if !l.send(message) {
+                    return;
+                }
             }
         }
     }

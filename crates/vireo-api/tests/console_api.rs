@@ -110,15 +110,53 @@ fn assert_no_frame(page: &mut Page, when: &str) {
         .unwrap();
 }
 
-/// The next FRAME (CURSOR messages may come first).
-fn next_frame(page: &mut Page) -> Vec<u8> {
+/// One whole frame as the page assembles it: its parts' rects painted on a black screen.
+struct Frame {
+    width: u16,
+    height: u16,
+    updates: u32,
+    /// Messages it came in (FRAME_PARTs and the closing FRAME).
+    messages: usize,
+    rgba: Vec<u8>,
+}
+
+/// The next whole frame (CURSOR messages may come first; large frames come in parts).
+fn next_frame(page: &mut Page) -> Frame {
+    use vireo_vnc::stream::{CURSOR, FRAME, FRAME_HEADER, FRAME_PART};
+    let mut frame: Option<Frame> = None;
     loop {
-        match page.read().expect("a message") {
-            tungstenite::Message::Binary(b) if b[0] == vireo_vnc::stream::FRAME => {
-                return b.to_vec()
-            }
-            tungstenite::Message::Binary(b) => assert_eq!(b[0], vireo_vnc::stream::CURSOR),
+        let b = match page.read().expect("a message") {
+            tungstenite::Message::Binary(b) => b,
             other => panic!("unexpected {other:?}"),
+        };
+        if b[0] == CURSOR {
+            continue;
+        }
+        assert!(b[0] == FRAME || b[0] == FRAME_PART, "message kind {}", b[0]);
+        let u16_at = |i: usize| u16::from_le_bytes([b[i], b[i + 1]]);
+        let (width, height) = (u16_at(1), u16_at(3));
+        let f = frame.get_or_insert_with(|| Frame {
+            width,
+            height,
+            updates: u32::from_le_bytes(b[7..11].try_into().unwrap()),
+            messages: 0,
+            rgba: vec![0; usize::from(width) * usize::from(height) * 4],
+        });
+        f.messages += 1;
+        let mut at = FRAME_HEADER;
+        for _ in 0..u16_at(5) {
+            let (x, y, w, h) = (u16_at(at), u16_at(at + 2), u16_at(at + 4), u16_at(at + 6));
+            at += 8;
+            for row in 0..usize::from(h) {
+                let line = usize::from(w) * 4;
+                let dst = ((usize::from(y) + row) * usize::from(width) + usize::from(x)) * 4;
+                f.rgba[dst..dst + line].copy_from_slice(&b[at..at + line]);
+                at += line;
+            }
+        }
+        assert_eq!(at, b.len(), "the rects fill the message");
+        if b[0] == FRAME {
+            return frame.unwrap();
         }
     }
 }
@@ -222,14 +260,13 @@ fn console_streams_frames_with_backpressure_and_types_into_the_guest() {
     assert_no_frame(&mut page, "before the page gave credit");
     credit(&mut page, 1);
     let first = next_frame(&mut page);
-    let w = u16::from_le_bytes([first[1], first[2]]);
-    let h = u16::from_le_bytes([first[3], first[4]]);
+    let (w, h) = (first.width, first.height);
     assert_eq!((w, h), (opened.width, opened.height));
-    let header = vireo_vnc::stream::FRAME_HEADER + 8;
-    let lit = first[header..]
-        .chunks(4)
-        .filter(|p| p[..3] != [0, 0, 0])
-        .count();
+    assert!(
+        first.messages > 1,
+        "a whole 720x400 screen (1.1 MB) comes in parts"
+    );
+    let lit = first.rgba.chunks(4).filter(|p| p[..3] != [0, 0, 0]).count();
     assert!(
         lit > 100,
         "the first frame shows the text console ({lit} lit pixels)"
@@ -240,7 +277,8 @@ fn console_streams_frames_with_backpressure_and_types_into_the_guest() {
     let shot = vireo_libvirt::screenshot::screenshot(&conn, &created.uuid).unwrap();
     let shot = image::load_from_memory(&shot.data).unwrap().to_rgba8();
     assert_eq!((shot.width(), shot.height()), (u32::from(w), u32::from(h)));
-    let differing = first[header..]
+    let differing = first
+        .rgba
         .chunks(4)
         .zip(shot.pixels())
         .filter(|(a, b)| (0..3).any(|c| a[c].abs_diff(b.0[c]) > 16))
@@ -261,8 +299,10 @@ fn console_streams_frames_with_backpressure_and_types_into_the_guest() {
     assert_no_frame(&mut page, "without credit");
     credit(&mut page, 1);
     let coalesced = next_frame(&mut page);
-    let updates = u32::from_le_bytes(coalesced[7..11].try_into().unwrap());
-    assert!(updates >= 1, "the frame counts the server's updates");
+    assert!(
+        coalesced.updates >= 1,
+        "the frame counts the server's updates"
+    );
 
     // Clear the stray 'x', then type a command whose output goes to the serial port, through
     // the API functions this time (the CLI and tests use them).

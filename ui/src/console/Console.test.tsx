@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { VmState } from "../bindings/VmState";
 import { Console } from "./Console";
 import { createFakeConsoleApi } from "./fakeConsoleApi";
-import { encodeClosed, encodeCursor, encodeFrame } from "./protocol";
+import { encodeClosed, encodeCursor, encodeFrame, MSG_FRAME_PART } from "./protocol";
 
 const VM = { connection: "local", uuid: "0b5f6d2e-0000-4000-8000-000000000001" };
 
@@ -148,6 +148,20 @@ describe("Console", () => {
     expect(fake.socket.sent.at(-1)).toEqual({ kind: "credit", frames: 2 });
     expect(window.vireoConsoleStats?.framesPainted).toBe(before + 2);
     expect(window.vireoConsoleStats?.serverUpdates).toBe(12);
+  });
+
+  it("holds a large frame's parts until its end, then paints them together for one credit", async () => {
+    const fake = createFakeConsoleApi();
+    const { canvas, send } = setup(fake);
+    await opened(fake, canvas);
+    send(encodeFrame(4, 2, [{ x: 0, y: 0, w: 4, h: 1 }], 5, MSG_FRAME_PART));
+    await painted();
+    expect(puts).toHaveLength(0);
+    expect(fake.socket.credits()).toBe(2);
+    send(encodeFrame(4, 2, [{ x: 0, y: 1, w: 4, h: 1 }], 5));
+    await painted();
+    expect(puts.map((p) => p.y)).toEqual([0, 1]);
+    expect(fake.socket.credits()).toBe(3);
   });
 
   it("credits an empty frame too", async () => {

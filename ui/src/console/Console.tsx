@@ -57,6 +57,8 @@ export interface ConsoleStats {
   serverUpdates: number;
   lastPaintAt: number;
   bytes: number;
+  /** Time spent in putImageData, in ms (the rest of painting happens in the engine after). */
+  paintMs: number;
 }
 
 declare global {
@@ -100,12 +102,21 @@ export function Console(props: ConsoleProps) {
   let disposed = false;
   /** The stream ended (closed by the backend, or broken): no more frames or input. */
   let stopped = false;
-  const stats: ConsoleStats = { framesPainted: 0, serverUpdates: 0, lastPaintAt: 0, bytes: 0 };
+  const stats: ConsoleStats = {
+    framesPainted: 0,
+    serverUpdates: 0,
+    lastPaintAt: 0,
+    bytes: 0,
+    paintMs: 0,
+  };
   window.vireoConsoleStats = stats;
 
   // ------------------------------------------------------------------ frames
-  /** Frames received and not yet painted, in order; painted together in one animation frame. */
-  let pending: { buffer: ArrayBuffer; frame: Extract<ConsoleMessage, { kind: "frame" }> }[] = [];
+  type Part = { buffer: ArrayBuffer; frame: Extract<ConsoleMessage, { kind: "frame" }> };
+  /** Parts of the frame being received (a large frame comes as FRAME_PARTs, then a FRAME). */
+  let parts: Part[] = [];
+  /** Whole frames received and not yet painted, in order; painted in one animation frame. */
+  let pending: Part[][] = [];
   let paintScheduled = false;
 
   function onMessage(buffer: ArrayBuffer) {
@@ -127,7 +138,10 @@ export function Console(props: ConsoleProps) {
       return;
     }
     stats.bytes += buffer.byteLength;
-    pending.push({ buffer, frame: message });
+    parts.push({ buffer, frame: message });
+    if (!message.end) return;
+    pending.push(parts);
+    parts = [];
     if (!paintScheduled) {
       paintScheduled = true;
       nextAnimationFrame(paintPending);
@@ -139,7 +153,8 @@ export function Console(props: ConsoleProps) {
     if (disposed || stopped) return;
     const frames = pending;
     pending = [];
-    for (const { buffer, frame } of frames) {
+    const start = performance.now();
+    for (const { buffer, frame } of frames.flat()) {
       try {
         paint(buffer, frame);
       } catch (err) {
@@ -150,6 +165,7 @@ export function Console(props: ConsoleProps) {
     }
     stats.framesPainted += frames.length;
     stats.lastPaintAt = performance.now();
+    stats.paintMs += stats.lastPaintAt - start;
     send({ kind: "credit", frames: frames.length });
   }
 
@@ -194,6 +210,7 @@ export function Console(props: ConsoleProps) {
   function stop() {
     stopped = true;
     pending = [];
+    parts = [];
     held.clear();
     const s = socket;
     socket = null;

@@ -4,6 +4,7 @@ import {
   encodeClosed,
   encodeCursor,
   encodeFrame,
+  MSG_FRAME_PART,
   parseConsoleMessage,
   pointerPosition,
   RFB_LEFT,
@@ -34,6 +35,7 @@ describe("parseConsoleMessage", () => {
       width: 640,
       height: 480,
       updates: 70000,
+      end: true,
       rects: [
         { x: 1, y: 2, w: 2, h: 1, offset: 19 },
         { x: 300, y: 400, w: 1, h: 3, offset: 19 + 8 + 8 },
@@ -48,7 +50,14 @@ describe("parseConsoleMessage", () => {
 
   it("reads little-endian sizes", () => {
     const message = parseConsoleMessage(encodeFrame(1920, 1080, []));
-    expect(message).toEqual({ kind: "frame", width: 1920, height: 1080, updates: 0, rects: [] });
+    expect(message).toEqual({
+      kind: "frame",
+      width: 1920,
+      height: 1080,
+      updates: 0,
+      end: true,
+      rects: [],
+    });
   });
 
   it("parses an empty frame", () => {
@@ -59,8 +68,14 @@ describe("parseConsoleMessage", () => {
       width: 800,
       height: 600,
       updates: 0,
+      end: true,
       rects: [],
     });
+  });
+
+  it("parses a frame part as a frame that does not end", () => {
+    const buf = encodeFrame(4, 2, [{ x: 0, y: 0, w: 1, h: 1 }], 3, MSG_FRAME_PART);
+    expect(parseConsoleMessage(buf)).toMatchObject({ kind: "frame", end: false, updates: 3 });
   });
 
   it("throws a clear error for a truncated header", () => {

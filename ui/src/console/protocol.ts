@@ -3,6 +3,8 @@
 export const MSG_FRAME = 1;
 export const MSG_CLOSED = 2;
 export const MSG_CURSOR = 3;
+/** Part of a large frame, laid out as a FRAME; the FRAME that follows ends it. */
+export const MSG_FRAME_PART = 4;
 
 /** One updated rectangle: its RGBA pixels start at `offset` in the message, `w * h * 4` bytes. */
 export interface ConsoleRect {
@@ -20,6 +22,8 @@ export type ConsoleMessage =
       height: number;
       /** Server updates with changed content so far (the page compares it with its paints). */
       updates: number;
+      /** False for a FRAME_PART: more of this frame follows. */
+      end: boolean;
       rects: ConsoleRect[];
     }
   | { kind: "closed"; reason: string }
@@ -62,7 +66,9 @@ export function parseConsoleMessage(buf: ArrayBuffer): ConsoleMessage {
       offset: CURSOR_HEADER,
     };
   }
-  if (kind !== MSG_FRAME) throw new Error(`Unknown console message kind ${kind}`);
+  if (kind !== MSG_FRAME && kind !== MSG_FRAME_PART) {
+    throw new Error(`Unknown console message kind ${kind}`);
+  }
   if (buf.byteLength < FRAME_HEADER) {
     throw new Error(
       `Truncated console frame: ${buf.byteLength} bytes, the header needs ${FRAME_HEADER}`,
@@ -94,7 +100,7 @@ export function parseConsoleMessage(buf: ArrayBuffer): ConsoleMessage {
     rects.push({ x, y, w, h, offset });
     at = offset + size;
   }
-  return { kind: "frame", width, height, updates, rects };
+  return { kind: "frame", width, height, updates, end: kind === MSG_FRAME, rects };
 }
 
 /** For tests and the fake backend: encodes a FRAME message. */
@@ -103,12 +109,13 @@ export function encodeFrame(
   height: number,
   rects: { x: number; y: number; w: number; h: number; rgba?: Uint8Array }[],
   updates = 0,
+  kind = MSG_FRAME,
 ): ArrayBuffer {
   const size = rects.reduce((sum, r) => sum + RECT_HEADER + r.w * r.h * 4, FRAME_HEADER);
   const buf = new ArrayBuffer(size);
   const view = new DataView(buf);
   const bytes = new Uint8Array(buf);
-  view.setUint8(0, MSG_FRAME);
+  view.setUint8(0, kind);
   view.setUint16(1, width, true);
   view.setUint16(3, height, true);
   view.setUint16(5, rects.length, true);
