@@ -28,15 +28,6 @@ pub struct ConsoleTypeTextRequest {
 /// Types `text` into the console's VM. Every character is checked before the first key goes
 /// out, so a refused text types nothing. Blocks until the last key is sent.
 pub fn console_type_text(consoles: &Consoles, req: ConsoleTypeTextRequest) -> Result<(), ApiError> {
-    type_text_paced(consoles, req, KEY_INTERVAL)
-}
-
-/// [`console_type_text`] with another pause between keys (for measuring what a guest needs).
-pub fn type_text_paced(
-    consoles: &Consoles,
-    req: ConsoleTypeTextRequest,
-    interval: Duration,
-) -> Result<(), ApiError> {
     let count = req.text.chars().count();
     if count > MAX_TYPED_CHARS {
         return Err(ApiError::new(
@@ -54,7 +45,7 @@ pub fn type_text_paced(
             s.send_key(stroke.keysym, stroke.scancode, stroke.down)
         })?
         .map_err(vnc_error)?;
-        std::thread::sleep(interval);
+        std::thread::sleep(KEY_INTERVAL);
     }
     Ok(())
 }
