@@ -2,44 +2,10 @@
 //! the socket's origin and token checks, frames with credit backpressure, keys by
 //! `KeyboardEvent.code`, Ctrl+Alt+Del, and the errors a user can hit.
 
-use std::path::PathBuf;
 use std::time::{Duration, Instant};
 use vireo_api::*;
-use vireo_domain::DomainType;
-
-const URI: &str = "qemu:///system";
-
-struct Guest {
-    name: String,
-    pool: String,
-    dir: PathBuf,
-}
-
-impl Drop for Guest {
-    fn drop(&mut self) {
-        if let Ok(conn) = vireo_libvirt::open(URI) {
-            if let Ok(dom) = conn.lookup_domain_by_name(&self.name) {
-                let _ = dom.destroy();
-                let _ = dom.undefine();
-            }
-            if let Ok(pool) = conn.lookup_storage_pool_by_name(&self.pool) {
-                let _ = pool.destroy();
-            }
-        }
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
-
-fn wait_for_text(log: &std::path::Path, text: &str, secs: u64) {
-    let start = Instant::now();
-    while start.elapsed() < Duration::from_secs(secs) {
-        if std::fs::read_to_string(log).is_ok_and(|t| t.contains(text)) {
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    panic!("'{text}' not in {} after {secs} s", log.display());
-}
+mod common;
+use common::{wait_for_text, Guest, URI};
 
 /// A US-layout typist: (KeyboardEvent.code, KeyboardEvent.key, shift).
 fn keys_for(c: char) -> (String, String, bool) {
@@ -163,45 +129,9 @@ fn next_frame(page: &mut Page) -> Frame {
 
 #[test]
 fn console_streams_frames_with_backpressure_and_types_into_the_guest() {
-    let pid = std::process::id();
-    let image = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../target/test-guest/test-guest.qcow2")
-        .canonicalize()
-        .expect("the test guest is built by make test");
+    let guest = Guest::define("vireo-console");
+    let log = guest.log.clone();
     let conn = vireo_libvirt::open(URI).unwrap();
-    let guest = Guest {
-        name: format!("vireo-console-{pid}"),
-        pool: format!("vireo-console-pool-{pid}"),
-        dir: PathBuf::from("/var/tmp").join(format!("vireo-console-{pid}")),
-    };
-    std::fs::create_dir_all(&guest.dir).unwrap();
-    let pool_xml = format!(
-        "<pool type='dir'><name>{}</name><target><path>{}</path></target></pool>",
-        guest.pool,
-        guest.dir.display()
-    );
-    conn.create_storage_pool_xml(&pool_xml, 0).unwrap();
-    let log = guest.dir.join("serial.log");
-    let mut req = CreateRequest::empty(&guest.name, 256, 1, 1);
-    req.pool = Some(guest.pool.clone());
-    req.source = Source::Import {
-        path: image.display().to_string(),
-        mode: ImportMode::Overlay,
-    };
-    req.serial_log = Some(log.display().to_string());
-    let host = vireo_create::HostLimits {
-        memory: 8 << 30,
-        cpus: 2,
-        domain_type: DomainType::Qemu,
-    };
-    let created = vireo_create::create(
-        &conn,
-        &req,
-        &host,
-        &|_| {},
-        &vireo_create::Cancel::default(),
-    )
-    .unwrap();
 
     let inv = Inventory::with_config_dir(|_| {}, None);
     inv.open_transient("sys", "System", URI);
@@ -213,7 +143,7 @@ fn console_streams_frames_with_backpressure_and_types_into_the_guest() {
     let consoles = Consoles::new([ORIGIN]);
     let vm = VmRef {
         connection: "sys".into(),
-        uuid: created.uuid.clone(),
+        uuid: guest.uuid.clone(),
     };
 
     // Shut off: a clear refusal.
@@ -221,11 +151,7 @@ fn console_streams_frames_with_backpressure_and_types_into_the_guest() {
     assert_eq!(err.code, Code::InvalidState);
     assert!(err.message.contains("not running"), "{}", err.message);
 
-    conn.lookup_domain_by_uuid_string(&created.uuid)
-        .unwrap()
-        .create()
-        .unwrap();
-    wait_for_text(&log, "VIREO-TEST-GUEST-READY", 120);
+    guest.boot();
 
     let opened = console_open(&inv, &consoles, ConsoleOpenRequest { vm: vm.clone() }).unwrap();
     assert!(opened.width >= 640 && opened.height >= 400);
@@ -274,7 +200,7 @@ fn console_streams_frames_with_backpressure_and_types_into_the_guest() {
 
     // The first frame matches libvirt's own screenshot of the same moment (the text console
     // is idle; only the blinking cursor may differ).
-    let shot = vireo_libvirt::screenshot::screenshot(&conn, &created.uuid).unwrap();
+    let shot = vireo_libvirt::screenshot::screenshot(&conn, &guest.uuid).unwrap();
     let shot = image::load_from_memory(&shot.data).unwrap().to_rgba8();
     assert_eq!((shot.width(), shot.height()), (u32::from(w), u32::from(h)));
     let differing = first

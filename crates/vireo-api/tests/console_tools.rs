@@ -2,56 +2,11 @@
 //! `console_type_text` runs in the guest (its output lands in the serial log), and a screenshot
 //! is a PNG of the guest's screen.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use vireo_api::*;
-use vireo_domain::DomainType;
-
-const URI: &str = "qemu:///system";
-
-struct Guest {
-    name: String,
-    pool: String,
-    dir: PathBuf,
-}
-
-impl Drop for Guest {
-    fn drop(&mut self) {
-        if let Ok(conn) = vireo_libvirt::open(URI) {
-            if let Ok(dom) = conn.lookup_domain_by_name(&self.name) {
-                let _ = dom.destroy();
-                let _ = dom.undefine();
-            }
-            if let Ok(pool) = conn.lookup_storage_pool_by_name(&self.pool) {
-                let _ = pool.destroy();
-            }
-        }
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
-
-fn wait_for_text(log: &Path, text: &str, secs: u64) -> Duration {
-    let start = Instant::now();
-    while start.elapsed() < Duration::from_secs(secs) {
-        if std::fs::read_to_string(log).is_ok_and(|t| t.contains(text)) {
-            return start.elapsed();
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    let tail: String = std::fs::read_to_string(log)
-        .unwrap_or_default()
-        .chars()
-        .rev()
-        .take(600)
-        .collect::<Vec<_>>()
-        .into_iter()
-        .rev()
-        .collect();
-    panic!(
-        "'{text}' not in {} after {secs} s; it ends with:\n{tail}",
-        log.display()
-    );
-}
+mod common;
+use common::{wait_for_text, Guest, URI};
 
 const ORIGIN: &str = "tauri://localhost";
 
@@ -94,49 +49,9 @@ fn decode(path: &Path) -> (u32, u32, Vec<u8>) {
 
 #[test]
 fn typed_text_runs_in_the_guest_and_screenshots_show_its_screen() {
-    let pid = std::process::id();
-    let image = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../target/test-guest/test-guest.qcow2")
-        .canonicalize()
-        .expect("the test guest is built by make test");
-    let conn = vireo_libvirt::open(URI).unwrap();
-    let guest = Guest {
-        name: format!("vireo-tools-{pid}"),
-        pool: format!("vireo-tools-pool-{pid}"),
-        dir: PathBuf::from("/var/tmp").join(format!("vireo-tools-{pid}")),
-    };
-    std::fs::create_dir_all(&guest.dir).unwrap();
-    let pool_xml = format!(
-        "<pool type='dir'><name>{}</name><target><path>{}</path></target></pool>",
-        guest.pool,
-        guest.dir.display()
-    );
-    conn.create_storage_pool_xml(&pool_xml, 0).unwrap();
-    let log = guest.dir.join("serial.log");
-    let mut req = CreateRequest::empty(&guest.name, 256, 1, 1);
-    req.pool = Some(guest.pool.clone());
-    req.source = Source::Import {
-        path: image.display().to_string(),
-        mode: ImportMode::Overlay,
-    };
-    req.serial_log = Some(log.display().to_string());
-    let host = vireo_create::HostLimits {
-        memory: 8 << 30,
-        cpus: 2,
-        domain_type: DomainType::Qemu,
-    };
-    let created = vireo_create::create(
-        &conn,
-        &req,
-        &host,
-        &|_| {},
-        &vireo_create::Cancel::default(),
-    )
-    .unwrap();
-    conn.lookup_domain_by_uuid_string(&created.uuid)
-        .unwrap()
-        .create()
-        .unwrap();
+    let guest = Guest::define("vireo-tools");
+    guest.boot();
+    let log = guest.log.clone();
 
     let inv = Inventory::with_config_dir(|_| {}, None);
     inv.open_transient("sys", "System", URI);
@@ -145,12 +60,11 @@ fn typed_text_runs_in_the_guest_and_screenshots_show_its_screen() {
         assert!(Instant::now() < deadline, "connected");
         std::thread::sleep(Duration::from_millis(50));
     }
-    wait_for_text(&log, "VIREO-TEST-GUEST-READY", 120);
 
     let consoles = Consoles::new([ORIGIN]);
     let vm = VmRef {
         connection: "sys".into(),
-        uuid: created.uuid.clone(),
+        uuid: guest.uuid.clone(),
     };
     let opened = console_open(&inv, &consoles, ConsoleOpenRequest { vm }).unwrap();
     let id = opened.id;
@@ -173,7 +87,7 @@ fn typed_text_runs_in_the_guest_and_screenshots_show_its_screen() {
         .duration_since(UNIX_EPOCH)
         .unwrap()
         .subsec_nanos();
-    let token = format!("vireo-typed-{pid}-{nanos:x}");
+    let token = format!("vireo-typed-{}-{nanos:x}", std::process::id());
     let started = Instant::now();
     console_type_text(
         &consoles,

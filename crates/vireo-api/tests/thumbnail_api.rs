@@ -4,7 +4,8 @@
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 use vireo_api::*;
-use vireo_domain::DomainType;
+mod common;
+use common::{Guest, URI};
 
 const SHOWN: &str = "44444444-4444-4444-8444-444444444444";
 const DARK: &str = "55555555-5555-4555-8555-555555555555";
@@ -84,30 +85,6 @@ fn the_request_is_camel_case_and_strict() {
     .is_err());
 }
 
-const URI: &str = "qemu:///system";
-
-/// The booted guest, its pool and its directory, removed whatever happens.
-struct Guest {
-    name: String,
-    pool: String,
-    dir: PathBuf,
-}
-
-impl Drop for Guest {
-    fn drop(&mut self) {
-        if let Ok(conn) = vireo_libvirt::open(URI) {
-            if let Ok(dom) = conn.lookup_domain_by_name(&self.name) {
-                let _ = dom.destroy();
-                let _ = dom.undefine();
-            }
-            if let Ok(pool) = conn.lookup_storage_pool_by_name(&self.pool) {
-                let _ = pool.destroy();
-            }
-        }
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
-
 fn median(mut v: Vec<Duration>) -> Duration {
     v.sort();
     v[v.len() / 2]
@@ -115,70 +92,21 @@ fn median(mut v: Vec<Duration>) -> Duration {
 
 #[test]
 fn thumbnail_of_the_test_guest_shows_its_text_console() {
-    let pid = std::process::id();
-    let image = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../target/test-guest/test-guest.qcow2")
-        .canonicalize()
-        .expect("the test guest is built by make test");
-    let conn = vireo_libvirt::open(URI).unwrap();
-    let guest = Guest {
-        name: format!("vireo-thumb-{pid}"),
-        pool: format!("vireo-thumb-pool-{pid}"),
-        dir: PathBuf::from("/var/tmp").join(format!("vireo-thumb-{pid}")),
-    };
-    std::fs::create_dir_all(&guest.dir).unwrap();
-    let pool_xml = format!(
-        "<pool type='dir'><name>{}</name><target><path>{}</path></target></pool>",
-        guest.pool,
-        guest.dir.display()
-    );
-    conn.create_storage_pool_xml(&pool_xml, 0).unwrap();
-    let log = guest.dir.join("serial.log");
-    let mut req = CreateRequest::empty(&guest.name, 256, 1, 1);
-    req.pool = Some(guest.pool.clone());
-    req.source = Source::Import {
-        path: image.display().to_string(),
-        mode: ImportMode::Overlay,
-    };
-    req.serial_log = Some(log.display().to_string());
-    let host = vireo_create::HostLimits {
-        memory: 8 << 30,
-        cpus: 2,
-        domain_type: DomainType::Qemu,
-    };
-    let created = vireo_create::create(
-        &conn,
-        &req,
-        &host,
-        &|_| {},
-        &vireo_create::Cancel::default(),
-    )
-    .unwrap();
+    let guest = Guest::define("vireo-thumb");
 
     let inv = Inventory::with_config_dir(|_| {}, None);
     inv.open_transient("sys", "System", URI);
     connected(&inv, "sys");
 
-    let err = vm_thumbnail(&inv, request("sys", &created.uuid, 144)).unwrap_err();
+    let err = vm_thumbnail(&inv, request("sys", &guest.uuid, 144)).unwrap_err();
     assert_eq!(err.code, Code::InvalidState, "shut off: {}", err.message);
     assert!(err.message.contains("not running"), "{}", err.message);
 
-    conn.lookup_domain_by_uuid_string(&created.uuid)
-        .unwrap()
-        .create()
-        .unwrap();
-    let start = Instant::now();
-    while !std::fs::read_to_string(&log).is_ok_and(|t| t.contains("VIREO-TEST-GUEST-READY")) {
-        assert!(
-            start.elapsed() < Duration::from_secs(120),
-            "the guest booted"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    guest.boot();
     // The shell prints its prompt on the VGA console right after the marker.
     std::thread::sleep(Duration::from_millis(500));
 
-    let t = vm_thumbnail(&inv, request("sys", &created.uuid, 144)).unwrap();
+    let t = vm_thumbnail(&inv, request("sys", &guest.uuid, 144)).unwrap();
     assert_eq!(
         (t.width, t.height),
         (144, 80),
@@ -194,7 +122,7 @@ fn thumbnail_of_the_test_guest_shows_its_text_console() {
     );
 
     // Time: libvirt's screenshot alone, and the whole operation (this build's optimisation).
-    let uuid = created.uuid.clone();
+    let uuid = guest.uuid.clone();
     let mut shots = Vec::new();
     let mut whole = Vec::new();
     let mut raw_size = 0;
