@@ -1,5 +1,5 @@
-//! The bootable test guest on qemu:///system (TCG), for the recorder example: booted from an
-//! overlay in a pool of its own, destroyed and undefined on drop.
+//! The bootable test guest on qemu:///system (TCG), for the real-QEMU test and the recorder
+//! example: booted from an overlay in a pool of its own, destroyed and undefined on drop.
 
 #![allow(dead_code)]
 
