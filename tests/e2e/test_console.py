@@ -59,8 +59,8 @@ def running_guest():
     subprocess.run(["rm", "-rf", WORK], check=False)
 
 
-def test_console_shows_the_screen_and_types_into_the_guest(running_guest, app, artifacts):
-    log = running_guest
+def open_console(app):
+    """Opens the guest's console from its row; returns the canvas once the text screen shows."""
     box = WebDriverWait(app, 20).until(
         EC.element_to_be_clickable((By.CSS_SELECTOR, '[data-testid="filter"]')))
     box.send_keys(NAME)
@@ -77,6 +77,12 @@ def test_console_shows_the_screen_and_types_into_the_guest(running_guest, app, a
         const px = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
         for (let i = 0; i < px.length; i += 4) if (px[i] || px[i+1] || px[i+2]) return true;
         return false;""", canvas), message="the console shows the guest's screen")
+    return canvas
+
+
+def test_console_shows_the_screen_and_types_into_the_guest(running_guest, app, artifacts):
+    log = running_guest
+    canvas = open_console(app)
     assert canvas.get_attribute("width") == "720"
     app.save_screenshot(os.path.join(artifacts, "console.png"))
 

@@ -22,7 +22,7 @@ from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
 
 from conftest import open_app, running_tauri_driver
-from test_console import NAME, running_guest, virsh  # noqa: F401  (running_guest is a fixture)
+from test_console import NAME, open_console, running_guest, virsh  # noqa: F401  (a fixture)
 
 
 @pytest.fixture
@@ -69,25 +69,6 @@ def xwd_window(display, name="Vireo"):
         else:
             rows.append([(line[i + 1], line[i + 2], line[i + 3]) for i in range(0, len(line), 4)])
     return width, height, rows
-
-
-def open_console(app):
-    box = WebDriverWait(app, 20).until(
-        EC.element_to_be_clickable((By.CSS_SELECTOR, '[data-testid="filter"]')))
-    box.send_keys(NAME)
-    row = WebDriverWait(app, 20).until(EC.presence_of_element_located(
-        (By.CSS_SELECTOR, f'[data-vm-name="{NAME}"][data-vm-state="running"]')))
-    row.click()
-    row.find_element(By.CSS_SELECTOR, '[data-action="console"]').click()
-    canvas = WebDriverWait(app, 20).until(EC.visibility_of_element_located(
-        (By.CSS_SELECTOR, '[data-testid="console-canvas"]')))
-    WebDriverWait(app, 20).until(lambda d: d.execute_script("""
-        const c = arguments[0];
-        if (c.width < 640) return false;
-        const px = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
-        for (let i = 0; i < px.length; i += 4) if (px[i] || px[i+1] || px[i+2]) return true;
-        return false;""", canvas), message="the console shows the guest's screen")
-    return canvas
 
 
 def test_one_to_one_is_one_device_pixel_per_guest_pixel(running_guest, hidpi_app, artifacts):  # noqa: F811
