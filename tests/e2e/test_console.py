@@ -99,4 +99,17 @@ def test_console_shows_the_screen_and_types_into_the_guest(running_guest, app, a
     else:
         pytest.fail("typed text did not reach the guest: " + open(log, errors="replace").read()[-300:])
     app.save_screenshot(os.path.join(artifacts, "console-typed.png"))
+
+    # Fullscreen: the console fills the window and the page under it is not painted at all
+    # (WebKit repaints every layer under a changed rectangle, covered or not).
+    app_visibility = "return getComputedStyle(document.getElementById('app')).visibility"
+    is_fullscreen = "return !!document.querySelector('.dialog-console-fullscreen')"
+    assert app.execute_script(app_visibility) == "visible"
+    app.find_element(By.CSS_SELECTOR, '[data-action="fullscreen"]').click()
+    WebDriverWait(app, 10).until(lambda d: d.execute_script(is_fullscreen))
+    assert app.execute_script(app_visibility) == "hidden"
+    assert canvas.is_displayed()
+    app.find_element(By.CSS_SELECTOR, '[data-action="fullscreen"]').click()
+    WebDriverWait(app, 10).until(lambda d: not d.execute_script(is_fullscreen))
+    assert app.execute_script(app_visibility) == "visible"
     app.find_element(By.CSS_SELECTOR, '[data-action="close-console"]').click()
