@@ -84,6 +84,16 @@ impl Framebuffer {
         }
     }
 
+    /// A framebuffer holding `pixels` (row-major, `0xFFRRGGBB`); None if the count is not
+    /// `width * height`.
+    pub fn from_pixels(width: u16, height: u16, pixels: Vec<u32>) -> Option<Self> {
+        (pixels.len() == usize::from(width) * usize::from(height)).then_some(Framebuffer {
+            width,
+            height,
+            pixels,
+        })
+    }
+
     /// Width in pixels.
     pub fn width(&self) -> u16 {
         self.width

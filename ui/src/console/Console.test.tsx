@@ -9,12 +9,25 @@ import { encodeClosed, encodeCursor, encodeFrame, MSG_FRAME_PART } from "./proto
 const VM = { connection: "local", uuid: "0b5f6d2e-0000-4000-8000-000000000001" };
 
 interface PutCall {
+  image: ImageData;
+  /** The image's pixels when it was put (the console's image changes after). */
   data: Uint8ClampedArray;
   width: number;
   height: number;
   x: number;
   y: number;
+  /** The part put: x, y, width, height. */
+  dirty?: number[];
 }
+
+/** Pixel (x, y) of a put image, RGBA. */
+const pixel = (put: PutCall, x: number, y: number) => [
+  ...put.data.subarray((y * put.width + x) * 4, (y * put.width + x) * 4 + 4),
+];
+
+const RED = [255, 0, 0, 255];
+const BLUE = [0, 0, 255, 255];
+const NONE = [0, 0, 0, 0];
 
 let puts: PutCall[];
 
@@ -34,8 +47,16 @@ beforeEach(() => {
   vi.spyOn(HTMLCanvasElement.prototype, "getContext").mockImplementation(
     () =>
       ({
-        putImageData: (image: ImageData, x: number, y: number) =>
-          puts.push({ data: image.data, width: image.width, height: image.height, x, y }),
+        putImageData: (image: ImageData, x: number, y: number, ...dirty: number[]) =>
+          puts.push({
+            image,
+            data: image.data.slice(),
+            width: image.width,
+            height: image.height,
+            x,
+            y,
+            dirty: dirty.length > 0 ? dirty : undefined,
+          }),
       }) as unknown as CanvasRenderingContext2D,
   );
 });
@@ -105,25 +126,110 @@ describe("Console", () => {
     const fake = createFakeConsoleApi();
     const { canvas, send } = setup(fake);
     await opened(fake, canvas);
-    const red = new Uint8Array([255, 0, 0, 255, 255, 0, 0, 255]);
-    const blue = new Uint8Array([0, 0, 255, 255]);
     const frame = encodeFrame(8, 6, [
-      { x: 1, y: 0, w: 2, h: 1, rgba: red },
-      { x: 7, y: 5, w: 1, h: 1, rgba: blue },
+      { x: 1, y: 0, w: 2, h: 1, rgba: new Uint8Array([...RED, ...RED]) },
+      { x: 7, y: 5, w: 1, h: 1, rgba: new Uint8Array(BLUE) },
     ]);
     send(frame);
     expect(puts).toHaveLength(0); // painted in the next animation frame
     await painted();
     expect(canvas.width).toBe(8);
     expect(canvas.height).toBe(6);
-    expect(puts).toHaveLength(2);
-    expect(puts[0]).toMatchObject({ width: 2, height: 1, x: 1, y: 0 });
-    expect([...puts[0].data]).toEqual([...red]);
-    expect(puts[0].data.buffer).toBe(frame); // a view over the message: no copy
-    expect(puts[1]).toMatchObject({ width: 1, height: 1, x: 7, y: 5 });
-    expect([...puts[1].data]).toEqual([...blue]);
+    // The whole screen's image, put once: only the box around both rects.
+    expect(puts).toHaveLength(1);
+    expect(puts[0]).toMatchObject({ width: 8, height: 6, x: 0, y: 0, dirty: [1, 0, 7, 6] });
+    expect(pixel(puts[0], 1, 0)).toEqual(RED);
+    expect(pixel(puts[0], 2, 0)).toEqual(RED);
+    expect(pixel(puts[0], 7, 5)).toEqual(BLUE);
+    expect(pixel(puts[0], 0, 0)).toEqual(NONE);
+    expect(pixel(puts[0], 3, 0)).toEqual(NONE);
     expect(fake.socket.credits()).toBe(3);
     expect(fake.socket.sent.at(-1)).toEqual({ kind: "credit", frames: 1 });
+  });
+
+  it("paints palette rects, solid and indexed, decoded", async () => {
+    const fake = createFakeConsoleApi();
+    const { canvas, send } = setup(fake);
+    await opened(fake, canvas);
+    const stats = window.vireoConsoleStats;
+    const before = { bytes: stats?.bytes ?? 0, paintMs: stats?.paintMs ?? 0 };
+    const frame = encodeFrame(16, 8, [
+      { x: 0, y: 0, w: 16, h: 8, palette: new Uint8Array(BLUE) },
+      {
+        x: 3,
+        y: 2,
+        w: 5,
+        h: 2,
+        palette: new Uint8Array([...BLUE, ...RED]),
+        indices: [1, 0, 0, 0, 1, 0, 1, 1, 1, 0],
+      },
+    ]);
+    send(frame);
+    await painted();
+    expect(puts).toHaveLength(1);
+    expect(puts[0]).toMatchObject({ width: 16, height: 8, x: 0, y: 0, dirty: [0, 0, 16, 8] });
+    const rows = [2, 3].map((y) =>
+      [2, 3, 4, 5, 6, 7, 8].map((x) => (pixel(puts[0], x, y)[0] === 255 ? "r" : "b")).join(""),
+    );
+    expect(rows).toEqual(["brbbbrb", "bbrrrbb"]);
+    expect(pixel(puts[0], 15, 7)).toEqual(BLUE);
+    expect(stats?.bytes).toBe(before.bytes + frame.byteLength);
+    expect(stats?.paintMs).toBeGreaterThanOrEqual(before.paintMs);
+  });
+
+  it("keeps the screen between frames, puts only what changed, and starts blank on a resize", async () => {
+    const fake = createFakeConsoleApi();
+    const { canvas, send } = setup(fake);
+    await opened(fake, canvas);
+    send(encodeFrame(4, 2, [{ x: 0, y: 0, w: 1, h: 1, rgba: new Uint8Array(RED) }]));
+    await painted();
+    send(encodeFrame(4, 2, [{ x: 2, y: 1, w: 2, h: 1, palette: new Uint8Array(BLUE) }]));
+    await painted();
+    expect(puts).toHaveLength(2);
+    expect(puts[1].dirty).toEqual([2, 1, 2, 1]);
+    expect(puts[1].image).toBe(puts[0].image);
+    expect(pixel(puts[1], 0, 0)).toEqual(RED);
+    expect(pixel(puts[1], 3, 1)).toEqual(BLUE);
+
+    send(encodeFrame(6, 3, [{ x: 5, y: 2, w: 1, h: 1, palette: new Uint8Array(RED) }]));
+    await painted();
+    expect([canvas.width, canvas.height]).toEqual([6, 3]);
+    expect(puts[2]).toMatchObject({ width: 6, height: 3, dirty: [5, 2, 1, 1] });
+    expect(puts[2].image).not.toBe(puts[0].image);
+    expect(pixel(puts[2], 0, 0)).toEqual(NONE);
+    expect(pixel(puts[2], 5, 2)).toEqual(RED);
+  });
+
+  it("clips rects to the screen and puts nothing for a rect outside it", async () => {
+    const fake = createFakeConsoleApi();
+    const { canvas, send } = setup(fake);
+    await opened(fake, canvas);
+    send(encodeFrame(4, 2, [{ x: 4, y: 0, w: 2, h: 2, palette: new Uint8Array(RED) }]));
+    await painted();
+    expect(puts).toHaveLength(0);
+    expect(fake.socket.credits()).toBe(3);
+    send(encodeFrame(4, 2, [{ x: 2, y: 1, w: 5, h: 5, palette: new Uint8Array(RED) }]));
+    await painted();
+    expect(puts[0].dirty).toEqual([2, 1, 2, 1]);
+    expect(pixel(puts[0], 3, 1)).toEqual(RED);
+  });
+
+  it("credits a frame that fails to decode, and paints the next", async () => {
+    const fake = createFakeConsoleApi();
+    const { canvas, send } = setup(fake);
+    await opened(fake, canvas);
+    const logged = vi.spyOn(console, "error").mockImplementation(() => {});
+    // Index 3 of a 3-colour palette.
+    const palette = new Uint8Array([...RED, ...RED, ...RED]);
+    send(encodeFrame(4, 2, [{ x: 0, y: 0, w: 2, h: 1, palette, indices: [0, 3] }]));
+    await painted();
+    expect(logged).toHaveBeenCalledWith("console: could not paint a frame", expect.any(Error));
+    expect(fake.socket.credits()).toBe(3);
+    expect(screen.queryByTestId("console-error")).toBeNull();
+    send(encodeFrame(4, 2, [{ x: 3, y: 1, w: 1, h: 1, rgba: new Uint8Array(BLUE) }]));
+    await painted();
+    expect(pixel(puts.at(-1) as PutCall, 3, 1)).toEqual(BLUE);
+    expect(fake.socket.credits()).toBe(4);
   });
 
   it("paints frames that arrive together in one animation frame, in order, and counts them", async () => {
@@ -131,20 +237,23 @@ describe("Console", () => {
     const { canvas, send } = setup(fake);
     await opened(fake, canvas);
     const before = window.vireoConsoleStats?.framesPainted ?? 0;
-    send(encodeFrame(4, 2, [{ x: 0, y: 0, w: 1, h: 1 }], 10));
+    send(encodeFrame(4, 2, [{ x: 0, y: 0, w: 2, h: 1, palette: new Uint8Array(RED) }], 10));
     send(
       encodeFrame(
         4,
         2,
         [
-          { x: 1, y: 0, w: 1, h: 1 },
+          { x: 1, y: 0, w: 1, h: 1, palette: new Uint8Array(BLUE) },
           { x: 2, y: 0, w: 1, h: 1 },
         ],
         12,
       ),
     );
     await painted();
-    expect(puts.map((p) => p.x)).toEqual([0, 1, 2]);
+    expect(puts).toHaveLength(1);
+    expect(puts[0].dirty).toEqual([0, 0, 3, 1]);
+    // The later frame's pixel wins.
+    expect(pixel(puts[0], 1, 0)).toEqual(BLUE);
     expect(fake.socket.sent.at(-1)).toEqual({ kind: "credit", frames: 2 });
     expect(window.vireoConsoleStats?.framesPainted).toBe(before + 2);
     expect(window.vireoConsoleStats?.serverUpdates).toBe(12);
@@ -154,13 +263,27 @@ describe("Console", () => {
     const fake = createFakeConsoleApi();
     const { canvas, send } = setup(fake);
     await opened(fake, canvas);
-    send(encodeFrame(4, 2, [{ x: 0, y: 0, w: 4, h: 1 }], 5, MSG_FRAME_PART));
+    send(
+      encodeFrame(
+        4,
+        2,
+        [{ x: 0, y: 0, w: 4, h: 1, palette: new Uint8Array(RED) }],
+        5,
+        MSG_FRAME_PART,
+      ),
+    );
     await painted();
     expect(puts).toHaveLength(0);
     expect(fake.socket.credits()).toBe(2);
-    send(encodeFrame(4, 2, [{ x: 0, y: 1, w: 4, h: 1 }], 5));
+    send(
+      encodeFrame(4, 2, [{ x: 1, y: 1, w: 2, h: 1, rgba: new Uint8Array([...BLUE, ...BLUE]) }], 5),
+    );
     await painted();
-    expect(puts.map((p) => p.y)).toEqual([0, 1]);
+    expect(puts).toHaveLength(1);
+    expect(puts[0].dirty).toEqual([0, 0, 4, 2]);
+    expect(pixel(puts[0], 3, 0)).toEqual(RED);
+    expect(pixel(puts[0], 2, 1)).toEqual(BLUE);
+    expect(pixel(puts[0], 3, 1)).toEqual(NONE);
     expect(fake.socket.credits()).toBe(3);
   });
 

@@ -20,6 +20,7 @@ import { GrabHint } from "./GrabHint";
 import { createKeyboardGrab } from "./grab";
 import {
   type ConsoleMessage,
+  decodeRect,
   displaySize,
   parseConsoleMessage,
   pointerPosition,
@@ -57,7 +58,7 @@ export interface ConsoleStats {
   serverUpdates: number;
   lastPaintAt: number;
   bytes: number;
-  /** Time spent in putImageData, in ms (the rest of painting happens in the engine after). */
+  /** Time spent decoding frames and in putImageData, in ms (the engine paints after). */
   paintMs: number;
 }
 
@@ -118,6 +119,17 @@ export function Console(props: ConsoleProps) {
   /** Whole frames received and not yet painted, in order; painted in one animation frame. */
   let pending: Part[][] = [];
   let paintScheduled = false;
+  /**
+   * The guest's screen as the page has it: frames are decoded into it, then only the box that
+   * changed goes to the canvas, in one putImageData per animation frame.
+   */
+  let screenImage: ImageData | null = null;
+  let screenPixels = new Uint32Array(0);
+  /** The box changed since the last put, right and bottom exclusive; empty when right <= left. */
+  let dirtyLeft = Number.POSITIVE_INFINITY;
+  let dirtyTop = Number.POSITIVE_INFINITY;
+  let dirtyRight = 0;
+  let dirtyBottom = 0;
 
   function onMessage(buffer: ArrayBuffer) {
     if (disposed || stopped) return;
@@ -156,12 +168,17 @@ export function Console(props: ConsoleProps) {
     const start = performance.now();
     for (const { buffer, frame } of frames.flat()) {
       try {
-        paint(buffer, frame);
+        decodeFrame(buffer, frame);
       } catch (err) {
         // A failed paint must not stall the stream: the credit still goes back.
         console.error("console: could not paint a frame", err);
       }
       stats.serverUpdates = frame.updates;
+    }
+    try {
+      putDirty();
+    } catch (err) {
+      console.error("console: could not paint a frame", err);
     }
     stats.framesPainted += frames.length;
     stats.lastPaintAt = performance.now();
@@ -169,21 +186,53 @@ export function Console(props: ConsoleProps) {
     send({ kind: "credit", frames: frames.length });
   }
 
-  function paint(buffer: ArrayBuffer, frame: Extract<ConsoleMessage, { kind: "frame" }>) {
+  function clearDirty() {
+    dirtyLeft = Number.POSITIVE_INFINITY;
+    dirtyTop = Number.POSITIVE_INFINITY;
+    dirtyRight = 0;
+    dirtyBottom = 0;
+  }
+
+  function decodeFrame(buffer: ArrayBuffer, frame: Extract<ConsoleMessage, { kind: "frame" }>) {
     if (!canvas) return;
-    if (canvas.width !== frame.width || canvas.height !== frame.height) {
+    const { width, height } = frame;
+    if (canvas.width !== width || canvas.height !== height) {
       // The guest changed resolution; resizing also clears the canvas.
-      canvas.width = frame.width;
-      canvas.height = frame.height;
-      setFbSize({ width: frame.width, height: frame.height });
+      canvas.width = width;
+      canvas.height = height;
+      setFbSize({ width, height });
+      screenImage = null;
     }
-    const ctx = canvas.getContext("2d");
-    if (!ctx) return;
+    if (!screenImage || screenImage.width !== width || screenImage.height !== height) {
+      // Blank, like the cleared canvas; what was dirty belonged to the old screen.
+      clearDirty();
+      screenImage = null;
+      if (width === 0 || height === 0) return;
+      screenImage = new ImageData(new Uint8ClampedArray(width * height * 4), width, height);
+      screenPixels = new Uint32Array(screenImage.data.buffer);
+    }
     for (const rect of frame.rects) {
-      if (rect.w === 0 || rect.h === 0) continue;
-      const pixels = new Uint8ClampedArray(buffer, rect.offset, rect.w * rect.h * 4);
-      ctx.putImageData(new ImageData(pixels, rect.w, rect.h), rect.x, rect.y);
+      const right = Math.min(rect.x + rect.w, width);
+      const bottom = Math.min(rect.y + rect.h, height);
+      if (right <= rect.x || bottom <= rect.y) continue;
+      // Widened before decoding: a rect that fails halfway has still changed pixels.
+      dirtyLeft = Math.min(dirtyLeft, rect.x);
+      dirtyTop = Math.min(dirtyTop, rect.y);
+      dirtyRight = Math.max(dirtyRight, right);
+      dirtyBottom = Math.max(dirtyBottom, bottom);
+      decodeRect(buffer, rect, screenPixels, width, height);
     }
+  }
+
+  function putDirty() {
+    if (dirtyRight <= dirtyLeft || dirtyBottom <= dirtyTop) return;
+    const x = dirtyLeft;
+    const y = dirtyTop;
+    const w = dirtyRight - dirtyLeft;
+    const h = dirtyBottom - dirtyTop;
+    clearDirty();
+    const ctx = canvas?.getContext("2d");
+    if (ctx && screenImage) ctx.putImageData(screenImage, 0, 0, x, y, w, h);
   }
 
   /** The guest's pointer image as the canvas's CSS cursor (0×0: hidden). */
@@ -244,6 +293,7 @@ export function Console(props: ConsoleProps) {
         if (canvas && (canvas.width !== opened.width || canvas.height !== opened.height)) {
           canvas.width = opened.width;
           canvas.height = opened.height;
+          screenImage = null; // the resize cleared the canvas
         }
         setFbSize({ width: opened.width, height: opened.height });
         const s = api.connect(opened.url);
