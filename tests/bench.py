@@ -7,6 +7,7 @@
 - memory of the app's whole process tree (UI process + WebKit processes) 5 s after start;
 - idle CPU of the app with 50 defined VMs on qemu:///system;
 - 1000 test-driver VMs: connection added -> list painted; libvirt event -> row updated;
+- WebKit's paint ceiling: a 1920x1080 canvas repainted over the list (tests/bench_paint.py);
 - the console against noVNC and gvncviewer on a flooding guest (tests/bench_console.py).
 
 Figures are printed, not asserted: targets are judged by people reading them.
@@ -306,6 +307,8 @@ def main():
     finally:
         if xvfb:
             xvfb.terminate()
+    import bench_paint
+    bench_paint.main()
     import bench_console
     bench_console.main()
 
