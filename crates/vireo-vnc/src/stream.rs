@@ -198,20 +198,20 @@ pub fn frame_messages(
     let mut messages = Vec::new();
     let mut current = start(FRAME);
     let mut count = 0u16;
-    let mut tile = Vec::new();
     for r in rects.iter().filter_map(|r| clip(r, &bounds)) {
         for t in tiles(r) {
-            tile.clear();
-            encode_rect(fb, &t, &mut tile);
-            let full = count == u16::MAX
-                || (count > 0 && current.len().saturating_add(tile.len()) > max_bytes);
+            // Encoded in place; only a tile that overflows the message is moved to the next.
+            let mark = current.len();
+            encode_rect(fb, &t, &mut current);
+            let full = count == u16::MAX || (count > 0 && current.len() > max_bytes);
             if full {
+                let tile = current.split_off(mark);
                 set_count(&mut current, count);
                 current[0] = FRAME_PART;
                 messages.push(std::mem::replace(&mut current, start(FRAME)));
+                current.extend_from_slice(&tile);
                 count = 0;
             }
-            current.extend_from_slice(&tile);
             count += 1;
         }
     }
