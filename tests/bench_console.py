@@ -31,6 +31,7 @@ Figures are printed, not asserted. Final figures need a quiet machine.
 Environment: VIREO_BENCH_CONSOLE_SECONDS (per window, default 10), VIREO_BENCH_CONSOLE_RUNS
 (default 3), VIREO_BENCH_CONSOLE_PRESSES (default 20), VIREO_BENCH_CONSOLE_CLIENTS
 (comma list of novnc,novnc-x,gvncviewer,vireo), VIREO_BENCH_CONSOLE_SCENARIOS (text,fb1024,fb1920),
+VIREO_BENCH_CONSOLE_THREADS=1 (print each window's CPU per process and thread),
 VIREO_BENCH_CONSOLE_VIREO_SCALE (actual, the default: Vireo's 1:1 button, so it shows the
 guest at 1x as the rivals' windows do; or fit). Vireo's window is made as large as the display
 and its console fullscreen.
@@ -66,6 +67,7 @@ SECONDS = float(os.environ.get("VIREO_BENCH_CONSOLE_SECONDS", "10"))
 RUNS = int(os.environ.get("VIREO_BENCH_CONSOLE_RUNS", "3"))
 PRESSES = int(os.environ.get("VIREO_BENCH_CONSOLE_PRESSES", "20"))
 CLIENTS = os.environ.get("VIREO_BENCH_CONSOLE_CLIENTS", "vireo,novnc,novnc-x,gvncviewer").split(",")
+THREADS = os.environ.get("VIREO_BENCH_CONSOLE_THREADS") == "1"
 SCENARIOS = os.environ.get("VIREO_BENCH_CONSOLE_SCENARIOS", "text,fb1024,fb1920").split(",")
 
 
@@ -126,6 +128,27 @@ def cpu_ticks(pids):
         except (OSError, IndexError, ValueError):
             continue
     return total
+
+
+def thread_ticks(pids):
+    """CPU ticks per (process name, thread name): where a client's CPU goes."""
+    ticks = {}
+    for pid in pids:
+        name = comm(pid)
+        try:
+            tids = os.listdir(f"/proc/{pid}/task")
+        except OSError:
+            continue
+        for tid in tids:
+            try:
+                with open(f"/proc/{pid}/task/{tid}/stat") as f:
+                    head, rest = f.read().rsplit(")", 1)
+                fields = rest.split()
+                key = (name, head.split("(", 1)[1])
+                ticks[key] = ticks.get(key, 0) + int(fields[11]) + int(fields[12])
+            except (OSError, IndexError, ValueError):
+                continue
+    return ticks
 
 
 def pss_mib(pids):
@@ -811,9 +834,15 @@ def measure_flood(client, guest, seconds):
     m0 = client.paint_ms() if hasattr(client, "paint_ms") else None
     d0 = client.damage.frames if hasattr(client, "damage") else None
     c0, t0, w0 = cpu_ticks(pids0), time.monotonic(), time.time()
+    th0 = thread_ticks(pids0) if THREADS else None
     time.sleep(seconds)
     pids1 = sorted(set(pids0) | set(client.pids()))
     c1, t1, w1 = cpu_ticks(pids1), time.monotonic(), time.time()
+    if THREADS:
+        th1 = thread_ticks(pids1)
+        spent = sorted(((v - th0.get(k, 0), k) for k, v in th1.items()), reverse=True)
+        print("      threads (% of a core): " + ", ".join(
+            f"{p}/{t} {d / HZ / (t1 - t0) * 100:.1f}" for d, (p, t) in spent if d > 0), flush=True)
     p1, o1 = client.painted(), client.own_updates()
     f1 = client.own_painted() if hasattr(client, "own_painted") else None
     m1 = client.paint_ms() if hasattr(client, "paint_ms") else None
