@@ -30,7 +30,8 @@ Method (printed with the figures):
 Figures are printed, not asserted. Final figures need a quiet machine.
 Environment: VIREO_BENCH_CONSOLE_SECONDS (per window, default 10), VIREO_BENCH_CONSOLE_RUNS
 (default 3), VIREO_BENCH_CONSOLE_PRESSES (default 20), VIREO_BENCH_CONSOLE_CLIENTS
-(comma list of novnc,novnc-x,gvncviewer,vireo), VIREO_BENCH_CONSOLE_SCENARIOS (text,fb1024,fb1920),
+(comma list of vireo,vireo-page,novnc,novnc-x,gvncviewer; vireo-page is Vireo with the page painting
+the console instead of the native surface), VIREO_BENCH_CONSOLE_SCENARIOS (text,fb1024,fb1920),
 VIREO_BENCH_CONSOLE_THREADS=1 (print each window's CPU per process and thread),
 VIREO_BENCH_CONSOLE_VIREO_SCALE (actual, the default: Vireo's 1:1 button, so it shows the
 guest at 1x as the rivals' windows do; or fit). Vireo's window is made as large as the display
@@ -66,7 +67,7 @@ HZ = os.sysconf("SC_CLK_TCK")
 SECONDS = float(os.environ.get("VIREO_BENCH_CONSOLE_SECONDS", "10"))
 RUNS = int(os.environ.get("VIREO_BENCH_CONSOLE_RUNS", "3"))
 PRESSES = int(os.environ.get("VIREO_BENCH_CONSOLE_PRESSES", "20"))
-CLIENTS = os.environ.get("VIREO_BENCH_CONSOLE_CLIENTS", "vireo,novnc,novnc-x,gvncviewer").split(",")
+CLIENTS = os.environ.get("VIREO_BENCH_CONSOLE_CLIENTS", "vireo,vireo-page,novnc,novnc-x,gvncviewer").split(",")
 THREADS = os.environ.get("VIREO_BENCH_CONSOLE_THREADS") == "1"
 SCENARIOS = os.environ.get("VIREO_BENCH_CONSOLE_SCENARIOS", "text,fb1024,fb1920").split(",")
 
@@ -715,6 +716,7 @@ class Vireo:
 
     label = "Vireo"
     draws_on_x = True
+    page_paints = False
 
     @staticmethod
     def missing():
@@ -734,6 +736,11 @@ class Vireo:
         from conftest import open_app, running_tauri_driver
 
         os.environ["DISPLAY"] = display
+        # The app reads it at start: the page paints the console instead of a native surface.
+        if self.page_paints:
+            os.environ["VIREO_CONSOLE_SURFACE"] = "web"
+        else:
+            os.environ.pop("VIREO_CONSOLE_SURFACE", None)
         with running_tauri_driver() as url, open_app(url) as driver:
             self.driver = driver
             box = WebDriverWait(driver, 30).until(
@@ -770,17 +777,6 @@ class Vireo:
             self.damage.start()
             try:
                 self.has_stats = bool(driver.execute_script("return !!window.vireoConsoleStats"))
-                # Frames painted counted as for noVNC: animation frames in which the console
-                # painted (its own framesPainted counts frames applied, several may share one).
-                driver.execute_script("""
-                    window.benchPainted = 0;
-                    let last = window.vireoConsoleStats && window.vireoConsoleStats.lastPaintAt;
-                    const tick = () => {
-                      const st = window.vireoConsoleStats;
-                      if (st && st.lastPaintAt !== last) { last = st.lastPaintAt; window.benchPainted++; }
-                      requestAnimationFrame(tick);
-                    };
-                    requestAnimationFrame(tick);""")
                 yield self
             finally:
                 self.damage.stop()
@@ -788,7 +784,12 @@ class Vireo:
     def painted(self):
         if not self.has_stats:
             return None
-        return self.driver.execute_script("return window.benchPainted")
+        # Counted as for noVNC: animation frames in which the page painted (frames arriving
+        # together share one), plus the frames the native surface painted (each its own paint
+        # of the X window). The app keeps both counts, so the bench adds no animation-frame
+        # loop of its own to the page.
+        return self.driver.execute_script(
+            "const s = window.vireoConsoleStats; return s.pagePaints + s.surfaceFrames")
 
     def paint_ms(self):
         if not self.has_stats:
@@ -821,6 +822,14 @@ class Vireo:
             self.canvas)
         left, top = x + int(r[0]), y + int(r[1])
         return left, top, max(1, min(int(r[2]), x + w - left)), max(1, min(int(r[3]), y + h - top))
+
+
+class VireoPage(Vireo):
+    """Vireo with VIREO_CONSOLE_SURFACE=web: the page paints the console (as on Wayland, macOS
+    and Windows), not the native X11 surface."""
+
+    label = "Vireo (page paints)"
+    page_paints = True
 
 
 # --- measurements ------------------------------------------------------------------------------
@@ -943,18 +952,21 @@ def fmt(value, spec, none="–"):
 
 def print_table(rows):
     head = ["client", "scenario", "server upd/s", "painted/s", "painted %", "X frames/s", "CPU % core",
-            "CPU ms/frame", "PSS MB", "key→pixel med", "p90"]
+            "CPU ms/frame", "CPU ms/update", "PSS MB", "key→pixel med", "p90"]
     table = [head]
     for r in rows:
         if "error" in r:
-            table.append([r["client"], r["scenario"], f"not measured: {r['error']}"] + [""] * 8)
+            table.append([r["client"], r["scenario"], f"not measured: {r['error']}"] + [""] * 9)
             continue
         frames = r.get("painted") if r.get("painted") is not None else r.get("xframes")
         pct = None if frames is None or not r.get("server") else frames / r["server"] * 100
         per_frame = None if not frames or r.get("cpu") is None else r["cpu"] * 10 / frames
+        # Per server update: the same denominator for every client (gtk-vnc's painted count is
+        # of partial frames, which makes its per-frame figure look smaller).
+        per_update = None if not r.get("server") or r.get("cpu") is None else r["cpu"] * 10 / r["server"]
         table.append([r["client"], r["scenario"], fmt(r.get("server"), ".1f"), fmt(r.get("painted"), ".1f"),
                       fmt(pct, ".1f"), fmt(r.get("xframes"), ".1f"), fmt(r.get("cpu"), ".1f"),
-                      fmt(per_frame, ".2f"), fmt(r.get("pss"), ".0f"), fmt(r.get("lat_med"), ".0f", ""),
+                      fmt(per_frame, ".2f"), fmt(per_update, ".2f"), fmt(r.get("pss"), ".0f"), fmt(r.get("lat_med"), ".0f", ""),
                       fmt(r.get("lat_p90"), ".0f", "")])
     widths = [max(len(str(row[i])) for row in table if len(row) > i and not str(row[2]).startswith("not "))
               for i in range(len(head))]
@@ -1000,7 +1012,7 @@ def main():
     def interrupted(*_):
         raise KeyboardInterrupt
     signal.signal(signal.SIGTERM, interrupted)
-    clients = {"vireo": Vireo(), "novnc": NoVnc(headless=True), "novnc-x": NoVnc(headless=False),
+    clients = {"vireo": Vireo(), "vireo-page": VireoPage(), "novnc": NoVnc(headless=True), "novnc-x": NoVnc(headless=False),
                "gvncviewer": GvncViewer()}
     print("console benchmark: Vireo vs noVNC vs gvncviewer on the flooding test guest "
           f"({RUNS} x {SECONDS:.0f} s per flood, medians; {PRESSES} key presses)")

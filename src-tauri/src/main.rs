@@ -175,6 +175,28 @@ fn software_compositing_without_gpu() -> bool {
     std::env::var_os(VAR).is_some_and(|v| !v.is_empty() && v != "0")
 }
 
+/// The main window as a parent for native console surfaces: its X11 id, unless the user
+/// asked the page to paint consoles (`VIREO_CONSOLE_SURFACE=web`) or the window is not on
+/// X11 (Wayland, macOS, Windows: the page paints there).
+fn native_window(app: &tauri::App) -> Option<vireo_api::NativeWindow> {
+    use raw_window_handle::{HasWindowHandle, RawWindowHandle};
+    if std::env::var("VIREO_CONSOLE_SURFACE").is_ok_and(|v| v == "web") {
+        return None;
+    }
+    let window = app.get_webview_window("main")?;
+    match window.window_handle().ok()?.as_raw() {
+        RawWindowHandle::Xlib(h) => Some(vireo_api::NativeWindow::X11 {
+            display: None,
+            window: u32::try_from(h.window).ok()?,
+        }),
+        RawWindowHandle::Xcb(h) => Some(vireo_api::NativeWindow::X11 {
+            display: None,
+            window: h.window.get(),
+        }),
+        _ => None,
+    }
+}
+
 /// Tells the page that WebKit paints on the CPU, before any of it runs: the styles then drop
 /// blurred shadows, which WebKit recomputes over their whole box at every repaint beneath
 /// them (a 1080p console frame: 260 ms with one blurred card under it, 13 ms without).
@@ -212,7 +234,8 @@ fn main() {
             });
             inventory.open_builtin();
             app.manage(inventory);
-            app.manage(Consoles::new(console_origins()));
+            let native = native_window(app);
+            app.manage(Consoles::new(console_origins()).with_native_window(native));
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![

@@ -25,9 +25,10 @@ from conftest import open_app, running_tauri_driver
 from test_console import NAME, open_console, running_guest, virsh  # noqa: F401  (a fixture)
 
 
-@pytest.fixture
-def hidpi_app():
-    """The app on a private 2560×1700 Xvfb with GDK_SCALE=2."""
+@pytest.fixture(params=["native", "page"])
+def hidpi_app(request):
+    """The app on a private 2560×1700 Xvfb with GDK_SCALE=2; its console painted by the native
+    X11 surface (the default on X11) or by the page (VIREO_CONSOLE_SURFACE=web, as elsewhere)."""
     display = None
     xvfb = None
     for n in range(160, 200):
@@ -45,9 +46,12 @@ def hidpi_app():
         xvfb.kill()
     assert display, "could not start Xvfb"
     try:
-        with running_tauri_driver({"DISPLAY": display, "GDK_SCALE": "2"}) as url:
+        env = {"DISPLAY": display, "GDK_SCALE": "2"}
+        if request.param == "page":
+            env["VIREO_CONSOLE_SURFACE"] = "web"
+        with running_tauri_driver(env) as url:
             with open_app(url) as driver:
-                yield driver, display
+                yield driver, display, request.param
     finally:
         xvfb.terminate()
 
@@ -72,7 +76,7 @@ def xwd_window(display, name="Vireo"):
 
 
 def test_one_to_one_is_one_device_pixel_per_guest_pixel(running_guest, hidpi_app, artifacts):  # noqa: F811
-    app, display = hidpi_app
+    app, display, painter = hidpi_app
     assert app.execute_script("return window.devicePixelRatio") == 2
     canvas = open_console(app)
     actual = app.find_element(By.CSS_SELECTOR, '[data-action="scale-actual"]')
@@ -95,6 +99,19 @@ def test_one_to_one_is_one_device_pixel_per_guest_pixel(running_guest, hidpi_app
         return [[r.left, r.top, r.width, r.height, c.width, c.height], Array.from(d)];""", canvas)
     left, top, css_w, css_h, fb_w, fb_h = rect
     assert (css_w * 2, css_h * 2) == (fb_w, fb_h), "1:1 means CSS size = guest size / 2"
+    surface_frames = "return window.vireoConsoleStats.surfaceFrames"
+    if painter == "native":
+        # The native surface shows the screen over the canvas: once it has painted, the canvas
+        # beneath is painted magenta and the window must still show the guest's pixels.
+        WebDriverWait(app, 10).until(lambda d: d.execute_script(surface_frames) > 0,
+                                     message="the native surface painted")
+        app.execute_script("""
+            const c = arguments[0], g = c.getContext('2d');
+            g.fillStyle = '#ff00ff';
+            g.fillRect(0, 0, c.width, c.height);""", canvas)
+        time.sleep(0.5)
+    else:
+        assert app.execute_script(surface_frames) == 0, "the page paints every frame"
     width, height, window = xwd_window(display)
     subprocess.run(["xwd", "-silent", "-name", "Vireo", "-display", display,
                     "-out", os.path.join(artifacts, "console-hidpi.xwd")], check=False)

@@ -6,6 +6,13 @@
 //! keys, pointer and *credits*. Each FRAME costs one credit; the page returns one per frame it
 //! painted. With no credit left, changes are coalesced into the next frame, so memory stays
 //! bounded however slow the page is and the page always gets the newest screen.
+//!
+//! Where the app gives its native window ([`Consoles::with_native_window`], X11), a console
+//! also gets a native surface (`vireo_surface`): while the page reports its canvas unobscured
+//! (`ConsoleInput::Surface`), frames are painted straight into a child window over the canvas
+//! instead of going through the page, and the page gets only SURFACE counters. When the page
+//! hides the surface (a menu or dialog over the screen), frames go to the page again, starting
+//! with the whole screen.
 
 use crate::console_socket::{self, SocketLink};
 use crate::{ApiError, Code, VmRef};
@@ -28,6 +35,8 @@ pub const APP_ORIGINS: [&str; 2] = ["tauri://localhost", "http://tauri.localhost
 const ATTACH_TIMEOUT: Duration = Duration::from_secs(15);
 /// Credits beyond this are ignored: a page cannot make the backend queue frames.
 const MAX_CREDITS: u32 = 8;
+/// How often the page hears the native surface's frame count.
+const SURFACE_STATS_EVERY: Duration = Duration::from_millis(250);
 
 #[derive(Debug, Clone, Deserialize, TS)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -44,6 +53,39 @@ pub struct ConsoleOpened {
     /// The console's WebSocket (`ws://127.0.0.1:PORT/console/ID?token=…`); it accepts one
     /// connection, from the app's origin.
     pub url: String,
+    /// Whether a native surface can paint this console: the page then reports where its
+    /// canvas is (`ConsoleInput::Surface`).
+    pub surface: bool,
+}
+
+/// A rectangle in device pixels of the web view.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, TS)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SurfaceRect {
+    pub x: i32,
+    pub y: i32,
+    pub width: u32,
+    pub height: u32,
+}
+
+/// Where the page shows the console, in device pixels of the web view.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, TS)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SurfacePlace {
+    /// The canvas's visible part (after scrolling and the window's edges).
+    pub clip: SurfaceRect,
+    /// The whole canvas: where the guest screen is drawn, at this size.
+    pub image: SurfaceRect,
+}
+
+/// The app's native window, which console surfaces are children of.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NativeWindow {
+    /// An X11 window id, on `display` (`None`: `$DISPLAY`, as the app's).
+    X11 {
+        display: Option<String>,
+        window: u32,
+    },
 }
 
 /// A key as the page saw it: the physical key (`KeyboardEvent.code`) and its meaning
@@ -85,12 +127,20 @@ pub enum ConsoleInput {
         y: u16,
         buttons: u8,
     },
+    /// Where the canvas is and that nothing of the page covers it; `null` when something
+    /// does (or the console is not shown): the page paints again.
+    Surface {
+        place: Option<SurfacePlace>,
+    },
 }
 
 pub(crate) enum Pump {
     Event(ConsoleEvent),
     Attach(Box<SocketLink>),
     Credit(u32),
+    Surface(Option<SurfacePlace>),
+    /// The X server lost some of the surface's pixels.
+    Exposed,
     Stop,
 }
 
@@ -110,6 +160,7 @@ pub struct Consoles {
     origins: Arc<[String]>,
     /// The console socket's address, bound on first use.
     socket: OnceLock<Result<SocketAddr, String>>,
+    native: Option<NativeWindow>,
 }
 
 impl Default for Consoles {
@@ -130,7 +181,14 @@ impl Consoles {
             open: Arc::default(),
             origins: origins.into_iter().map(Into::into).collect(),
             socket: OnceLock::new(),
+            native: None,
         }
+    }
+
+    /// Consoles that paint into children of `window` where they can (see the module docs).
+    pub fn with_native_window(mut self, window: Option<NativeWindow>) -> Self {
+        self.native = window;
+        self
     }
 
     fn get(&self, id: u32) -> Result<Arc<Console>, ApiError> {
@@ -208,6 +266,11 @@ pub fn console_open(
         token: Mutex::new(Some(token.clone())),
     });
     let id = consoles.next.fetch_add(1, Ordering::Relaxed) + 1;
+    let surface = consoles
+        .native
+        .as_ref()
+        .and_then(|window| native_surface(window, id, tx.clone()));
+    let has_surface = surface.is_some();
     lock(&consoles.open).insert(id, console.clone());
 
     let spawn = |name: String, f: Box<dyn FnOnce() + Send>| {
@@ -231,14 +294,92 @@ pub fn console_open(
     let registry = consoles.open.clone();
     spawn(
         format!("vireo-console-{id}-pump"),
-        Box::new(move || pump(id, &console, &registry, rx)),
+        Box::new(move || pump(id, &console, &registry, rx, surface)),
     )?;
     Ok(ConsoleOpened {
         id,
         width,
         height,
         url: format!("ws://{addr}/console/{id}?token={token}"),
+        surface: has_surface,
     })
+}
+
+#[cfg(target_os = "linux")]
+type Surface = vireo_surface::X11Surface;
+#[cfg(not(target_os = "linux"))]
+type Surface = NoSurface;
+
+/// Where no native surface exists yet: never made, so the page always paints.
+#[cfg(not(target_os = "linux"))]
+pub(crate) enum NoSurface {}
+
+#[cfg(not(target_os = "linux"))]
+impl NoSurface {
+    fn place(
+        &mut self,
+        _: Option<vireo_surface::Placement>,
+    ) -> Result<(), vireo_surface::SurfaceError> {
+        match *self {}
+    }
+    fn is_shown(&self) -> bool {
+        match *self {}
+    }
+    fn repaint(&mut self) -> Result<(), vireo_surface::SurfaceError> {
+        match *self {}
+    }
+    fn paint(
+        &mut self,
+        _: u16,
+        _: u16,
+        _: &[u32],
+        _: &[(u16, u16, u16, u16)],
+    ) -> Result<(), vireo_surface::SurfaceError> {
+        match *self {}
+    }
+}
+
+/// A hidden surface in the app's window for console `id`, or None (the page paints) when
+/// the window system cannot give one; why is logged.
+fn native_surface(window: &NativeWindow, id: u32, pump: Sender<Pump>) -> Option<Surface> {
+    match window {
+        #[cfg(target_os = "linux")]
+        NativeWindow::X11 { display, window } => {
+            let exposed = Mutex::new(pump);
+            let on_expose = Box::new(move || {
+                let _ = lock(&exposed).send(Pump::Exposed);
+            });
+            vireo_surface::X11Surface::new(display.as_deref(), *window, on_expose)
+                .map_err(|e| eprintln!("console {id}: the page paints: {}", error_chain(&e)))
+                .ok()
+        }
+        #[cfg(not(target_os = "linux"))]
+        NativeWindow::X11 { .. } => None,
+    }
+}
+
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        text.push_str(": ");
+        text.push_str(&s.to_string());
+        source = s.source();
+    }
+    text
+}
+
+fn placement(p: SurfacePlace) -> vireo_surface::Placement {
+    let rect = |r: SurfaceRect| vireo_surface::Rect {
+        x: r.x,
+        y: r.y,
+        width: r.width,
+        height: r.height,
+    };
+    vireo_surface::Placement {
+        clip: rect(p.clip),
+        image: rect(p.image),
+    }
 }
 
 /// A libvirt URI naming another host (`qemu+ssh://user@host/system`), not this one
@@ -249,7 +390,13 @@ fn is_remote(uri: &str) -> bool {
 }
 
 /// Turns the engine's events into messages for the page, as credits allow.
-fn pump(id: u32, console: &Console, registry: &Registry, rx: std::sync::mpsc::Receiver<Pump>) {
+fn pump(
+    id: u32,
+    console: &Console,
+    registry: &Registry,
+    rx: std::sync::mpsc::Receiver<Pump>,
+    mut surface: Option<Surface>,
+) {
     let screen = || lock(&console.session).with_framebuffer(|fb| fb.bounds());
     let mut dirty = DirtyRegion::new();
     dirty.add(screen(), screen());
@@ -258,6 +405,10 @@ fn pump(id: u32, console: &Console, registry: &Registry, rx: std::sync::mpsc::Re
     // Server updates with changed content so far: the page compares it with what it painted.
     let mut updates = 0u32;
     let mut cursor: Option<Vec<u8>> = None;
+    // Frames the native surface painted, and when the page last heard of them.
+    let mut native_frames = 0u32;
+    let mut told_at = Instant::now();
+    let mut told_size = (0u16, 0u16);
     let attach_by = Instant::now() + ATTACH_TIMEOUT;
     loop {
         let msg = if link.is_some() {
@@ -290,6 +441,29 @@ fn pump(id: u32, console: &Console, registry: &Registry, rx: std::sync::mpsc::Re
             Ok(Pump::Event(ConsoleEvent::Bell)) => {}
             Ok(Pump::Attach(l)) => link = Some(*l),
             Ok(Pump::Credit(n)) => credits = credits.saturating_add(n).min(MAX_CREDITS),
+            Ok(Pump::Surface(place)) => {
+                if let Some(s) = surface.as_mut() {
+                    let was_shown = s.is_shown();
+                    if let Err(e) = s.place(place.map(placement)) {
+                        eprintln!("console {id}: the page paints: {}", error_chain(&e));
+                        surface = None;
+                    }
+                    let shown = surface.as_ref().is_some_and(|s| s.is_shown());
+                    if shown != was_shown {
+                        // Whoever paints next starts from the whole screen.
+                        let s = screen();
+                        dirty.add(s, s);
+                    }
+                }
+            }
+            Ok(Pump::Exposed) => {
+                if let Some(Err(e)) = surface.as_mut().map(|s| s.repaint()) {
+                    eprintln!("console {id}: the page paints: {}", error_chain(&e));
+                    surface = None;
+                    let s = screen();
+                    dirty.add(s, s);
+                }
+            }
             Ok(Pump::Stop) | Err(RecvTimeoutError::Disconnected) => {
                 if let Some(mut link) = link {
                     link.close();
@@ -308,6 +482,39 @@ fn pump(id: u32, console: &Console, registry: &Registry, rx: std::sync::mpsc::Re
             if !l.send(message) {
                 return;
             }
+        }
+        if let Some(s) = surface.as_mut().filter(|s| s.is_shown()) {
+            if !dirty.is_empty() {
+                let rects: Vec<_> = dirty
+                    .take()
+                    .iter()
+                    .map(|r| (r.x, r.y, r.width, r.height))
+                    .collect();
+                let (size, painted) = lock(&console.session).with_framebuffer(|fb| {
+                    let size = (fb.width(), fb.height());
+                    (size, s.paint(size.0, size.1, fb.pixels(), &rects))
+                });
+                match painted {
+                    Ok(()) => native_frames = native_frames.wrapping_add(1),
+                    Err(e) => {
+                        eprintln!("console {id}: the page paints: {}", error_chain(&e));
+                        surface = None;
+                        let s = screen();
+                        dirty.add(s, s);
+                    }
+                }
+                // The page's canvas follows a new size at once; its counters (make bench) a
+                // few times a second rather than every frame.
+                if size != told_size || told_at.elapsed() >= SURFACE_STATS_EVERY {
+                    told_at = Instant::now();
+                    told_size = size;
+                    let message = stream::surface_message(size.0, size.1, native_frames, updates);
+                    if !l.send(message) {
+                        return;
+                    }
+                }
+            }
+            continue;
         }
         if credits > 0 && !dirty.is_empty() {
             let rects = dirty.take();
@@ -335,6 +542,10 @@ pub(crate) fn apply_input(console: &Console, input: ConsoleInput) -> Result<(), 
         ConsoleInput::Pointer { x, y, buttons } => lock(&console.session)
             .send_pointer(x, y, buttons)
             .map_err(vnc_error),
+        ConsoleInput::Surface { place } => {
+            let _ = console.pump.send(Pump::Surface(place));
+            Ok(())
+        }
     }
 }
 

@@ -26,6 +26,10 @@ pub const FRAME: u8 = 1;
 pub const CLOSED: u8 = 2;
 pub const CURSOR: u8 = 3;
 pub const FRAME_PART: u8 = 4;
+/// The screen's size (u16 each), the native surface's count of painted frames and the
+/// server's update count (u32 each): sent while the screen is painted outside the page, so
+/// the page keeps its canvas the screen's size and its counters whole.
+pub const SURFACE: u8 = 5;
 /// Rect encodings inside a FRAME.
 pub const RAW: u8 = 0;
 pub const PALETTE: u8 = 1;
@@ -351,6 +355,18 @@ pub fn cursor_message(cursor: &CursorImage) -> Vec<u8> {
     out
 }
 
+/// A SURFACE: the screen's size, frames the native surface painted so far, and the server's
+/// update count.
+pub fn surface_message(width: u16, height: u16, painted: u32, updates: u32) -> Vec<u8> {
+    let mut out = Vec::with_capacity(13);
+    out.push(SURFACE);
+    out.extend_from_slice(&width.to_le_bytes());
+    out.extend_from_slice(&height.to_le_bytes());
+    out.extend_from_slice(&painted.to_le_bytes());
+    out.extend_from_slice(&updates.to_le_bytes());
+    out
+}
+
 pub fn closed_message(reason: &str) -> Vec<u8> {
     let mut out = vec![CLOSED];
     out.extend_from_slice(reason.as_bytes());
@@ -395,6 +411,14 @@ mod tests {
                 .wrapping_add(1_442_695_040_888_963_407);
             (self.0 >> 33) as u32
         }
+    }
+
+    #[test]
+    fn surface_counters_are_little_endian_after_the_size() {
+        assert_eq!(
+            surface_message(1920, 1080, 0x0102_0304, 7),
+            [SURFACE, 0x80, 0x07, 0x38, 0x04, 4, 3, 2, 1, 7, 0, 0, 0]
+        );
     }
 
     #[test]

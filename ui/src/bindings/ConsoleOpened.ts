@@ -5,4 +5,9 @@ export type ConsoleOpened = { id: number, width: number, height: number,
  * The console's WebSocket (`ws://127.0.0.1:PORT/console/ID?token=…`); it accepts one
  * connection, from the app's origin.
  */
-url: string, };
+url: string, 
+/**
+ * Whether a native surface can paint this console: the page then reports where its
+ * canvas is (`ConsoleInput::Surface`).
+ */
+surface: boolean, };

@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { VmState } from "../bindings/VmState";
 import { Console } from "./Console";
 import { createFakeConsoleApi } from "./fakeConsoleApi";
-import { encodeClosed, encodeCursor, encodeFrame, MSG_FRAME_PART } from "./protocol";
+import { encodeClosed, encodeCursor, encodeFrame, encodeSurface, MSG_FRAME_PART } from "./protocol";
 
 const VM = { connection: "local", uuid: "0b5f6d2e-0000-4000-8000-000000000001" };
 
@@ -681,5 +681,83 @@ describe("Console view controls", () => {
     expect((await screen.findByTestId("console-notice")).textContent).toContain(
       "Saved to /p/Vireo/web-01.png",
     );
+  });
+});
+
+describe("Console with a native surface", () => {
+  /** Lays out the screen box and the canvas (jsdom has no layout); menus when shown. */
+  function layout(menuRect = new DOMRect(100, 40, 200, 300)) {
+    const box = document.querySelector(".console-screen") as HTMLElement;
+    Object.defineProperty(box, "clientWidth", { value: 1000, configurable: true });
+    Object.defineProperty(box, "clientHeight", { value: 700, configurable: true });
+    vi.spyOn(Element.prototype, "getBoundingClientRect").mockImplementation(function (
+      this: Element,
+    ) {
+      if (this === box) return new DOMRect(0, 0, 1000, 700);
+      if (this instanceof HTMLCanvasElement) return new DOMRect(100, 50, 400, 300);
+      if (this.getAttribute("role") === "menu" && !(this as HTMLElement).hidden) return menuRect;
+      return new DOMRect(0, 0, 0, 0);
+    });
+  }
+
+  const places = (fake: ReturnType<typeof createFakeConsoleApi>) =>
+    fake.socket.sent.flatMap((m) => (m.kind === "surface" ? [m.place] : []));
+  const AT = {
+    clip: { x: 100, y: 50, width: 400, height: 300 },
+    image: { x: 100, y: 50, width: 400, height: 300 },
+  };
+
+  it("says where the screen is, and takes it back while the Send key menu covers it", async () => {
+    const fake = createFakeConsoleApi({ id: 3, width: 800, height: 600, surface: true });
+    const { canvas } = setup(fake);
+    layout();
+    await opened(fake, canvas);
+    await waitFor(() => expect(places(fake)).toEqual([AT]));
+
+    fireEvent.click(screen.getByRole("button", { name: /Send key/ }));
+    await waitFor(() => expect(places(fake)).toEqual([AT, null]));
+    fireEvent.click(screen.getByRole("button", { name: /Send key/ }));
+    await waitFor(() => expect(places(fake)).toEqual([AT, null, AT]));
+    // Nothing changed: nothing more is sent.
+    window.dispatchEvent(new Event("resize"));
+    await painted();
+    expect(places(fake)).toEqual([AT, null, AT]);
+  });
+
+  it("does not take the screen back for a menu beside it", async () => {
+    const fake = createFakeConsoleApi({ id: 3, width: 800, height: 600, surface: true });
+    const { canvas } = setup(fake);
+    layout(new DOMRect(600, 0, 100, 40));
+    await opened(fake, canvas);
+    await waitFor(() => expect(places(fake)).toEqual([AT]));
+    fireEvent.click(screen.getByRole("button", { name: /Send key/ }));
+    await painted();
+    expect(places(fake)).toEqual([AT]);
+  });
+
+  it("keeps the canvas the screen's size and counts what the surface painted", async () => {
+    const fake = createFakeConsoleApi({ id: 3, width: 800, height: 600, surface: true });
+    const { canvas, send } = setup(fake);
+    layout();
+    await opened(fake, canvas);
+    send(encodeSurface(1024, 768, 10, 12));
+    expect([canvas.width, canvas.height]).toEqual([1024, 768]);
+    expect(window.vireoConsoleStats?.framesPainted).toBe(10);
+    expect(window.vireoConsoleStats?.serverUpdates).toBe(12);
+    send(encodeSurface(1024, 768, 15, 20));
+    expect(window.vireoConsoleStats?.framesPainted).toBe(15);
+    // Frames painted by the page after the surface hid add to the count.
+    send(encodeFrame(1024, 768, [], 21));
+    await painted();
+    expect(window.vireoConsoleStats?.framesPainted).toBe(16);
+  });
+
+  it("sends no placement when the backend has no surface", async () => {
+    const fake = createFakeConsoleApi({ id: 3, width: 800, height: 600 });
+    const { canvas } = setup(fake);
+    layout();
+    await opened(fake, canvas);
+    await painted();
+    expect(places(fake)).toEqual([]);
   });
 });

@@ -30,6 +30,7 @@ import {
 } from "./protocol";
 import { ScaleToggle } from "./ScaleToggle";
 import { chordStrokes, type Key, SendKeysMenu } from "./SendKeysMenu";
+import { coveringRects, surfacePlace } from "./surface";
 
 export interface ConsoleProps {
   vm: VmRef;
@@ -60,6 +61,10 @@ export interface ConsoleStats {
   bytes: number;
   /** Time spent decoding frames and in putImageData, in ms (the engine paints after). */
   paintMs: number;
+  /** Of `framesPainted`, those the native surface painted (each its own X paint). */
+  surfaceFrames: number;
+  /** Animation frames in which the page painted (frames arriving together share one). */
+  pagePaints: number;
 }
 
 declare global {
@@ -82,6 +87,12 @@ function nextAnimationFrame(paint: () => void) {
  * only against a credit and coalesces changes meanwhile). CURSOR messages set the pointer image
  * (drawn by the page, so it moves without a round trip). Input goes out on the same socket, in
  * order. When the VM stops, the console shows so and reconnects once it runs again.
+ *
+ * Native surface: where the backend can paint the screen into the window itself (X11), the
+ * page tells it where the canvas is whenever that changes, and `null` while something of the
+ * page (a menu, a dialog, the fullscreen toolbar) lies over it or there is nothing to show.
+ * Meanwhile FRAMEs stop and SURFACE messages keep the canvas's size and the counters; input
+ * still comes through the canvas, which stays beneath (the surface takes no input).
  */
 export function Console(props: ConsoleProps) {
   const api = props.api ?? tauriConsoleApi;
@@ -109,8 +120,18 @@ export function Console(props: ConsoleProps) {
     lastPaintAt: 0,
     bytes: 0,
     paintMs: 0,
+    surfaceFrames: 0,
+    pagePaints: 0,
   };
   window.vireoConsoleStats = stats;
+
+  /** The backend paints this console natively when told where (see above). */
+  let surfaceAvailable = false;
+  /** The placement last sent, as JSON: sent again only when it changes. */
+  let sentPlace = "null";
+  let placeScheduled = false;
+  /** The native surface's painted count last heard of (per connection). */
+  let nativePainted = 0;
 
   // ------------------------------------------------------------------ frames
   type Part = { buffer: ArrayBuffer; frame: Extract<ConsoleMessage, { kind: "frame" }> };
@@ -149,6 +170,10 @@ export function Console(props: ConsoleProps) {
       setCursor(buffer, message);
       return;
     }
+    if (message.kind === "surface") {
+      onSurface(message);
+      return;
+    }
     stats.bytes += buffer.byteLength;
     parts.push({ buffer, frame: message });
     if (!message.end) return;
@@ -181,6 +206,7 @@ export function Console(props: ConsoleProps) {
       console.error("console: could not paint a frame", err);
     }
     stats.framesPainted += frames.length;
+    if (frames.length > 0) stats.pagePaints += 1;
     stats.lastPaintAt = performance.now();
     stats.paintMs += stats.lastPaintAt - start;
     send({ kind: "credit", frames: frames.length });
@@ -235,6 +261,57 @@ export function Console(props: ConsoleProps) {
     if (ctx && screenImage) ctx.putImageData(screenImage, 0, 0, x, y, w, h);
   }
 
+  /** The native surface painted: keep the canvas the screen's size, and the counters. */
+  function onSurface(message: Extract<ConsoleMessage, { kind: "surface" }>) {
+    if (canvas && (canvas.width !== message.width || canvas.height !== message.height)) {
+      canvas.width = message.width;
+      canvas.height = message.height;
+      setFbSize({ width: message.width, height: message.height });
+      screenImage = null;
+    }
+    const newly = Math.max(0, message.painted - nativePainted);
+    stats.framesPainted += newly;
+    stats.surfaceFrames += newly;
+    nativePainted = message.painted;
+    stats.serverUpdates = message.updates;
+  }
+
+  /** Where the native surface goes: sent in the next animation frame, once layout settled. */
+  function schedulePlace() {
+    if (!surfaceAvailable || placeScheduled) return;
+    placeScheduled = true;
+    nextAnimationFrame(() => {
+      placeScheduled = false;
+      sendPlace();
+    });
+  }
+
+  function sendPlace() {
+    if (!surfaceAvailable || stopped || disposed || !canvas || !screenBox) return;
+    let place = null;
+    if (!inactive()) {
+      const box = screenBox.getBoundingClientRect();
+      // The container's content box without its borders and scroll bars.
+      const view = new DOMRect(
+        box.left + screenBox.clientLeft,
+        box.top + screenBox.clientTop,
+        screenBox.clientWidth,
+        screenBox.clientHeight,
+      );
+      place = surfacePlace(
+        canvas.getBoundingClientRect(),
+        view,
+        { width: window.innerWidth, height: window.innerHeight },
+        window.devicePixelRatio || 1,
+        coveringRects(document, canvas.closest("dialog")),
+      );
+    }
+    const json = JSON.stringify(place);
+    if (json === sentPlace) return;
+    sentPlace = json;
+    send({ kind: "surface", place });
+  }
+
   /** The guest's pointer image as the canvas's CSS cursor (0×0: hidden). */
   function setCursor(buffer: ArrayBuffer, cursor: Extract<ConsoleMessage, { kind: "cursor" }>) {
     if (!canvas) return;
@@ -258,6 +335,9 @@ export function Console(props: ConsoleProps) {
 
   function stop() {
     stopped = true;
+    // The surface ends with the backend's console.
+    surfaceAvailable = false;
+    sentPlace = "null";
     pending = [];
     parts = [];
     held.clear();
@@ -290,6 +370,9 @@ export function Console(props: ConsoleProps) {
           return;
         }
         id = opened.id;
+        surfaceAvailable = opened.surface;
+        sentPlace = "null";
+        nativePainted = 0;
         if (canvas && (canvas.width !== opened.width || canvas.height !== opened.height)) {
           canvas.width = opened.width;
           canvas.height = opened.height;
@@ -302,6 +385,7 @@ export function Console(props: ConsoleProps) {
         s.onopen = () => {
           setOpening(false);
           send({ kind: "credit", frames: CREDITS });
+          schedulePlace();
         };
         s.onmessage = (event) => {
           if (event.data instanceof ArrayBuffer) onMessage(event.data);
@@ -458,11 +542,41 @@ export function Console(props: ConsoleProps) {
   onMount(() => {
     if (!screenBox || typeof ResizeObserver === "undefined") return;
     const observer = new ResizeObserver((entries) => {
-      const rect = entries[entries.length - 1]?.contentRect;
-      if (rect) setBox({ width: rect.width, height: rect.height });
+      for (const entry of entries) {
+        const rect = entry.contentRect;
+        if (entry.target === screenBox) setBox({ width: rect.width, height: rect.height });
+      }
+      schedulePlace();
     });
     observer.observe(screenBox);
+    if (canvas) observer.observe(canvas);
     onCleanup(() => observer.disconnect());
+  });
+
+  // The native surface follows the canvas: moves, scrolling, the window, and page elements
+  // appearing over it (menus, dialogs, notices, the fullscreen toolbar).
+  onMount(() => {
+    const box = screenBox;
+    const onLayout = () => schedulePlace();
+    window.addEventListener("resize", onLayout);
+    box?.addEventListener("scroll", onLayout, { passive: true });
+    document.addEventListener("transitionend", onLayout);
+    document.addEventListener("animationend", onLayout);
+    const mutations =
+      typeof MutationObserver === "undefined" ? null : new MutationObserver(onLayout);
+    mutations?.observe(document.body, {
+      subtree: true,
+      childList: true,
+      attributes: true,
+      attributeFilter: ["hidden", "open", "class"],
+    });
+    onCleanup(() => {
+      window.removeEventListener("resize", onLayout);
+      box?.removeEventListener("scroll", onLayout);
+      document.removeEventListener("transitionend", onLayout);
+      document.removeEventListener("animationend", onLayout);
+      mutations?.disconnect();
+    });
   });
 
   const [scaleMode, setScaleMode] = createSignal<ScaleMode>("fit");
@@ -477,6 +591,11 @@ export function Console(props: ConsoleProps) {
     return displaySize(fb.width, fb.height, width, height, dpr(), scaleMode());
   });
   const inactive = () => opening() || error() !== null || closedReason() !== null;
+  createEffect(
+    on([display, inactive, dpr, fullscreen.active, scaleMode], () => schedulePlace(), {
+      defer: true,
+    }),
+  );
 
   return (
     <Modal

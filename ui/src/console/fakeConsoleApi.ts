@@ -64,7 +64,11 @@ export class FakeConsoleSocket implements ConsoleSocket {
  * `connect` returns a new FakeConsoleSocket, opened at once unless `autoOpen` is false.
  */
 export function createFakeConsoleApi(
-  opened: Omit<ConsoleOpened, "url"> | Error = { id: 7, width: 4, height: 2 },
+  opened: (Omit<ConsoleOpened, "url" | "surface"> & { surface?: boolean }) | Error = {
+    id: 7,
+    width: 4,
+    height: 2,
+  },
   { autoOpen = true }: { autoOpen?: boolean } = {},
 ) {
   const sockets: FakeConsoleSocket[] = [];
@@ -77,7 +81,11 @@ export function createFakeConsoleApi(
           const settle = () =>
             opened instanceof Error
               ? reject({ code: "invalid-state", message: opened.message })
-              : resolve({ ...opened, url: `ws://127.0.0.1:1/console/${opened.id}?token=t` });
+              : resolve({
+                  surface: false,
+                  ...opened,
+                  url: `ws://127.0.0.1:1/console/${opened.id}?token=t`,
+                });
           if (held) waiting.push(settle);
           else settle();
         }),

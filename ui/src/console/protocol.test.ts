@@ -9,6 +9,7 @@ import {
   encodeClosed,
   encodeCursor,
   encodeFrame,
+  encodeSurface,
   MSG_FRAME,
   MSG_FRAME_PART,
   parseConsoleMessage,
@@ -188,6 +189,32 @@ function decodeAll(buf: ArrayBuffer, width: number, height: number): Uint8Array 
   for (const rect of frameRects(buf)) decodeRect(buf, rect, dest, width, height);
   return bytes;
 }
+
+describe("surface messages", () => {
+  it("parse the bytes the backend sends", () => {
+    // The same bytes as vireo-vnc's stream test `surface_counters_are_little_endian_after_the_size`.
+    const bytes = new Uint8Array([5, 0x80, 0x07, 0x38, 0x04, 4, 3, 2, 1, 7, 0, 0, 0]);
+    expect(parseConsoleMessage(bytes.buffer)).toEqual({
+      kind: "surface",
+      width: 1920,
+      height: 1080,
+      painted: 0x01020304,
+      updates: 7,
+    });
+    expect(parseConsoleMessage(encodeSurface(720, 400, 5, 6))).toEqual({
+      kind: "surface",
+      width: 720,
+      height: 400,
+      painted: 5,
+      updates: 6,
+    });
+  });
+
+  it("of the wrong length are refused", () => {
+    expect(() => parseConsoleMessage(new Uint8Array([5, 0, 0]).buffer)).toThrow(/13/);
+    expect(() => parseConsoleMessage(new Uint8Array(14).fill(5).buffer)).toThrow(/13/);
+  });
+});
 
 describe("palette rects", () => {
   const cases = [1, 2, 3, 4, 5, 9, 16].flatMap((n) => [5, 13, 64, 67].map((w) => [n, w]));

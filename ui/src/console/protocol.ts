@@ -12,6 +12,11 @@ export const MSG_CLOSED = 2;
 export const MSG_CURSOR = 3;
 /** Part of a large frame, laid out as a FRAME; the FRAME that follows ends it. */
 export const MSG_FRAME_PART = 4;
+/**
+ * The native surface paints the screen (outside the page): its size, frames painted so far and
+ * the server's update count.
+ */
+export const MSG_SURFACE = 5;
 
 /** Rect encodings: RGBA pixels, or a palette of 1 to 16 colours and packed indices. */
 export const ENCODING_RAW = 0;
@@ -48,11 +53,13 @@ export type ConsoleMessage =
     }
   | { kind: "closed"; reason: string }
   /** The guest's pointer image: RGBA pixels at `offset`; 0×0 hides it. */
-  | { kind: "cursor"; width: number; height: number; hotX: number; hotY: number; offset: number };
+  | { kind: "cursor"; width: number; height: number; hotX: number; hotY: number; offset: number }
+  | { kind: "surface"; width: number; height: number; painted: number; updates: number };
 
 const FRAME_HEADER = 11; // kind, u16 width, u16 height, u16 rect count, u32 updates
 const RECT_HEADER = 9; // u16 x, y, w, h, u8 encoding
 const CURSOR_HEADER = 9; // kind, u16 width, height, hotspot x, hotspot y
+const SURFACE_SIZE = 13; // kind, u16 width, height, u32 painted, updates
 const MAX_COLORS = 16;
 
 /** Bits per palette index for `colors` colours: 0 (a solid fill), 1, 2 or 4. */
@@ -95,6 +102,18 @@ export function parseConsoleMessage(buf: ArrayBuffer): ConsoleMessage {
       hotX: view.getUint16(5, true),
       hotY: view.getUint16(7, true),
       offset: CURSOR_HEADER,
+    };
+  }
+  if (kind === MSG_SURFACE) {
+    if (buf.byteLength !== SURFACE_SIZE) {
+      throw new Error(`Surface message is ${buf.byteLength} bytes, not ${SURFACE_SIZE}`);
+    }
+    return {
+      kind: "surface",
+      width: view.getUint16(1, true),
+      height: view.getUint16(3, true),
+      painted: view.getUint32(5, true),
+      updates: view.getUint32(9, true),
     };
   }
   if (kind !== MSG_FRAME && kind !== MSG_FRAME_PART) {
@@ -335,6 +354,23 @@ export function encodeCursor(
 }
 
 /** For tests and the fake backend: encodes a CLOSED message. */
+/** A SURFACE message, as the backend sends it (for tests). */
+export function encodeSurface(
+  width: number,
+  height: number,
+  painted: number,
+  updates: number,
+): ArrayBuffer {
+  const buf = new ArrayBuffer(SURFACE_SIZE);
+  const view = new DataView(buf);
+  view.setUint8(0, MSG_SURFACE);
+  view.setUint16(1, width, true);
+  view.setUint16(3, height, true);
+  view.setUint32(5, painted, true);
+  view.setUint32(9, updates, true);
+  return buf;
+}
+
 export function encodeClosed(reason: string): ArrayBuffer {
   const text = new TextEncoder().encode(reason);
   const bytes = new Uint8Array(1 + text.length);
