@@ -722,6 +722,15 @@ describe("Console with a native surface", () => {
     window.dispatchEvent(new Event("resize"));
     await painted();
     expect(places(fake)).toEqual([AT, null, AT]);
+    // Closing the panel hides the surface before the socket closes.
+    const socket = fake.socket;
+    fireEvent.click(document.querySelector('[data-action="close-console"]') as HTMLElement);
+    expect(socket.sent.flatMap((m) => (m.kind === "surface" ? [m.place] : []))).toEqual([
+      AT,
+      null,
+      AT,
+      null,
+    ]);
   });
 
   it("does not take the screen back for a menu beside it", async () => {

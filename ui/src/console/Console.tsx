@@ -334,8 +334,16 @@ export function Console(props: ConsoleProps) {
   }
 
   function stop() {
+    // The surface ends with the backend's console; hidden first, so it never outlives the
+    // panel on screen while the backend closes.
+    if (sentPlace !== "null" && socket?.readyState === 1) {
+      try {
+        socket.send(JSON.stringify({ kind: "surface", place: null } satisfies ConsoleInput));
+      } catch {
+        // Closing anyway.
+      }
+    }
     stopped = true;
-    // The surface ends with the backend's console.
     surfaceAvailable = false;
     sentPlace = "null";
     pending = [];
