@@ -398,8 +398,9 @@ fn pump(
     mut surface: Option<Surface>,
 ) {
     let screen = || lock(&console.session).with_framebuffer(|fb| fb.bounds());
+    // Empty at first: the session's first request is for the whole screen, and its answer
+    // (not the black framebuffer before it) is the first thing shown.
     let mut dirty = DirtyRegion::new();
-    dirty.add(screen(), screen());
     let mut link: Option<SocketLink> = None;
     let mut credits = 0u32;
     // Server updates with changed content so far: the page compares it with what it painted.
@@ -409,71 +410,86 @@ fn pump(
     let mut native_frames = 0u32;
     let mut told_at = Instant::now();
     let mut told_size = (0u16, 0u16);
+    let mut painted_size = (0u16, 0u16);
+    // Surface frames painted since the page last heard: told after a pause at the latest.
+    let mut untold = false;
     let attach_by = Instant::now() + ATTACH_TIMEOUT;
     loop {
-        let msg = if link.is_some() {
-            rx.recv().map_err(|_| RecvTimeoutError::Disconnected)
-        } else {
+        let mut msg = if link.is_none() {
             rx.recv_timeout(attach_by.saturating_duration_since(Instant::now()))
+        } else if untold {
+            rx.recv_timeout(SURFACE_STATS_EVERY)
+        } else {
+            rx.recv().map_err(|_| RecvTimeoutError::Disconnected)
         };
-        match msg {
-            Ok(Pump::Event(ConsoleEvent::Updated { rects })) => {
-                updates = updates.wrapping_add(1);
-                let s = screen();
-                for r in rects {
-                    dirty.add(r, s);
+        // Everything already queued is handled before painting, so one paint covers it all and
+        // a slow X server cannot make the queue grow.
+        loop {
+            match msg {
+                Ok(Pump::Event(ConsoleEvent::Updated { rects })) => {
+                    updates = updates.wrapping_add(1);
+                    let s = screen();
+                    for r in rects {
+                        dirty.add(r, s);
+                    }
                 }
-            }
-            Ok(Pump::Event(ConsoleEvent::Resized { .. })) => {
-                let s = screen();
-                dirty.add(s, s);
-            }
-            Ok(Pump::Event(ConsoleEvent::Cursor(image))) => {
-                cursor = Some(stream::cursor_message(&image));
-            }
-            Ok(Pump::Event(ConsoleEvent::Closed { reason })) => {
-                if let Some(mut link) = link {
-                    link.send(stream::closed_message(&reason));
-                    link.close();
+                Ok(Pump::Event(ConsoleEvent::Resized { .. })) => {
+                    let s = screen();
+                    dirty.add(s, s);
                 }
-                return;
-            }
-            Ok(Pump::Event(ConsoleEvent::Bell)) => {}
-            Ok(Pump::Attach(l)) => link = Some(*l),
-            Ok(Pump::Credit(n)) => credits = credits.saturating_add(n).min(MAX_CREDITS),
-            Ok(Pump::Surface(place)) => {
-                if let Some(s) = surface.as_mut() {
-                    let was_shown = s.is_shown();
-                    if let Err(e) = s.place(place.map(placement)) {
+                Ok(Pump::Event(ConsoleEvent::Cursor(image))) => {
+                    cursor = Some(stream::cursor_message(&image));
+                }
+                Ok(Pump::Event(ConsoleEvent::Closed { reason })) => {
+                    if let Some(mut link) = link {
+                        link.send(stream::closed_message(&reason));
+                        link.close();
+                    }
+                    return;
+                }
+                Ok(Pump::Event(ConsoleEvent::Bell)) => {}
+                Ok(Pump::Attach(l)) => link = Some(*l),
+                Ok(Pump::Credit(n)) => credits = credits.saturating_add(n).min(MAX_CREDITS),
+                Ok(Pump::Surface(place)) => {
+                    if let Some(s) = surface.as_mut() {
+                        let was_shown = s.is_shown();
+                        if let Err(e) = s.place(place.map(placement)) {
+                            eprintln!("console {id}: the page paints: {}", error_chain(&e));
+                            surface = None;
+                        }
+                        let shown = surface.as_ref().is_some_and(|s| s.is_shown());
+                        if shown != was_shown {
+                            // Whoever paints next starts from the whole screen.
+                            let s = screen();
+                            dirty.add(s, s);
+                        }
+                    }
+                }
+                Ok(Pump::Exposed) => {
+                    if let Some(Err(e)) = surface.as_mut().map(|s| s.repaint()) {
                         eprintln!("console {id}: the page paints: {}", error_chain(&e));
                         surface = None;
-                    }
-                    let shown = surface.as_ref().is_some_and(|s| s.is_shown());
-                    if shown != was_shown {
-                        // Whoever paints next starts from the whole screen.
                         let s = screen();
                         dirty.add(s, s);
                     }
                 }
-            }
-            Ok(Pump::Exposed) => {
-                if let Some(Err(e)) = surface.as_mut().map(|s| s.repaint()) {
-                    eprintln!("console {id}: the page paints: {}", error_chain(&e));
-                    surface = None;
-                    let s = screen();
-                    dirty.add(s, s);
+                Ok(Pump::Stop) | Err(RecvTimeoutError::Disconnected) => {
+                    if let Some(mut link) = link {
+                        link.close();
+                    }
+                    return;
                 }
-            }
-            Ok(Pump::Stop) | Err(RecvTimeoutError::Disconnected) => {
-                if let Some(mut link) = link {
-                    link.close();
+                Err(RecvTimeoutError::Timeout) if link.is_none() => {
+                    // Nobody connected: the page went away before it could.
+                    close(registry, id);
+                    return;
                 }
-                return;
+                // A pause after surface frames: the counters below go out now.
+                Err(RecvTimeoutError::Timeout) => {}
             }
-            Err(RecvTimeoutError::Timeout) => {
-                // Nobody connected: the page went away before it could.
-                close(registry, id);
-                return;
+            match rx.try_recv() {
+                Ok(next) => msg = Ok(next),
+                Err(_) => break,
             }
         }
         let Some(l) = link.as_mut() else { continue };
@@ -483,37 +499,43 @@ fn pump(
                 return;
             }
         }
-        if let Some(s) = surface.as_mut().filter(|s| s.is_shown()) {
-            if !dirty.is_empty() {
-                let rects: Vec<_> = dirty
-                    .take()
-                    .iter()
-                    .map(|r| (r.x, r.y, r.width, r.height))
-                    .collect();
-                let (size, painted) = lock(&console.session).with_framebuffer(|fb| {
-                    let size = (fb.width(), fb.height());
-                    (size, s.paint(size.0, size.1, fb.pixels(), &rects))
-                });
-                match painted {
-                    Ok(()) => native_frames = native_frames.wrapping_add(1),
-                    Err(e) => {
-                        eprintln!("console {id}: the page paints: {}", error_chain(&e));
-                        surface = None;
-                        let s = screen();
-                        dirty.add(s, s);
-                    }
+        let shown = surface.as_ref().is_some_and(|s| s.is_shown());
+        if let Some(s) = surface.as_mut().filter(|_| shown && !dirty.is_empty()) {
+            let rects: Vec<_> = dirty
+                .take()
+                .iter()
+                .map(|r| (r.x, r.y, r.width, r.height))
+                .collect();
+            let (size, painted) = lock(&console.session).with_framebuffer(|fb| {
+                let size = (fb.width(), fb.height());
+                (size, s.paint(size.0, size.1, fb.pixels(), &rects))
+            });
+            match painted {
+                Ok(()) => {
+                    native_frames = native_frames.wrapping_add(1);
+                    untold = true;
                 }
-                // The page's canvas follows a new size at once; its counters (make bench) a
-                // few times a second rather than every frame.
-                if size != told_size || told_at.elapsed() >= SURFACE_STATS_EVERY {
-                    told_at = Instant::now();
-                    told_size = size;
-                    let message = stream::surface_message(size.0, size.1, native_frames, updates);
-                    if !l.send(message) {
-                        return;
-                    }
+                Err(e) => {
+                    eprintln!("console {id}: the page paints: {}", error_chain(&e));
+                    surface = None;
+                    let s = screen();
+                    dirty.add(s, s);
                 }
             }
+            painted_size = size;
+        }
+        // The page's canvas follows a new size at once; the counters (make bench) go a few
+        // times a second rather than every frame.
+        if untold && (painted_size != told_size || told_at.elapsed() >= SURFACE_STATS_EVERY) {
+            told_at = Instant::now();
+            told_size = painted_size;
+            untold = false;
+            let (w, h) = told_size;
+            if !l.send(stream::surface_message(w, h, native_frames, updates)) {
+                return;
+            }
+        }
+        if surface.as_ref().is_some_and(|s| s.is_shown()) {
             continue;
         }
         if credits > 0 && !dirty.is_empty() {

@@ -130,6 +130,9 @@ impl X11Surface {
             attrs.visual,
             &CreateWindowAux::new()
                 .border_pixel(0)
+                // Black where no image is (never, as the page places it) rather than whatever
+                // was on screen; painted over in the same batch as the map.
+                .background_pixel(0)
                 .colormap(attrs.colormap)
                 .event_mask(EventMask::EXPOSURE | EventMask::STRUCTURE_NOTIFY),
         )
