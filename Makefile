@@ -17,6 +17,7 @@ bench:
 	@scripts/setup.sh bench
 	@$(MAKE) --no-print-directory app
 	@cargo build --release -p vireo-cli --quiet
+	@cargo build --release -p vireo-vnc --example count_updates --quiet
 	@target/e2e-venv/bin/python tests/bench.py
 
 ui:

@@ -30,8 +30,9 @@ Method (printed with the figures):
 Figures are printed, not asserted. Final figures need a quiet machine.
 Environment: VIREO_BENCH_CONSOLE_SECONDS (per window, default 10), VIREO_BENCH_CONSOLE_RUNS
 (default 3), VIREO_BENCH_CONSOLE_PRESSES (default 20), VIREO_BENCH_CONSOLE_CLIENTS
-(comma list of vireo,vireo-page,novnc,novnc-x,gvncviewer; vireo-page is Vireo with the page painting
-the console instead of the native surface), VIREO_BENCH_CONSOLE_SCENARIOS (text,fb1024,fb1920),
+(comma list of engine,vireo,vireo-page,novnc,novnc-x,gvncviewer; vireo-page is Vireo with the page
+painting the console instead of the native surface; engine is the console engine alone, painting
+nothing: the server's ceiling), VIREO_BENCH_CONSOLE_SCENARIOS (text,fb1024,fb1920),
 VIREO_BENCH_CONSOLE_THREADS=1 (print each window's CPU per process and thread),
 VIREO_BENCH_CONSOLE_VIREO_SCALE (actual, the default: Vireo's 1:1 button, so it shows the
 guest at 1x as the rivals' windows do; or fit). Vireo's window is made as large as the display
@@ -67,7 +68,7 @@ HZ = os.sysconf("SC_CLK_TCK")
 SECONDS = float(os.environ.get("VIREO_BENCH_CONSOLE_SECONDS", "10"))
 RUNS = int(os.environ.get("VIREO_BENCH_CONSOLE_RUNS", "3"))
 PRESSES = int(os.environ.get("VIREO_BENCH_CONSOLE_PRESSES", "20"))
-CLIENTS = os.environ.get("VIREO_BENCH_CONSOLE_CLIENTS", "vireo,vireo-page,novnc,novnc-x,gvncviewer").split(",")
+CLIENTS = os.environ.get("VIREO_BENCH_CONSOLE_CLIENTS", "engine,vireo,vireo-page,novnc,novnc-x,gvncviewer").split(",")
 THREADS = os.environ.get("VIREO_BENCH_CONSOLE_THREADS") == "1"
 SCENARIOS = os.environ.get("VIREO_BENCH_CONSOLE_SCENARIOS", "text,fb1024,fb1920").split(",")
 
@@ -710,6 +711,43 @@ class GvncViewer:
         return x, y + max(0, h - self.height), min(w, self.width), min(h, self.height)
 
 
+class EngineOnly:
+    """Vireo's console engine alone, painting nothing (vireo-vnc's `count_updates` example,
+    through libvirt's graphics socket as the app): the updates the server and the guest can
+    produce for a client that costs almost nothing, the ceiling for every client."""
+
+    label = "engine only (no painting)"
+    draws_on_x = False
+    binary = os.path.join(TOP, "target", "release", "examples", "count_updates")
+
+    @classmethod
+    def missing(cls):
+        return [] if os.access(cls.binary, os.X_OK) else [
+            "target/release/examples/count_updates (cargo build --release -p vireo-vnc --example count_updates)"]
+
+    @contextlib.contextmanager
+    def open(self, guest, display, tmp):
+        with contextlib.ExitStack() as stack:
+            proc = subprocess.Popen([self.binary, guest.name], stdin=subprocess.PIPE,
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            stack.callback(proc.wait, 10)
+            stack.callback(proc.stdin.close)  # its stdin closing ends it
+            self.roots = [proc.pid]
+            time.sleep(1)
+            if proc.poll() is not None:
+                raise RuntimeError(f"count_updates exited with {proc.returncode}")
+            yield self
+
+    def painted(self):
+        return None
+
+    def own_updates(self):
+        return None
+
+    def pids(self):
+        return process_tree(*self.roots)
+
+
 class Vireo:
     """The real app (target/release/vireo-app) through tauri-driver, its console opened from
     the bench domain's row."""
@@ -782,29 +820,26 @@ class Vireo:
                 self.damage.stop()
 
     def painted(self):
+        """Painted frames, counted as for noVNC: animation frames in which the page painted
+        (frames arriving together share one), plus the frames the native surface painted (each
+        its own paint of the X window). The app keeps both counts, so the bench adds no
+        animation-frame loop of its own to the page. measure_flood asks for this first: all of
+        the page's counters are read here at once, so they describe the same moment."""
         if not self.has_stats:
             return None
-        # Counted as for noVNC: animation frames in which the page painted (frames arriving
-        # together share one), plus the frames the native surface painted (each its own paint
-        # of the X window). The app keeps both counts, so the bench adds no animation-frame
-        # loop of its own to the page.
-        return self.driver.execute_script(
-            "const s = window.vireoConsoleStats; return s.pagePaints + s.surfaceFrames")
+        self.snapshot = self.driver.execute_script(
+            "const s = window.vireoConsoleStats;"
+            "return [s.pagePaints + s.surfaceFrames, s.serverUpdates, s.framesPainted, s.paintMs || 0]")
+        return self.snapshot[0]
 
     def paint_ms(self):
-        if not self.has_stats:
-            return None
-        return self.driver.execute_script("return window.vireoConsoleStats.paintMs || 0")
+        return self.snapshot[3] if self.has_stats else None
 
     def own_painted(self):
-        if not self.has_stats:
-            return None
-        return self.driver.execute_script("return window.vireoConsoleStats.framesPainted")
+        return self.snapshot[2] if self.has_stats else None
 
     def own_updates(self):
-        if not self.has_stats:
-            return None
-        return self.driver.execute_script("return window.vireoConsoleStats.serverUpdates")
+        return self.snapshot[1] if self.has_stats else None
 
     def pids(self):
         return process_tree(*self.roots)
@@ -1012,7 +1047,7 @@ def main():
     def interrupted(*_):
         raise KeyboardInterrupt
     signal.signal(signal.SIGTERM, interrupted)
-    clients = {"vireo": Vireo(), "vireo-page": VireoPage(), "novnc": NoVnc(headless=True), "novnc-x": NoVnc(headless=False),
+    clients = {"engine": EngineOnly(), "vireo": Vireo(), "vireo-page": VireoPage(), "novnc": NoVnc(headless=True), "novnc-x": NoVnc(headless=False),
                "gvncviewer": GvncViewer()}
     print("console benchmark: Vireo vs noVNC vs gvncviewer on the flooding test guest "
           f"({RUNS} x {SECONDS:.0f} s per flood, medians; {PRESSES} key presses)")

@@ -36,7 +36,7 @@ const ATTACH_TIMEOUT: Duration = Duration::from_secs(15);
 /// Credits beyond this are ignored: a page cannot make the backend queue frames.
 const MAX_CREDITS: u32 = 8;
 /// How often the page hears the native surface's frame count.
-const SURFACE_STATS_EVERY: Duration = Duration::from_millis(250);
+const SURFACE_STATS_EVERY: Duration = Duration::from_millis(100);
 
 #[derive(Debug, Clone, Deserialize, TS)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
