@@ -2,6 +2,8 @@
 //! `cargo run -p vireo-vnc --example record`): the test guest's text console with a typed
 //! command, received at the same time over one ZRLE-only and one Tight-only connection.
 //! Each must decode without error to its last byte, and both must end on the same screen.
+//! A third, `qemu-tight-jpeg`, is the graphics guest with QEMU's `lossy` option: its JPEG
+//! rectangles must decode too.
 
 use std::io::{self, Read};
 use std::path::PathBuf;
@@ -23,6 +25,11 @@ fn recording(name: &str) -> Vec<u8> {
 
 /// Feeds a recording to a session as if it were the server; returns the final screen.
 fn replay(name: &str) -> (Framebuffer, RectCounts) {
+    replay_sized(name, (720, 400))
+}
+
+/// As `replay`, for a recording of a `size` screen.
+fn replay_sized(name: &str, size: (u16, u16)) -> (Framebuffer, RectCounts) {
     let mut bytes = recording(name);
     // A Bell after the last recorded message: it is only seen if the recording ended on a
     // message boundary, i.e. every recorded message was decoded whole.
@@ -30,11 +37,7 @@ fn replay(name: &str) -> (Framebuffer, RectCounts) {
     let (mut session, events) =
         ConsoleSession::new(Box::new(io::Cursor::new(bytes)), Box::new(io::sink()));
     let info = session.handshake().expect("recorded handshake").clone();
-    assert_eq!(
-        (info.width, info.height),
-        (720, 400),
-        "{name}: text console"
-    );
+    assert_eq!((info.width, info.height), size, "{name}: screen size");
     let mut last = None;
     loop {
         match events.recv_timeout(Duration::from_secs(10)).expect("event") {
@@ -85,6 +88,22 @@ fn recorded_zrle_and_tight_sessions_decode_to_the_same_screen() {
     assert_eq!(
         differing, 0,
         "ZRLE and Tight screens differ in {differing} pixels"
+    );
+}
+
+#[test]
+fn recorded_tight_jpeg_session_decodes_its_jpeg_rects() {
+    // QEMU with `lossy=on` (see examples/record.rs) while random bytes flood the top 16 rows
+    // of a 640x480 framebuffer: JPEG there, Tight's lossless kinds for the rest.
+    let (screen, counts) = replay_sized("tight-jpeg", (640, 480));
+    assert!(counts.tight_jpeg >= 3, "{counts:?}");
+    assert!(counts.tight_basic + counts.tight_fill > 0, "{counts:?}");
+    // The flooded rows hold many colours; JPEG of noise is noise, not a flat colour.
+    let top: std::collections::HashSet<u32> = screen.pixels()[..640 * 16].iter().copied().collect();
+    assert!(
+        top.len() > 1000,
+        "{} colours in the flooded rows",
+        top.len()
     );
 }
 
