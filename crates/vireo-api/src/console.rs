@@ -350,7 +350,7 @@ fn native_surface(window: &NativeWindow, id: u32, pump: Sender<Pump>) -> Option<
                 let _ = lock(&exposed).send(Pump::Exposed);
             });
             vireo_surface::X11Surface::new(display.as_deref(), *window, on_expose)
-                .map_err(|e| eprintln!("console {id}: the page paints: {}", error_chain(&e)))
+                .map_err(|e| eprintln!("console {id}: the page paints: {}", chain(&e)))
                 .ok()
         }
         #[cfg(not(target_os = "linux"))]
@@ -358,15 +358,9 @@ fn native_surface(window: &NativeWindow, id: u32, pump: Sender<Pump>) -> Option<
     }
 }
 
-fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut text = e.to_string();
-    let mut source = e.source();
-    while let Some(s) = source {
-        text.push_str(": ");
-        text.push_str(&s.to_string());
-        source = s.source();
-    }
-    text
+/// The error and its sources in one line (as the API's messages).
+fn chain(e: &dyn std::error::Error) -> String {
+    ApiError::from_chain(Code::Unavailable, e).message
 }
 
 fn placement(p: SurfacePlace) -> vireo_surface::Placement {
@@ -454,7 +448,7 @@ fn pump(
                     if let Some(s) = surface.as_mut() {
                         let was_shown = s.is_shown();
                         if let Err(e) = s.place(place.map(placement)) {
-                            eprintln!("console {id}: the page paints: {}", error_chain(&e));
+                            eprintln!("console {id}: the page paints: {}", chain(&e));
                             surface = None;
                         }
                         let shown = surface.as_ref().is_some_and(|s| s.is_shown());
@@ -467,7 +461,7 @@ fn pump(
                 }
                 Ok(Pump::Exposed) => {
                     if let Some(Err(e)) = surface.as_mut().map(|s| s.repaint()) {
-                        eprintln!("console {id}: the page paints: {}", error_chain(&e));
+                        eprintln!("console {id}: the page paints: {}", chain(&e));
                         surface = None;
                         let s = screen();
                         dirty.add(s, s);
@@ -516,7 +510,7 @@ fn pump(
                     untold = true;
                 }
                 Err(e) => {
-                    eprintln!("console {id}: the page paints: {}", error_chain(&e));
+                    eprintln!("console {id}: the page paints: {}", chain(&e));
                     surface = None;
                     let s = screen();
                     dirty.add(s, s);

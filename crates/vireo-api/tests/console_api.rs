@@ -5,26 +5,7 @@
 use std::time::{Duration, Instant};
 use vireo_api::*;
 mod common;
-use common::{wait_for_text, Guest, URI};
-
-/// A US-layout typist: (KeyboardEvent.code, KeyboardEvent.key, shift).
-fn keys_for(c: char) -> (String, String, bool) {
-    match c {
-        'a'..='z' => (
-            format!("Key{}", c.to_ascii_uppercase()),
-            c.to_string(),
-            false,
-        ),
-        'S' => ("KeyS".into(), "S".into(), true),
-        '-' => ("Minus".into(), "-".into(), false),
-        '/' => ("Slash".into(), "/".into(), false),
-        ' ' => ("Space".into(), " ".into(), false),
-        '>' => ("Period".into(), ">".into(), true),
-        '0'..='9' => (format!("Digit{c}"), c.to_string(), false),
-        '\n' => ("Enter".into(), "Enter".into(), false),
-        other => panic!("no key for {other:?}"),
-    }
-}
+use common::{keys_for, system_inventory, wait_for_text, Guest, URI};
 
 const ORIGIN: &str = "tauri://localhost";
 
@@ -128,13 +109,7 @@ fn console_streams_frames_with_backpressure_and_types_into_the_guest() {
     let log = guest.log.clone();
     let conn = vireo_libvirt::open(URI).unwrap();
 
-    let inv = Inventory::with_config_dir(|_| {}, None);
-    inv.open_transient("sys", "System", URI);
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while inv.open_connection("sys").is_err() {
-        assert!(Instant::now() < deadline, "connected");
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    let inv = system_inventory();
     let consoles = Consoles::new([ORIGIN]);
     let vm = VmRef {
         connection: "sys".into(),

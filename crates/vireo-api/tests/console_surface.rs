@@ -6,18 +6,14 @@
 //! flow, starting with the whole screen.
 #![cfg(target_os = "linux")]
 
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 use vireo_api::*;
+use vireo_surface::testing;
 use vireo_vnc::stream::{CURSOR, FRAME, FRAME_PART, SURFACE};
-use x11rb::connection::Connection;
-use x11rb::protocol::xproto::{
-    ConnectionExt as _, CreateWindowAux, ImageFormat, MapState, WindowClass,
-};
+use x11rb::protocol::xproto::{ConnectionExt as _, MapState};
 use x11rb::rust_connection::RustConnection;
-use x11rb::wrapper::ConnectionExt as _;
 mod common;
-use common::{wait_for_text, Guest, URI};
+use common::{keys_for, system_inventory, wait_for_text, Guest};
 
 const ORIGIN: &str = "tauri://localhost";
 /// The parent window's size and colour (0x00RRGGBB).
@@ -31,86 +27,13 @@ const AT: (i32, i32) = (10, 20);
 /// screen shifted by one pixel differs by thousands).
 const SLACK: usize = 2 * 9 * 16;
 
-struct Xvfb {
-    child: Child,
-    display: String,
-}
-
-impl Drop for Xvfb {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// A private Xvfb on a display it picks itself (`-displayfd`: tests run in parallel).
-fn xvfb() -> Xvfb {
-    use std::io::Read;
-    let mut child = Command::new("Xvfb")
-        .args([
-            "-displayfd",
-            "1",
-            "-screen",
-            "0",
-            "1280x1024x24",
-            "-nolisten",
-            "tcp",
-        ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("Xvfb runs (make test installs it)");
-    // Xvfb writes the display number and a newline once it accepts connections.
-    let mut out = child.stdout.take().unwrap();
-    let mut number = String::new();
-    let mut byte = [0u8; 1];
-    while out.read(&mut byte).unwrap_or(0) == 1 && byte[0] != b'\n' {
-        number.push(char::from(byte[0]));
-    }
-    assert!(!number.is_empty(), "Xvfb did not start");
-    Xvfb {
-        child,
-        display: format!(":{number}"),
-    }
-}
-
-/// A mapped top-level window filled with grey, as the app's window.
+/// A grey top-level window standing in for the app's.
 fn parent(display: &str) -> (RustConnection, u32) {
-    let (conn, screen) = x11rb::connect(Some(display)).unwrap();
-    let root = conn.setup().roots[screen].root;
-    let window = conn.generate_id().unwrap();
-    conn.create_window(
-        24,
-        window,
-        root,
-        0,
-        0,
-        PARENT_W,
-        PARENT_H,
-        0,
-        WindowClass::INPUT_OUTPUT,
-        0,
-        &CreateWindowAux::new().background_pixel(GREY),
-    )
-    .unwrap();
-    conn.map_window(window).unwrap();
-    conn.sync().unwrap();
-    (conn, window)
+    testing::parent_window(display, PARENT_W, PARENT_H, GREY)
 }
 
-/// The parent window's pixels in `w`×`h` at (`x`, `y`), as 0x00RRGGBB words (what the
-/// surface shows there when it is mapped: GetImage includes same-depth children).
 fn pixels(conn: &RustConnection, window: u32, x: i16, y: i16, w: u16, h: u16) -> Vec<u32> {
-    let image = conn
-        .get_image(ImageFormat::Z_PIXMAP, window, x, y, w, h, !0)
-        .unwrap()
-        .reply()
-        .unwrap();
-    image
-        .data
-        .chunks_exact(4)
-        .map(|b| u32::from_le_bytes([b[0], b[1], b[2], 0]))
-        .collect()
+    testing::window_pixels(conn, window, x, y, w, h)
 }
 
 /// The guest screen as the window shows it at `AT`, plus a one-pixel border around it:
@@ -140,25 +63,6 @@ fn words(rgba: &[u8]) -> Vec<u32> {
 fn differing(a: &[u32], b: &[u32]) -> usize {
     assert_eq!(a.len(), b.len());
     a.iter().zip(b).filter(|(x, y)| x != y).count()
-}
-
-/// A US-layout typist: (KeyboardEvent.code, KeyboardEvent.key, shift).
-fn keys_for(c: char) -> (String, String, bool) {
-    match c {
-        'a'..='z' => (
-            format!("Key{}", c.to_ascii_uppercase()),
-            c.to_string(),
-            false,
-        ),
-        'S' => ("KeyS".into(), "S".into(), true),
-        '-' => ("Minus".into(), "-".into(), false),
-        '/' => ("Slash".into(), "/".into(), false),
-        ' ' => ("Space".into(), " ".into(), false),
-        '>' => ("Period".into(), ">".into(), true),
-        '0'..='9' => (format!("Digit{c}"), c.to_string(), false),
-        '\n' => ("Enter".into(), "Enter".into(), false),
-        other => panic!("no key for {other:?}"),
-    }
 }
 
 type Page = tungstenite::WebSocket<std::net::TcpStream>;
@@ -301,18 +205,12 @@ fn read_while_shown(
 #[test]
 fn a_shown_surface_paints_the_screen_into_the_window_and_frames_resume_when_hidden() {
     let started = Instant::now();
-    let x = xvfb();
+    let x = testing::xvfb(1280, 1024);
     let (xconn, top) = parent(&x.display);
 
     let guest = Guest::define("vireo-surface");
     let log = guest.log.clone();
-    let inv = Inventory::with_config_dir(|_| {}, None);
-    inv.open_transient("sys", "System", URI);
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while inv.open_connection("sys").is_err() {
-        assert!(Instant::now() < deadline, "connected");
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    let inv = system_inventory();
     let consoles = Consoles::new([ORIGIN]).with_native_window(Some(NativeWindow::X11 {
         display: Some(x.display.clone()),
         window: top,

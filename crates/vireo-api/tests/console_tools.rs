@@ -3,10 +3,10 @@
 //! is a PNG of the guest's screen.
 
 use std::path::Path;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
 use vireo_api::*;
 mod common;
-use common::{wait_for_text, Guest, URI};
+use common::{system_inventory, wait_for_text, Guest};
 
 const ORIGIN: &str = "tauri://localhost";
 
@@ -53,13 +53,7 @@ fn typed_text_runs_in_the_guest_and_screenshots_show_its_screen() {
     guest.boot();
     let log = guest.log.clone();
 
-    let inv = Inventory::with_config_dir(|_| {}, None);
-    inv.open_transient("sys", "System", URI);
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while inv.open_connection("sys").is_err() {
-        assert!(Instant::now() < deadline, "connected");
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    let inv = system_inventory();
 
     let consoles = Consoles::new([ORIGIN]);
     let vm = VmRef {

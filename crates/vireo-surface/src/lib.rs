@@ -18,6 +18,9 @@ mod shm;
 #[cfg(target_os = "linux")]
 mod x11;
 
+#[cfg(all(target_os = "linux", feature = "testing"))]
+pub mod testing;
+
 #[cfg(target_os = "linux")]
 pub use x11::X11Surface;
 

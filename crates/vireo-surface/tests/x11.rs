@@ -2,59 +2,14 @@
 //! the app's, pixels read back with GetImage.
 #![cfg(target_os = "linux")]
 
-use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use vireo_surface::{Placement, Rect, X11Surface};
-use x11rb::connection::Connection;
+use vireo_surface::{testing, Placement, Rect, X11Surface};
 use x11rb::protocol::shape::{ConnectionExt as _, SK};
-use x11rb::protocol::xproto::{ConnectionExt as _, CreateWindowAux, ImageFormat, WindowClass};
+use x11rb::protocol::xproto::ConnectionExt as _;
 use x11rb::rust_connection::RustConnection;
 use x11rb::wrapper::ConnectionExt as _;
-
-struct Xvfb {
-    child: Child,
-    display: String,
-}
-
-impl Drop for Xvfb {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// A private Xvfb on a display it picks itself (`-displayfd`: tests run in parallel).
-fn xvfb() -> Xvfb {
-    use std::io::Read;
-    let mut child = Command::new("Xvfb")
-        .args([
-            "-displayfd",
-            "1",
-            "-screen",
-            "0",
-            "640x480x24",
-            "-nolisten",
-            "tcp",
-        ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("Xvfb runs (make test installs it)");
-    // Xvfb writes the display number and a newline once it accepts connections.
-    let mut out = child.stdout.take().unwrap();
-    let mut number = String::new();
-    let mut byte = [0u8; 1];
-    while out.read(&mut byte).unwrap_or(0) == 1 && byte[0] != b'\n' {
-        number.push(char::from(byte[0]));
-    }
-    assert!(!number.is_empty(), "Xvfb did not start");
-    Xvfb {
-        child,
-        display: format!(":{number}"),
-    }
-}
 
 fn rect(x: i32, y: i32, width: u32, height: u32) -> Rect {
     Rect {
@@ -67,40 +22,12 @@ fn rect(x: i32, y: i32, width: u32, height: u32) -> Rect {
 
 /// A mapped 400x300 top-level window filled with grey, as the app's window.
 fn parent(display: &str) -> (RustConnection, u32) {
-    let (conn, screen) = x11rb::connect(Some(display)).unwrap();
-    let root = conn.setup().roots[screen].root;
-    let window = conn.generate_id().unwrap();
-    conn.create_window(
-        24,
-        window,
-        root,
-        0,
-        0,
-        400,
-        300,
-        0,
-        WindowClass::INPUT_OUTPUT,
-        0,
-        &CreateWindowAux::new().background_pixel(0x80_8080),
-    )
-    .unwrap();
-    conn.map_window(window).unwrap();
-    conn.sync().unwrap();
-    (conn, window)
+    testing::parent_window(display, 400, 300, 0x80_8080)
 }
 
-/// The window's pixels as 0x00RRGGBB words.
+/// The window's pixels from its corner as 0x00RRGGBB words.
 fn pixels(conn: &RustConnection, window: u32, w: u16, h: u16) -> Vec<u32> {
-    let image = conn
-        .get_image(ImageFormat::Z_PIXMAP, window, 0, 0, w, h, !0)
-        .unwrap()
-        .reply()
-        .unwrap();
-    image
-        .data
-        .chunks_exact(4)
-        .map(|b| u32::from_le_bytes([b[0], b[1], b[2], 0]))
-        .collect()
+    testing::window_pixels(conn, window, 0, 0, w, h)
 }
 
 /// A 20x10 guest screen whose every pixel differs.
@@ -110,20 +37,24 @@ fn screen() -> Vec<u32> {
         .collect()
 }
 
-#[test]
-fn one_to_one_shows_every_guest_pixel_in_place_and_takes_no_input() {
-    let x = xvfb();
+/// A surface in a fresh Xvfb's grey window, painted with `screen()` and shown at `image`
+/// (clipped to it), once the server has drawn it.
+fn painted(image: Rect) -> (testing::Xvfb, RustConnection, u32, X11Surface, Vec<u32>) {
+    let x = testing::xvfb(640, 480);
     let (conn, top) = parent(&x.display);
     let mut surface = X11Surface::new(Some(&x.display), top, Box::new(|| {})).unwrap();
     let fb = screen();
     surface.paint(20, 10, &fb, &[(0, 0, 20, 10)]).unwrap();
     surface
-        .place(Some(Placement {
-            clip: rect(30, 40, 20, 10),
-            image: rect(30, 40, 20, 10),
-        }))
+        .place(Some(Placement { clip: image, image }))
         .unwrap();
     conn.sync().unwrap();
+    (x, conn, top, surface, fb)
+}
+
+#[test]
+fn one_to_one_shows_every_guest_pixel_in_place_and_takes_no_input() {
+    let (_x, conn, top, mut surface, fb) = painted(rect(30, 40, 20, 10));
     let got = pixels(&conn, top, 60, 60);
     for y in 0..10 {
         for x in 0..20 {
@@ -168,18 +99,7 @@ fn one_to_one_shows_every_guest_pixel_in_place_and_takes_no_input() {
 
 #[test]
 fn doubled_placement_is_sharp_and_a_scrolled_one_is_clipped() {
-    let x = xvfb();
-    let (conn, top) = parent(&x.display);
-    let mut surface = X11Surface::new(Some(&x.display), top, Box::new(|| {})).unwrap();
-    let fb = screen();
-    surface.paint(20, 10, &fb, &[(0, 0, 20, 10)]).unwrap();
-    surface
-        .place(Some(Placement {
-            clip: rect(0, 0, 40, 20),
-            image: rect(0, 0, 40, 20),
-        }))
-        .unwrap();
-    conn.sync().unwrap();
+    let (_x, conn, top, mut surface, fb) = painted(rect(0, 0, 40, 20));
     let got = pixels(&conn, top, 40, 20);
     for y in 0..20 {
         for x in 0..40 {
@@ -213,7 +133,7 @@ fn doubled_placement_is_sharp_and_a_scrolled_one_is_clipped() {
 
 #[test]
 fn a_resized_screen_is_copied_whole_and_exposes_are_reported() {
-    let x = xvfb();
+    let x = testing::xvfb(640, 480);
     let (conn, top) = parent(&x.display);
     let exposed = Arc::new(AtomicUsize::new(0));
     let seen = exposed.clone();
@@ -249,7 +169,7 @@ fn a_resized_screen_is_copied_whole_and_exposes_are_reported() {
 
 #[test]
 fn a_destroyed_parent_ends_in_errors_not_a_crash() {
-    let x = xvfb();
+    let x = testing::xvfb(640, 480);
     let (conn, top) = parent(&x.display);
     let mut surface = X11Surface::new(Some(&x.display), top, Box::new(|| {})).unwrap();
     conn.destroy_window(top).unwrap();

@@ -118,3 +118,34 @@ pub fn wait_for_text(log: &Path, text: &str, secs: u64) -> Duration {
         log.display()
     );
 }
+
+/// An inventory with qemu:///system open as connection "sys", once it is connected.
+pub fn system_inventory() -> vireo_api::Inventory {
+    let inv = vireo_api::Inventory::with_config_dir(|_| {}, None);
+    inv.open_transient("sys", "System", URI);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while inv.open_connection("sys").is_err() {
+        assert!(Instant::now() < deadline, "connected");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    inv
+}
+
+/// A US-layout typist: (KeyboardEvent.code, KeyboardEvent.key, shift).
+pub fn keys_for(c: char) -> (String, String, bool) {
+    match c {
+        'a'..='z' => (
+            format!("Key{}", c.to_ascii_uppercase()),
+            c.to_string(),
+            false,
+        ),
+        'S' => ("KeyS".into(), "S".into(), true),
+        '-' => ("Minus".into(), "-".into(), false),
+        '/' => ("Slash".into(), "/".into(), false),
+        ' ' => ("Space".into(), " ".into(), false),
+        '>' => ("Period".into(), ">".into(), true),
+        '0'..='9' => (format!("Digit{c}"), c.to_string(), false),
+        '\n' => ("Enter".into(), "Enter".into(), false),
+        other => panic!("no key for {other:?}"),
+    }
+}
