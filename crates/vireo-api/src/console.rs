@@ -345,9 +345,8 @@ fn native_surface(window: &NativeWindow, id: u32, pump: Sender<Pump>) -> Option<
     match window {
         #[cfg(target_os = "linux")]
         NativeWindow::X11 { display, window } => {
-            let exposed = Mutex::new(pump);
             let on_expose = Box::new(move || {
-                let _ = lock(&exposed).send(Pump::Exposed);
+                let _ = pump.send(Pump::Exposed);
             });
             vireo_surface::X11Surface::new(display.as_deref(), *window, on_expose)
                 .map_err(|e| eprintln!("console {id}: the page paints: {}", chain(&e)))
