@@ -328,13 +328,16 @@ impl NoSurface {
     fn repaint(&mut self) -> Result<(), vireo_surface::SurfaceError> {
         match *self {}
     }
-    fn paint(
+    fn copy_in(
         &mut self,
         _: u16,
         _: u16,
         _: &[u32],
         _: &[(u16, u16, u16, u16)],
-    ) -> Result<(), vireo_surface::SurfaceError> {
+    ) -> Result<Vec<(u16, u16, u16, u16)>, vireo_surface::SurfaceError> {
+        match *self {}
+    }
+    fn show(&mut self, _: &[(u16, u16, u16, u16)]) -> Result<(), vireo_surface::SurfaceError> {
         match *self {}
     }
 }
@@ -499,10 +502,13 @@ fn pump(
                 .iter()
                 .map(|r| (r.x, r.y, r.width, r.height))
                 .collect();
-            let (size, painted) = lock(&console.session).with_framebuffer(|fb| {
+            // The copy under the framebuffer's lock, the X round trip after it: the engine's
+            // reader never waits for the X server.
+            let (size, copied) = lock(&console.session).with_framebuffer(|fb| {
                 let size = (fb.width(), fb.height());
-                (size, s.paint(size.0, size.1, fb.pixels(), &rects))
+                (size, s.copy_in(size.0, size.1, fb.pixels(), &rects))
             });
+            let painted = copied.and_then(|shown| s.show(&shown));
             match painted {
                 Ok(()) => {
                     native_frames = native_frames.wrapping_add(1);

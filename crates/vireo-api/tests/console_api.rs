@@ -5,37 +5,10 @@
 use std::time::{Duration, Instant};
 use vireo_api::*;
 mod common;
+use common::page::{close_and_wait, connect, credit, key_json, send_input, Page};
 use common::{keys_for, system_inventory, wait_for_text, Guest, URI};
 
 const ORIGIN: &str = "tauri://localhost";
-
-type Page = tungstenite::WebSocket<std::net::TcpStream>;
-
-fn connect(url: &str, origin: &str) -> Result<Page, tungstenite::Error> {
-    use tungstenite::client::IntoClientRequest;
-    let mut req = url.into_client_request().unwrap();
-    req.headers_mut().insert("Origin", origin.parse().unwrap());
-    let host = req.uri().authority().unwrap().as_str().to_string();
-    let tcp = std::net::TcpStream::connect(host).unwrap();
-    tungstenite::client(req, tcp)
-        .map(|(ws, _)| ws)
-        .map_err(|e| match e {
-            tungstenite::HandshakeError::Failure(e) => e,
-            tungstenite::HandshakeError::Interrupted(_) => panic!("blocking handshake interrupted"),
-        })
-}
-
-fn send_input(page: &mut Page, json: &str) {
-    page.send(tungstenite::Message::text(json)).unwrap();
-}
-
-fn credit(page: &mut Page, frames: u32) {
-    send_input(page, &format!(r#"{{"kind":"credit","frames":{frames}}}"#));
-}
-
-fn key_json(code: &str, key: &str, down: bool) -> String {
-    format!(r#"{{"kind":"key","code":"{code}","key":"{key}","down":{down}}}"#)
-}
 
 /// Reads for 1.5 s: CURSOR messages may come (they need no credit), FRAMEs may not.
 fn assert_no_frame(page: &mut Page, when: &str) {
@@ -296,15 +269,7 @@ fn console_streams_frames_with_backpressure_and_types_into_the_guest() {
     next_frame(&mut page);
 
     // Closing the console ends the page's socket; closing twice is harmless.
-    console_close(&consoles, opened.id).unwrap();
-    console_close(&consoles, opened.id).expect("closing twice is harmless");
-    let deadline = Instant::now() + Duration::from_secs(5);
-    loop {
-        match page.read() {
-            Ok(tungstenite::Message::Close(_)) | Err(_) => break,
-            Ok(_) => assert!(Instant::now() < deadline, "the socket ends"),
-        }
-    }
+    close_and_wait(&consoles, opened.id, &mut page);
     let err = console_key(
         &consoles,
         ConsoleKeyRequest {

@@ -13,6 +13,7 @@ use vireo_vnc::stream::{CURSOR, FRAME, FRAME_PART, SURFACE};
 use x11rb::protocol::xproto::{ConnectionExt as _, MapState};
 use x11rb::rust_connection::RustConnection;
 mod common;
+use common::page::{close_and_wait, connect, credit, key_json, send_input, Page};
 use common::{keys_for, system_inventory, wait_for_text, Guest};
 
 const ORIGIN: &str = "tauri://localhost";
@@ -65,35 +66,17 @@ fn differing(a: &[u32], b: &[u32]) -> usize {
     a.iter().zip(b).filter(|(x, y)| x != y).count()
 }
 
-type Page = tungstenite::WebSocket<std::net::TcpStream>;
-
-fn connect(url: &str) -> Page {
-    use tungstenite::client::IntoClientRequest;
-    let mut req = url.into_client_request().unwrap();
-    req.headers_mut().insert("Origin", ORIGIN.parse().unwrap());
-    let host = req.uri().authority().unwrap().as_str().to_string();
-    let tcp = std::net::TcpStream::connect(host).unwrap();
-    let (page, _) = tungstenite::client(req, tcp).expect("the page connects");
+fn connect_page(url: &str) -> Page {
+    let page = connect(url, ORIGIN).expect("the page connects");
     page.get_ref()
         .set_read_timeout(Some(Duration::from_secs(60)))
         .unwrap();
     page
 }
 
-fn send_input(page: &mut Page, json: &str) {
-    page.send(tungstenite::Message::text(json)).unwrap();
-}
-
-fn credit(page: &mut Page, frames: u32) {
-    send_input(page, &format!(r#"{{"kind":"credit","frames":{frames}}}"#));
-}
-
 fn type_keys(page: &mut Page, text: &str) {
     let key = |page: &mut Page, code: &str, key: &str, down: bool| {
-        send_input(
-            page,
-            &format!(r#"{{"kind":"key","code":"{code}","key":"{key}","down":{down}}}"#),
-        );
+        send_input(page, &key_json(code, key, down));
     };
     for c in text.chars() {
         let (code, name, shift) = keys_for(c);
@@ -232,7 +215,7 @@ fn a_shown_surface_paints_the_screen_into_the_window_and_frames_resume_when_hidd
     let total = usize::from(w) * usize::from(h);
 
     // The web path first, as before: the page's first frame is the whole screen.
-    let mut page = connect(&opened.url);
+    let mut page = connect_page(&opened.url);
     credit(&mut page, 1);
     let first = next_frame(&mut page, w, h);
     assert!(
@@ -428,15 +411,7 @@ fn a_shown_surface_paints_the_screen_into_the_window_and_frames_resume_when_hidd
     next_frame(&mut page, w, h);
 
     // Closing the console ends the page's socket and takes the surface's window away.
-    console_close(&consoles, opened.id).unwrap();
-    console_close(&consoles, opened.id).expect("closing twice is harmless");
-    let deadline = Instant::now() + Duration::from_secs(5);
-    loop {
-        match page.read() {
-            Ok(tungstenite::Message::Close(_)) | Err(_) => break,
-            Ok(_) => assert!(Instant::now() < deadline, "the socket ends"),
-        }
-    }
+    close_and_wait(&consoles, opened.id, &mut page);
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
         let children = xconn.query_tree(top).unwrap().reply().unwrap().children;

@@ -82,8 +82,8 @@ pub enum SurfaceError {
     Shm(#[source] std::io::Error),
     #[error("the surface's window is gone (the app's window closed, or the X server)")]
     Gone,
-    #[error("a {0}x{1} screen is too large for a surface")]
-    TooLarge(u16, u16),
+    #[error("the pixels given do not fill a {0}x{1} screen")]
+    PixelCount(u16, u16),
 }
 
 /// The window-relative rectangle that shows guest rectangle `r` (guest pixels) of a

@@ -238,9 +238,8 @@ impl X11Surface {
     }
 
     /// Shows the changed rectangles `rects` (x, y, w, h in guest pixels) of the screen
-    /// `pixels` (`width * height` words, `0xFFRRGGBB`). Returns once the server has read the
-    /// pixels, so the next call may overwrite the shared copy. A new screen size starts a
-    /// new copy, filled whole.
+    /// `pixels` (`width * height` words, `0xFFRRGGBB`): [`X11Surface::copy_in`] then
+    /// [`X11Surface::show`].
     pub fn paint(
         &mut self,
         width: u16,
@@ -248,34 +247,66 @@ impl X11Surface {
         pixels: &[u32],
         rects: &[(u16, u16, u16, u16)],
     ) -> Result<(), SurfaceError> {
+        let rects = self.copy_in(width, height, pixels, rects)?;
+        self.show(&rects)
+    }
+
+    /// Copies the changed rectangles of `pixels` into the shared copy (no request to the
+    /// server, so the caller may hold the framebuffer's lock only for this) and returns what
+    /// [`X11Surface::show`] must show: `rects`, or the whole screen when its size is new
+    /// (a new copy).
+    pub fn copy_in(
+        &mut self,
+        width: u16,
+        height: u16,
+        pixels: &[u32],
+        rects: &[(u16, u16, u16, u16)],
+    ) -> Result<Vec<(u16, u16, u16, u16)>, SurfaceError> {
         self.alive()?;
         if pixels.len() != usize::from(width) * usize::from(height) || width == 0 || height == 0 {
-            return Err(SurfaceError::TooLarge(width, height));
+            return Err(SurfaceError::PixelCount(width, height));
         }
-        let whole = [(0, 0, width, height)];
-        let rects = if self
+        let same_size = self
             .copy
             .as_ref()
-            .is_some_and(|c| (c.width, c.height) == (width, height))
-        {
-            rects
+            .is_some_and(|c| (c.width, c.height) == (width, height));
+        let rects = if same_size {
+            rects.to_vec()
         } else {
             self.new_copy(width, height)?;
-            &whole[..]
+            vec![(0, 0, width, height)]
         };
         let Some(copy) = self.copy.as_mut() else {
-            return Ok(());
+            return Ok(Vec::new());
         };
         let stride = usize::from(width);
         let shared = copy.shm.pixels_mut();
-        for &(x, y, w, h) in rects {
-            let (x, w) = (usize::from(x), usize::from(w).min(stride - usize::from(x)));
+        for &(x, y, w, h) in &rects {
+            let (x, w) = (
+                usize::from(x),
+                usize::from(w).min(stride.saturating_sub(usize::from(x))),
+            );
             let rows = usize::from(y)..(usize::from(y) + usize::from(h)).min(usize::from(height));
-            for row in rows.clone() {
+            for row in rows {
                 let at = row * stride + x;
                 shared[at..at + w].copy_from_slice(&pixels[at..at + w]);
             }
-            if w == 0 || rows.is_empty() {
+        }
+        Ok(rects)
+    }
+
+    /// Puts `rects` of the shared copy into the window (as `copy_in` returned them). Returns
+    /// once the server has read the shared copy, so the next `copy_in` may overwrite it.
+    pub fn show(&mut self, rects: &[(u16, u16, u16, u16)]) -> Result<(), SurfaceError> {
+        self.alive()?;
+        let Some(copy) = self.copy.as_ref() else {
+            return Ok(());
+        };
+        let (width, height) = (copy.width, copy.height);
+        for &(x, y, w, h) in rects {
+            let w = w.min(width.saturating_sub(x));
+            let h = h.min(height.saturating_sub(y));
+            if w == 0 || h == 0 {
                 continue;
             }
             self.conn
@@ -284,12 +315,12 @@ impl X11Surface {
                     self.gc,
                     width,
                     height,
-                    x as u16,
-                    rows.start as u16,
-                    w as u16,
-                    rows.len() as u16,
+                    x,
+                    y,
+                    w,
+                    h,
                     x as i16,
-                    rows.start as i16,
+                    y as i16,
                     self.depth,
                     ImageFormat::Z_PIXMAP.into(),
                     false,

@@ -4,6 +4,8 @@
 
 #![allow(dead_code)] // each test file uses its own part of it
 
+pub mod page;
+
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 use vireo_api::{CreateRequest, ImportMode, Source};
