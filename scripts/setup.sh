@@ -39,19 +39,54 @@ if [ "$node_major" -lt 18 ]; then
   pkgs+=(nodejs npm)
 fi
 
+pkg_installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'; }
+missing_pkgs() { for p in "${pkgs[@]}"; do pkg_installed "$p" || echo "$p"; done; }
+apt_install() {
+  "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+}
+
 if command -v dpkg-query >/dev/null; then
-  missing=()
-  for p in "${pkgs[@]}"; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
-  done
+  mapfile -t missing < <(missing_pkgs)
   if [ ${#missing[@]} -gt 0 ]; then
     say "Installing packages: ${missing[*]}"
     "${SUDO[@]}" apt-get update -qq
-    "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+    # qemu-utils must match qemu-system's version: a newer one (a backport) is replaced by the
+    # distribution's, in the same transaction, instead of being removed as conflicting.
+    extra=()
+    if [[ " ${missing[*]} " == *" qemu-system-x86 "* ]] && pkg_installed qemu-utils; then
+      want=$(apt-cache policy qemu-system-x86 | sed -n 's/^  Candidate: //p')
+      have=$(dpkg-query -W -f='${Version}' qemu-utils)
+      if [ -n "$want" ] && [ "$want" != "(none)" ] && [ "$have" != "$want" ]; then
+        say "qemu-utils $have does not match qemu-system-x86 $want: installing qemu-utils $want"
+        extra=(--allow-downgrades "qemu-utils=$want")
+      fi
+    fi
+    apt_install "${extra[@]}" "${missing[@]}"
+    # Check again: an install can remove a package it conflicts with.
+    mapfile -t missing < <(missing_pkgs)
+    if [ ${#missing[@]} -gt 0 ]; then
+      say "Installing packages that went missing: ${missing[*]}"
+      apt_install "${missing[@]}" || true
+      mapfile -t missing < <(missing_pkgs)
+      [ ${#missing[@]} -eq 0 ] || die "these packages could not be installed: ${missing[*]} (try: sudo apt-get install ${missing[*]})"
+    fi
   fi
 else
   say "Not a Debian/Ubuntu system: install the equivalents of: ${pkgs[*]}"
 fi
+
+# The commands themselves, whatever installed them.
+need_cmds=(qemu-img qemu-system-x86_64 virsh libvirtd virtlogd node npm pkg-config)
+case "$mode" in
+  test|bench) need_cmds+=(Xvfb xauth xdotool WebKitWebDriver xmllint virt-xml-validate sshd grub-mkimage mke2fs sfdisk cpio xorriso) ;;
+esac
+absent=()
+for c in "${need_cmds[@]}"; do
+  command -v "$c" >/dev/null || [ -x "/usr/sbin/$c" ] || absent+=("$c")
+done
+[ ${#absent[@]} -eq 0 ] || die "missing after installing: ${absent[*]}"
+node_major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
+[ "$node_major" -ge 18 ] || die "Node.js 18 or newer is needed (found $(node --version 2>/dev/null || echo none))"
 
 command -v cargo >/dev/null || die "Rust is missing. Install it with rustup (https://rustup.rs), then run make again."
 
@@ -68,7 +103,10 @@ if ! libvirt_up; then
     pgrep -x libvirtd >/dev/null || "${SUDO[@]}" libvirtd -d
   fi
   for _ in $(seq 50); do libvirt_up && break; sleep 0.2; done
-  libvirt_up || say "libvirtd did not answer on qemu:///system; 'vireo check' will say why"
+  if ! libvirt_up; then
+    [ "$mode" = run ] || die "libvirtd did not answer on qemu:///system after starting it (virsh -c qemu:///system uri)"
+    say "libvirtd did not answer on qemu:///system; 'vireo check' will say why"
+  fi
 fi
 if [ "$(id -u)" -ne 0 ] && ! id -nG | grep -qw libvirt; then
   say "Note: you are not in the libvirt group: sudo usermod -aG libvirt $USER, then log in again"
@@ -86,6 +124,8 @@ if [ "$mode" = test ] || [ "$mode" = bench ]; then
     say "Installing tauri-driver"
     cargo install tauri-driver --locked --version '^2' --quiet
   fi
+  command -v tauri-driver >/dev/null || [ -x "$HOME/.cargo/bin/tauri-driver" ] \
+    || die "tauri-driver is missing after installing it (cargo install tauri-driver --version '^2')"
   tests/fixtures/build-test-guest.sh
   if [ "$mode" = bench ]; then
     tests/fixtures/build-test-guest.sh --graphics
