@@ -1,22 +1,32 @@
 //! # vireo-storage
 //!
 //! Inspecting disk images before Vireo uses them: format (from the content, never the name),
-//! virtual size, and the backing chain — refusing what would be unsafe to hand to QEMU: a
-//! format that contradicts the file name, a truncated or non-image file, and a backing chain
-//! that leaves the image's directory or points at a device or a file the user did not choose.
+//! virtual size, and the backing chain — refusing, before any other program touches the file,
+//! what would be unsafe to hand to QEMU: a path into the host's system directories, a link
+//! swapped under us, a format that contradicts the file name, a truncated or non-image file,
+//! a qcow2 whose header QEMU's own rules refuse or that carries an external data file, an
+//! encrypted, corrupt or unknown-feature image, and a backing chain that leaves the image's
+//! directory, names a protocol (`file:`, `json:`, `nbd://`), loops or points at a device.
 //!
 //! ```no_run
 //! let info = vireo_storage::inspect(std::path::Path::new("debian.qcow2"), &[]).unwrap();
 //! println!("{:?} {} bytes", info.format, info.virtual_size);
 //! ```
 //!
-//! Headers are parsed here (a few microseconds) rather than by running `qemu-img` on files we
-//! do not trust yet.
+//! Headers are parsed here (a few microseconds, [`qcow2`]) rather than by running `qemu-img`
+//! on files we do not trust yet. Paths are resolved and judged from metadata first
+//! ([`path`]); every name taken from a file is shown through [`vireo_text::shown`].
+
+pub mod path;
+pub mod qcow2;
+
+pub use path::{resolve, Resolved};
 
 use serde::Serialize;
-use std::io::Read;
+use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 use ts_rs::TS;
+use vireo_text::shown;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
 #[serde(rename_all = "lowercase")]
@@ -31,7 +41,10 @@ pub enum ImageFormat {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct ImageInfo {
+    /// The real path (every link resolved): what Vireo uses.
     pub path: String,
+    /// The path as chosen, when it is a link to `path` (shown as link and target).
+    pub link: Option<String>,
     pub format: ImageFormat,
     /// Bytes the guest sees.
     pub virtual_size: u64,
@@ -39,16 +52,45 @@ pub struct ImageInfo {
     pub file_size: u64,
     /// Backing files, nearest first (empty for a standalone image).
     pub backing_chain: Vec<String>,
+    /// What the user must confirm before the image is used.
+    pub warnings: Vec<ImageWarning>,
 }
 
+/// Which warning: the create request acknowledges warnings by these.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, TS)]
+#[serde(rename_all = "kebab-case")]
+pub enum WarningId {
+    /// A qcow2 that was not closed cleanly (its dirty bit is set).
+    DirtyImage,
+    /// The virtual size is larger than the storage pool.
+    LargerThanPool,
+    /// The virtual size is larger than the pool's free space.
+    LargerThanFreeSpace,
+}
+
+/// Something about a source the user must confirm; nothing is refused.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ImageWarning {
+    pub id: WarningId,
+    pub message: String,
+}
+
+/// Why an image is refused. Every string in it is already shown ([`vireo_text::shown`]).
 #[derive(Debug, thiserror::Error)]
 pub enum ImageError {
     #[error("{0} does not exist")]
     Missing(String),
+    #[error("{path} is a link to {target}, which does not exist")]
+    DanglingLink { path: String, target: String },
     #[error("{0} is a directory, not a disk image")]
     Directory(String),
     #[error("{0} is not a regular file")]
     NotAFile(String),
+    #[error("{path} is a host system file (under {dir}): Vireo never uses those as a VM's disk")]
+    SystemFile { path: String, dir: &'static str },
+    #[error("{0} changed while Vireo was reading it: choose it again")]
+    Changed(String),
     #[error("cannot read {path}")]
     Unreadable {
         path: String,
@@ -67,83 +109,55 @@ pub enum ImageError {
     Truncated(String),
     #[error("{0} is not a disk image (no partition table, boot sector or known image header)")]
     NotAnImage(String),
-    #[error("{0} has an unreadable qcow2 header")]
-    BadHeader(String),
+    #[error("{path} has an invalid qcow2 header: {why}")]
+    BadHeader { path: String, why: String },
+    #[error(
+        "{path} uses the qcow2 feature {feature}, which Vireo does not know: it refuses the image"
+    )]
+    UnknownFeature { path: String, feature: String },
+    #[error("{path} keeps its data in another file ({data_file}): Vireo never imports a qcow2 with an external data file")]
+    ExternalData { path: String, data_file: String },
+    #[error(
+        "{0} is marked corrupt by QEMU: check it with qemu-img check, or choose another image"
+    )]
+    Corrupt(String),
+    #[error(
+        "{0} is encrypted: encrypted images are not supported (convert it with qemu-img convert)"
+    )]
+    Encrypted(String),
+    #[error("{path} uses compression type {kind}, which QEMU does not open")]
+    UnsupportedCompression { path: String, kind: u8 },
+    #[error("{path} claims a virtual size of {size} bytes, more than QEMU can open")]
+    SizeTooLarge { path: String, size: u64 },
+    #[error("{path} names its backing file {backing}, with control or invisible characters: Vireo refuses it")]
+    HiddenCharacters { path: String, backing: String },
     #[error("{image} uses {backing} as its backing file, which {why}; Vireo refuses to open it")]
     UnsafeBacking {
         image: String,
         backing: String,
         why: &'static str,
     },
-    #[error("{0} has a backing chain deeper than 16 images, or a loop")]
-    ChainTooDeep(String),
+    #[error("{image} uses {backing} as its backing file, which is a network or JSON source (the protocol '{protocol}'), not a file; Vireo refuses to open it")]
+    BackingProtocol {
+        image: String,
+        backing: String,
+        protocol: String,
+    },
+    #[error("{image} says its backing file {backing} is {declared}, but it is a {actual} image")]
+    BackingFormatMismatch {
+        image: String,
+        backing: String,
+        declared: String,
+        actual: &'static str,
+    },
+    #[error("the backing chain of {image} is a loop: {files}")]
+    ChainLoop { image: String, files: String },
+    #[error("the backing chain of {image} is deeper than {MAX_CHAIN} images; it stops at {last}")]
+    ChainTooDeep { image: String, last: String },
 }
 
-const QCOW2_MAGIC: &[u8; 4] = b"QFI\xfb";
-const HEADER_READ: usize = 4096;
-
-struct Qcow2Header {
-    size: u64,
-    backing: Option<String>,
-    /// The furthest byte the header's own tables claim.
-    claimed_end: u64,
-}
-
-fn be_u32(b: &[u8], at: usize) -> u32 {
-    u32::from_be_bytes(b[at..at + 4].try_into().expect("4 bytes"))
-}
-
-fn be_u64(b: &[u8], at: usize) -> u64 {
-    u64::from_be_bytes(b[at..at + 8].try_into().expect("8 bytes"))
-}
-
-fn parse_qcow2(head: &[u8], path: &str) -> Result<Qcow2Header, ImageError> {
-    if head.len() < 72 {
-        return Err(ImageError::Truncated(path.to_string()));
-    }
-    let version = be_u32(head, 4);
-    if version != 2 && version != 3 {
-        return Err(ImageError::BadHeader(path.to_string()));
-    }
-    let backing_offset = be_u64(head, 8) as usize;
-    let backing_len = be_u32(head, 16) as usize;
-    let cluster_bits = be_u32(head, 20);
-    let size = be_u64(head, 24);
-    let l1_size = be_u32(head, 36) as u64;
-    let l1_offset = be_u64(head, 40);
-    let refcount_offset = be_u64(head, 48);
-    let refcount_clusters = be_u32(head, 56) as u64;
-    if !(9..=21).contains(&cluster_bits) {
-        return Err(ImageError::BadHeader(path.to_string()));
-    }
-    let cluster = 1u64 << cluster_bits;
-    let backing = if backing_offset != 0 && backing_len != 0 {
-        // Backing names are at most 1023 bytes and sit in the first cluster.
-        if backing_len > 1023 || backing_offset + backing_len > head.len() {
-            return Err(ImageError::BadHeader(path.to_string()));
-        }
-        let raw = &head[backing_offset..backing_offset + backing_len];
-        Some(
-            std::str::from_utf8(raw)
-                .map_err(|_| ImageError::BadHeader(path.to_string()))?
-                .to_string(),
-        )
-    } else {
-        None
-    };
-    let claimed_end = [
-        l1_offset.saturating_add(l1_size.saturating_mul(8)),
-        refcount_offset.saturating_add(refcount_clusters.saturating_mul(cluster)),
-    ]
-    .into_iter()
-    .max()
-    .unwrap_or(0);
-    Ok(Qcow2Header {
-        size,
-        backing,
-        claimed_end,
-    })
-}
+/// Backing files followed before the chain is called too deep.
+pub const MAX_CHAIN: usize = 16;
 
 /// Formats we recognise by their magic but do not use directly.
 fn other_format(head: &[u8]) -> Option<&'static str> {
@@ -172,97 +186,90 @@ fn looks_like_raw_disk(head: &[u8]) -> bool {
     mbr || ext
 }
 
-fn read_head(path: &Path) -> Result<(Vec<u8>, std::fs::Metadata), ImageError> {
-    let shown = path.display().to_string();
-    let meta = match std::fs::metadata(path) {
-        Ok(m) => m,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            return Err(ImageError::Missing(shown))
-        }
-        Err(source) => {
-            return Err(ImageError::Unreadable {
-                path: shown,
-                source,
-            })
-        }
-    };
-    if meta.is_dir() {
-        return Err(ImageError::Directory(shown));
-    }
-    if !meta.is_file() {
-        return Err(ImageError::NotAFile(shown));
-    }
-    let mut head = Vec::with_capacity(HEADER_READ);
-    std::fs::File::open(path)
-        .and_then(|f| f.take(HEADER_READ as u64).read_to_end(&mut head))
+/// The first [`qcow2::HEADER_READ`] bytes of a judged file, read from the opened file.
+fn read_head(r: &Resolved) -> Result<Vec<u8>, ImageError> {
+    let mut file = path::open_judged(r)?;
+    let mut head = Vec::with_capacity(qcow2::HEADER_READ);
+    file.seek(SeekFrom::Start(0))
+        .and_then(|_| file.take(qcow2::HEADER_READ as u64).read_to_end(&mut head))
         .map_err(|source| ImageError::Unreadable {
-            path: shown.clone(),
+            path: shown(&r.real.display().to_string()),
             source,
         })?;
-    Ok((head, meta))
+    Ok(head)
 }
 
 /// ISO 9660: "CD001" at byte 0x8001.
-fn is_iso(path: &Path) -> bool {
-    use std::io::{Seek, SeekFrom};
-    let mut buf = [0u8; 5];
-    std::fs::File::open(path)
-        .and_then(|mut f| {
-            f.seek(SeekFrom::Start(0x8001))?;
-            f.read_exact(&mut buf)
-        })
-        .is_ok()
-        && &buf == b"CD001"
+fn is_iso(head: &[u8]) -> bool {
+    head.get(0x8001..0x8006) == Some(b"CD001")
 }
 
 /// Inspects `path` and its backing chain. `allowed_backing` lists files the user chose
 /// explicitly that may appear in the chain even outside the image's directory.
 pub fn inspect(path: &Path, allowed_backing: &[PathBuf]) -> Result<ImageInfo, ImageError> {
-    let shown = path.display().to_string();
-    let (head, meta) = read_head(path)?;
+    let resolved = resolve(path)?;
+    let real = &resolved.real;
+    let shown_path = shown(&real.display().to_string());
+    let head = read_head(&resolved)?;
+    let file_size = resolved.meta.len();
+    // The name the user sees decides what they expect; the link's name counts too.
     let ext = path
         .extension()
         .map(|e| e.to_string_lossy().to_ascii_lowercase())
         .unwrap_or_default();
+    let link = resolved
+        .chosen
+        .as_ref()
+        .map(|c| shown(&c.display().to_string()));
 
     if let Some(format) = other_format(&head) {
         return Err(ImageError::Unsupported {
-            path: shown,
+            path: shown_path,
             format,
         });
     }
-    if head.starts_with(QCOW2_MAGIC) {
+    if head.starts_with(qcow2::MAGIC) {
         if ext == "raw" || ext == "iso" {
             return Err(ImageError::FormatMismatch {
-                path: shown,
-                ext,
+                path: shown_path,
+                ext: shown(&ext),
                 actual: "qcow2",
             });
         }
-        let header = parse_qcow2(&head, &shown)?;
-        if header.claimed_end > meta.len() {
-            return Err(ImageError::Truncated(shown));
+        let header = qcow2::parse(&head, file_size, &real.display().to_string())?;
+        let mut warnings = Vec::new();
+        if header.dirty {
+            warnings.push(ImageWarning {
+                id: WarningId::DirtyImage,
+                message: format!(
+                    "{shown_path} was not closed cleanly (its dirty bit is set). Vireo does not \
+                     repair it: as an overlay or a copy it is used as it is; QEMU checks it when \
+                     it opens it"
+                ),
+            });
         }
-        let backing_chain = backing_chain(path, header.backing, allowed_backing)?;
+        let backing_chain = backing_chain(real, &header, allowed_backing)?;
         return Ok(ImageInfo {
-            path: shown,
+            path: real.display().to_string(),
+            link,
             format: ImageFormat::Qcow2,
             virtual_size: header.size,
-            file_size: meta.len(),
+            file_size,
             backing_chain,
+            warnings,
         });
     }
-    let format = if is_iso(path) {
+    let format = if is_iso(&head) {
         ImageFormat::Iso
     } else if looks_like_raw_disk(&head) {
         ImageFormat::Raw
-    } else if head.len() < 512 || meta.len() < 1 << 20 {
-        return Err(ImageError::NotAnImage(shown));
+    } else if head.len() < 512 || file_size < 1 << 20 {
+        return Err(ImageError::NotAnImage(shown_path));
     } else if head.iter().all(|b| *b == 0) {
         // A blank raw disk (zeroed, nothing installed yet) is a legitimate image.
         ImageFormat::Raw
     } else {
-        return Err(ImageError::NotAnImage(shown));
+        return Err(ImageError::NotAnImage(shown_path));
     };
     if ext == "qcow2" {
         let actual = if format == ImageFormat::Iso {
@@ -271,87 +278,146 @@ pub fn inspect(path: &Path, allowed_backing: &[PathBuf]) -> Result<ImageInfo, Im
             "raw"
         };
         return Err(ImageError::FormatMismatch {
-            path: shown,
+            path: shown_path,
             ext,
             actual,
         });
     }
     Ok(ImageInfo {
-        path: shown,
+        path: real.display().to_string(),
+        link,
         format,
-        virtual_size: meta.len(),
-        file_size: meta.len(),
+        virtual_size: file_size,
+        file_size,
         backing_chain: Vec::new(),
+        warnings: Vec::new(),
     })
 }
 
+/// The protocol of a backing name QEMU would treat as one (`file:`, `json:`, `nbd://`): a
+/// `:` before any `/`, as QEMU's own `path_has_protocol` decides.
+fn protocol_of(name: &str) -> Option<&str> {
+    let cut = name.find([':', '/'])?;
+    (name.as_bytes()[cut] == b':').then(|| &name[..cut])
+}
+
+fn format_name(f: ImageFormat) -> &'static str {
+    match f {
+        ImageFormat::Qcow2 => "qcow2",
+        ImageFormat::Raw => "raw",
+        ImageFormat::Iso => "raw",
+    }
+}
+
+/// Follows the backing chain of the judged image `image`, judging every file the same way
+/// before it is opened.
 fn backing_chain(
     image: &Path,
-    first: Option<String>,
+    top: &qcow2::Qcow2Header,
     allowed: &[PathBuf],
 ) -> Result<Vec<String>, ImageError> {
-    let image_dir = image
-        .parent()
-        .map(|p| {
-            if p.as_os_str().is_empty() {
-                Path::new(".")
-            } else {
-                p
-            }
-        })
-        .and_then(|p| p.canonicalize().ok())
-        .unwrap_or_default();
+    let image_shown = shown(&image.display().to_string());
+    let image_dir = image.parent().map(Path::to_path_buf).unwrap_or_default();
     let allowed: Vec<PathBuf> = allowed
         .iter()
         .filter_map(|p| p.canonicalize().ok())
         .collect();
-    let mut chain = Vec::new();
+    let mut chain: Vec<PathBuf> = Vec::new();
     let mut current = image.to_path_buf();
-    let mut next = first;
-    while let Some(name) = next.take() {
+    let mut next = top.backing.clone().zip(Some(top.backing_format.clone()));
+    while let Some((name, declared)) = next.take() {
+        let backing = shown(&name);
         let unsafe_backing = |why| ImageError::UnsafeBacking {
-            image: image.display().to_string(),
-            backing: name.clone(),
+            image: image_shown.clone(),
+            backing: backing.clone(),
             why,
         };
-        if name.contains("://") || name.starts_with("json:") {
-            return Err(unsafe_backing("is a network or JSON source, not a file"));
+        if let Some(protocol) = protocol_of(&name) {
+            return Err(ImageError::BackingProtocol {
+                image: image_shown.clone(),
+                backing: backing.clone(),
+                protocol: shown(protocol),
+            });
         }
-        if chain.len() >= 16 {
-            return Err(ImageError::ChainTooDeep(image.display().to_string()));
+        if chain.len() >= MAX_CHAIN {
+            return Err(ImageError::ChainTooDeep {
+                image: image_shown.clone(),
+                last: shown(&current.display().to_string()),
+            });
         }
         let dir = current.parent().unwrap_or(Path::new("."));
         let candidate = dir.join(&name);
-        let meta = std::fs::metadata(&candidate).map_err(|_| unsafe_backing("does not exist"))?;
-        if !meta.is_file() {
-            return Err(unsafe_backing("is a device or not a regular file"));
-        }
-        let resolved = candidate
-            .canonicalize()
-            .map_err(|_| unsafe_backing("cannot be resolved"))?;
-        let inside = resolved.parent() == Some(image_dir.as_path());
-        if !inside && !allowed.contains(&resolved) {
+        // Resolve without opening; where it lies decides before what it is.
+        let real = match std::fs::canonicalize(&candidate) {
+            Ok(r) => r,
+            Err(_) => return Err(unsafe_backing("does not exist")),
+        };
+        let inside = real.parent() == Some(image_dir.as_path());
+        if !inside && !allowed.contains(&real) {
             return Err(unsafe_backing("lies outside the image's own directory"));
         }
-        let shown = resolved.display().to_string();
-        if chain.contains(&shown) {
-            return Err(ImageError::ChainTooDeep(image.display().to_string()));
-        }
-        let (head, meta) = read_head(&resolved)?;
-        chain.push(shown.clone());
-        if head.starts_with(QCOW2_MAGIC) {
-            let header = parse_qcow2(&head, &shown)?;
-            if header.claimed_end > meta.len() {
-                return Err(ImageError::Truncated(shown));
-            }
-            next = header.backing;
-        } else if let Some(format) = other_format(&head) {
-            return Err(ImageError::Unsupported {
-                path: shown,
-                format,
+        if real == image || chain.contains(&real) {
+            let mut files: Vec<String> = std::iter::once(image.to_path_buf())
+                .chain(chain.iter().cloned())
+                .chain(std::iter::once(real.clone()))
+                .map(|p| shown(&p.display().to_string()))
+                .collect();
+            files.dedup();
+            return Err(ImageError::ChainLoop {
+                image: image_shown.clone(),
+                files: files.join(" → "),
             });
         }
-        current = resolved;
+        let resolved = match resolve(&candidate) {
+            Ok(r) => r,
+            Err(ImageError::NotAFile(_)) | Err(ImageError::Directory(_)) => {
+                return Err(unsafe_backing("is a device or not a regular file"))
+            }
+            Err(e) => return Err(e),
+        };
+        let head = read_head(&resolved)?;
+        let shown_real = shown(&real.display().to_string());
+        let actual = if head.starts_with(qcow2::MAGIC) {
+            ImageFormat::Qcow2
+        } else if let Some(format) = other_format(&head) {
+            return Err(ImageError::Unsupported {
+                path: shown_real,
+                format,
+            });
+        } else {
+            ImageFormat::Raw
+        };
+        if let Some(declared) = declared.filter(|d| !d.is_empty()) {
+            if declared != format_name(actual) {
+                return Err(ImageError::BackingFormatMismatch {
+                    image: shown(&current.display().to_string()),
+                    backing: shown_real,
+                    declared: shown(&declared),
+                    actual: format_name(actual),
+                });
+            }
+        }
+        if actual == ImageFormat::Qcow2 {
+            let header = qcow2::parse(&head, resolved.meta.len(), &real.display().to_string())?;
+            next = header.backing.zip(Some(header.backing_format));
+        }
+        chain.push(real.clone());
+        current = real;
     }
-    Ok(chain)
+    Ok(chain.iter().map(|p| p.display().to_string()).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn protocols_are_told_from_paths() {
+        assert_eq!(protocol_of("file:/etc/shadow"), Some("file"));
+        assert_eq!(protocol_of("json:{\"file\":{}}"), Some("json"));
+        assert_eq!(protocol_of("nbd://127.0.0.1:10809/x"), Some("nbd"));
+        assert_eq!(protocol_of("base.qcow2"), None);
+        assert_eq!(protocol_of("/images/a:b.qcow2"), None);
+        assert_eq!(protocol_of("./a:b.qcow2"), None);
+    }
 }
