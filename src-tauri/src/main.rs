@@ -86,8 +86,8 @@ fn os_search(q: OsQuery) -> Vec<OsChoice> {
 }
 
 #[tauri::command(async)]
-fn inspect_source(req: InspectRequest) -> Result<SourceInfo, ApiError> {
-    vireo_api::inspect_source(req)
+fn inspect_source(inv: State<'_, Inventory>, req: InspectRequest) -> Result<SourceInfo, ApiError> {
+    vireo_api::inspect_source(&inv, req)
 }
 
 #[tauri::command(async)]

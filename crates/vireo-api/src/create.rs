@@ -6,11 +6,12 @@ use serde::{Deserialize, Serialize};
 use std::path::Path;
 use std::sync::OnceLock;
 use ts_rs::TS;
-use vireo_create::{Cancel, CreateRequest, Created, HostLimits, Progress};
+use vireo_create::{Cancel, CreateRequest, Created, HostLimits, ImportMode, Progress};
 use vireo_domain::{DomainType, Firmware};
 use vireo_host::Accelerator;
 use vireo_libvirt::Inventory;
 use vireo_osinfo::{FirmwareNeed, OsDb, OsEntry};
+use vireo_storage::ImageWarning;
 
 fn osdb() -> &'static OsDb {
     static DB: OnceLock<OsDb> = OnceLock::new();
@@ -104,6 +105,11 @@ pub struct InspectRequest {
     pub path: String,
     /// True for install media (an ISO), false for a disk image.
     pub iso: bool,
+    /// With a connection, an imported image is also judged against the storage pool it
+    /// goes into (`pool`, else `default`) for `mode` (else overlay).
+    pub connection: Option<String>,
+    pub pool: Option<String>,
+    pub mode: Option<ImportMode>,
 }
 
 /// What the wizard shows about a chosen file.
@@ -113,24 +119,44 @@ pub struct SourceInfo {
     pub image: vireo_storage::ImageInfo,
     /// The OS this ISO installs, when its volume id is known to the database.
     pub detected_os: Option<OsChoice>,
+    /// The ISO's volume id, shown escaped.
     pub volume_id: Option<String>,
+    /// What the user must confirm before creating (the request's `acknowledged`): the
+    /// image's own warnings and the storage pool's.
+    pub warnings: Vec<ImageWarning>,
 }
 
-pub fn inspect_source(req: InspectRequest) -> Result<SourceInfo, ApiError> {
-    let path = Path::new(&req.path);
-    let image = vireo_storage::inspect(path, &[])
-        .map_err(|e| ApiError::from_chain(Code::InvalidInput, &e))?;
+/// Inspects the file the user chose: its path is judged before it is opened, its content
+/// before anything else reads it. Refusals are `invalid-input`, with the reason.
+pub fn inspect_source(inv: &Inventory, req: InspectRequest) -> Result<SourceInfo, ApiError> {
+    let chosen = Path::new(&req.path);
+    let input = |e: &dyn std::error::Error| ApiError::from_chain(Code::InvalidInput, e);
+    let resolved = vireo_storage::resolve(chosen).map_err(|e| input(&e))?;
+    let path = resolved.real.as_path();
+    let mut image = vireo_storage::inspect(path, &[]).map_err(|e| input(&e))?;
+    image.link = resolved
+        .chosen
+        .map(|c| vireo_text::shown(&c.display().to_string()));
+    let mut warnings = std::mem::take(&mut image.warnings);
+    if let (Some(connection), false) = (&req.connection, req.iso) {
+        let conn = inv.open_connection(connection)?;
+        let mode = req.mode.unwrap_or(ImportMode::Overlay);
+        let pool = vireo_create::pool_warnings(&conn, req.pool.as_deref(), mode, &image)
+            .map_err(create_error)?;
+        warnings.extend(pool);
+    }
     let is_iso = image.format == vireo_storage::ImageFormat::Iso;
+    let shown_path = vireo_text::shown(&req.path);
     if req.iso && !is_iso {
         return Err(ApiError::new(
             Code::InvalidInput,
-            format!("{} is not an ISO image", req.path),
+            format!("{shown_path} is not an ISO image"),
         ));
     }
     if !req.iso && is_iso {
         return Err(ApiError::new(
             Code::InvalidInput,
-            format!("{} is an ISO: choose \"Install from an ISO\"", req.path),
+            format!("{shown_path} is an ISO: choose \"Install from an ISO\""),
         ));
     }
     let identity = is_iso
@@ -144,7 +170,8 @@ pub fn inspect_source(req: InspectRequest) -> Result<SourceInfo, ApiError> {
     Ok(SourceInfo {
         image,
         detected_os,
-        volume_id: identity.map(|i| i.volume_id),
+        volume_id: identity.map(|i| vireo_text::shown(&i.volume_id)),
+        warnings,
     })
 }
 
@@ -263,6 +290,19 @@ fn create_error(e: vireo_create::CreateError) -> ApiError {
         Code::InvalidInput
     } else if matches!(e, vireo_create::CreateError::Cancelled) {
         Code::InvalidState
+    } else if let vireo_create::CreateError::Libvirt { source, .. } = &e {
+        // libvirt refusing what the request asked for is the request's fault, a daemon
+        // that went away is unavailable: the same table as every other libvirt call.
+        match vireo_libvirt::classify(source) {
+            vireo_libvirt::ErrorKind::InvalidInput => Code::InvalidInput,
+            vireo_libvirt::ErrorKind::PermissionDenied => Code::PermissionDenied,
+            vireo_libvirt::ErrorKind::NotFound => Code::NotFound,
+            vireo_libvirt::ErrorKind::InvalidState => Code::InvalidState,
+            vireo_libvirt::ErrorKind::Unavailable => Code::Unavailable,
+            vireo_libvirt::ErrorKind::Internal => Code::Internal,
+        }
+    } else if matches!(e, vireo_create::CreateError::Io { .. }) {
+        Code::Unavailable
     } else {
         Code::Internal
     };

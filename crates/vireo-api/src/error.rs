@@ -29,21 +29,31 @@ pub struct ApiError {
     pub message: String,
 }
 
+/// Characters of a message Vireo wrote itself (it may quote outside strings, already cut).
+const MAX_MESSAGE: usize = 1000;
+/// Characters kept of each cause: libvirt's, QEMU's or the OS's text, which quotes input.
+const MAX_CAUSE: usize = 400;
+
 impl ApiError {
+    /// An error for people. Outside strings in `message` should already have gone through
+    /// [`vireo_text::shown`]; the message is escaped again (idempotent) and capped, so nothing
+    /// that reaches the UI or the CLI carries a control character.
     pub fn new(code: Code, message: impl Into<String>) -> Self {
         ApiError {
             code,
-            message: message.into(),
+            message: vireo_text::shown_capped(&message.into(), MAX_MESSAGE),
         }
     }
 
     /// Keeps the whole `#[source]` chain in the message: "can't start: domain is running".
+    /// Each cause is escaped and capped: libvirt's and QEMU's messages quote what they were
+    /// given.
     pub fn from_chain(code: Code, err: &dyn std::error::Error) -> Self {
-        let mut message = err.to_string();
+        let mut message = vireo_text::shown_capped(&err.to_string(), MAX_MESSAGE);
         let mut source = err.source();
         while let Some(s) = source {
             message.push_str(": ");
-            message.push_str(&s.to_string());
+            message.push_str(&vireo_text::shown_capped(&s.to_string(), MAX_CAUSE));
             source = s.source();
         }
         ApiError { code, message }
@@ -61,7 +71,14 @@ impl From<vireo_libvirt::BackendError> for ApiError {
             K::Unavailable => Code::Unavailable,
             K::Internal => Code::Internal,
         };
-        ApiError::from_chain(code, &e)
+        let mut err = ApiError::from_chain(code, &e);
+        if e.daemon_lost() {
+            err.message = format!(
+                "libvirt is not running (or stopped answering): {}",
+                err.message
+            );
+        }
+        err
     }
 }
 
@@ -81,6 +98,31 @@ mod tests {
     fn chain_is_kept_in_the_message() {
         let e = ApiError::from_chain(Code::Internal, &Outer(Inner));
         assert_eq!(e.message, "outer step failed: inner failure");
+    }
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("could not define the VM")]
+    struct Step(#[source] Libvirtish);
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("{0}")]
+    struct Libvirtish(String);
+
+    #[test]
+    fn outside_text_is_escaped_and_capped() {
+        let hostile = format!("bad name 'x\n\u{1b}[2J\u{202e}y'{}", "z".repeat(2000));
+        let e = ApiError::from_chain(Code::InvalidInput, &Step(Libvirtish(hostile)));
+        assert!(
+            e.message
+                .starts_with("could not define the VM: bad name 'x\\n\\u{1b}[2J\\u{202e}y'"),
+            "{}",
+            e.message
+        );
+        assert!(!e.message.chars().any(char::is_control));
+        assert!(e.message.chars().count() < 450, "{}", e.message.len());
+        assert!(e.message.ends_with('…'));
+        let e = ApiError::new(Code::Unavailable, "reason: a\rb");
+        assert_eq!(e.message, "reason: a\\rb");
     }
 
     #[test]

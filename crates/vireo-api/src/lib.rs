@@ -32,6 +32,7 @@ pub use vireo_libvirt::{
     Action, ConnState, ConnectionInfo, ConnectionPatch, DiskChoice, Inventory, InventoryEvent,
     InventorySnapshot, NewConnection, VmRow, VmState, VmStats, VmSummary,
 };
+pub use vireo_storage::{ImageWarning, WarningId};
 
 /// The host check on this machine (KVM, libvirt, firmware, resources). Blocks for the
 /// duration of the probe (tens of milliseconds): call it off the UI thread.
@@ -66,6 +67,8 @@ pub fn export_bindings(dir: &std::path::Path) -> Result<(), ts_rs::ExportError> 
     CreateVmRequest::export_all(&cfg)?;
     Created::export_all(&cfg)?;
     Progress::export_all(&cfg)?;
+    vireo_storage::ImageWarning::export_all(&cfg)?;
+    vireo_storage::WarningId::export_all(&cfg)?;
     ConsoleOpenRequest::export_all(&cfg)?;
     ConsoleOpened::export_all(&cfg)?;
     ConsoleKeyRequest::export_all(&cfg)?;

@@ -18,7 +18,7 @@ fn os_search_offers_generic_choices_first() {
 fn requests_with_unknown_fields_are_refused() {
     let bad = r#"{"connection":"system","request":{"name":"x","source":{"kind":"empty","diskGib":1},
         "osId":null,"memoryMib":256,"vcpus":1,"pool":null,"firmware":"bios","tpm":false,
-        "network":"none","setupNetwork":false,"virtio":true,"start":false,"serialLog":null,
+        "network":"none","setupNetwork":false,"virtio":true,"start":false,"serialLog":null,"acknowledged":[],
         "sneaky":true}}"#;
     let err = serde_json::from_str::<CreateVmRequest>(bad).unwrap_err();
     assert!(err.to_string().contains("unknown field `sneaky`"), "{err}");
@@ -37,15 +37,93 @@ fn inspect_source_checks_the_kind_of_file() {
     data[0x8028..0x8048].copy_from_slice(format!("{:32}", "Debian 11.5.0 amd64 n").as_bytes());
     std::fs::write(&iso, data).unwrap();
     let path = iso.display().to_string();
-    let info = inspect_source(InspectRequest {
-        path: path.clone(),
-        iso: true,
-    })
-    .unwrap();
+    let inv = Inventory::with_config_dir(|_| {}, None);
+    let request = |path: &str, iso: bool| InspectRequest {
+        path: path.to_string(),
+        iso,
+        connection: None,
+        pool: None,
+        mode: None,
+    };
+    let info = inspect_source(&inv, request(&path, true)).unwrap();
     assert_eq!(info.volume_id.as_deref(), Some("Debian 11.5.0 amd64 n"));
     assert_eq!(info.detected_os.unwrap().id, "http://debian.org/debian/11");
-    let err = inspect_source(InspectRequest { path, iso: false }).unwrap_err();
+    let err = inspect_source(&inv, request(&path, false)).unwrap_err();
     assert_eq!(err.code, Code::InvalidInput);
     assert!(err.message.contains("is an ISO"));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// A qcow2 v3 header (64 KiB clusters, 1 GiB) with a backing file name, written byte by
+/// byte: the refcount table in cluster 1, the L1 table in cluster 2.
+fn qcow2_backed_by(backing: &str, incompat: u64) -> Vec<u8> {
+    let mut b = vec![0u8; 4 << 16];
+    b[0..4].copy_from_slice(b"QFI\xfb");
+    b[4..8].copy_from_slice(&3u32.to_be_bytes());
+    if !backing.is_empty() {
+        b[8..16].copy_from_slice(&120u64.to_be_bytes());
+        b[16..20].copy_from_slice(&(backing.len() as u32).to_be_bytes());
+        b[120..120 + backing.len()].copy_from_slice(backing.as_bytes());
+    }
+    b[20..24].copy_from_slice(&16u32.to_be_bytes());
+    b[24..32].copy_from_slice(&(1u64 << 30).to_be_bytes());
+    b[36..40].copy_from_slice(&2u32.to_be_bytes());
+    b[40..48].copy_from_slice(&(2u64 << 16).to_be_bytes());
+    b[48..56].copy_from_slice(&(1u64 << 16).to_be_bytes());
+    b[56..60].copy_from_slice(&1u32.to_be_bytes());
+    b[72..80].copy_from_slice(&incompat.to_be_bytes());
+    b[96..100].copy_from_slice(&4u32.to_be_bytes());
+    b[100..104].copy_from_slice(&112u32.to_be_bytes());
+    b
+}
+
+#[test]
+fn hostile_names_arrive_escaped_and_refusals_are_invalid_input() {
+    let dir = std::env::temp_dir().join(format!("vireo-api-hostile-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let inv = Inventory::with_config_dir(|_| {}, None);
+    let p = dir.join("evil.qcow2");
+    std::fs::write(&p, qcow2_backed_by("b\n\u{1b}[1A\u{202e}x.qcow2", 0)).unwrap();
+    let err = inspect_source(
+        &inv,
+        InspectRequest {
+            path: p.display().to_string(),
+            iso: false,
+            connection: None,
+            pool: None,
+            mode: None,
+        },
+    )
+    .unwrap_err();
+    assert_eq!(err.code, Code::InvalidInput);
+    assert!(
+        err.message.contains("b\\n\\u{1b}[1A\\u{202e}x.qcow2"),
+        "{}",
+        err.message
+    );
+    assert!(
+        !err.message.chars().any(char::is_control),
+        "{:?}",
+        err.message
+    );
+    let json = serde_json::to_string(&err).unwrap();
+    assert!(json.contains("\"code\":\"invalid-input\""), "{json}");
+
+    // A dirty image: accepted, with a warning the request must acknowledge.
+    let dirty = dir.join("dirty.qcow2");
+    std::fs::write(&dirty, qcow2_backed_by("", 1)).unwrap();
+    let info = inspect_source(
+        &inv,
+        InspectRequest {
+            path: dirty.display().to_string(),
+            iso: false,
+            connection: None,
+            pool: None,
+            mode: None,
+        },
+    )
+    .unwrap();
+    assert_eq!(info.warnings.len(), 1);
+    assert_eq!(info.warnings[0].id, WarningId::DirtyImage);
     std::fs::remove_dir_all(&dir).unwrap();
 }

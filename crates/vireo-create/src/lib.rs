@@ -20,7 +20,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use ts_rs::TS;
 use vireo_domain::{DiskFormat, DiskKind, DiskSpec, DomainSpec, DomainType, Firmware, Network};
-use vireo_storage::{ImageFormat, ImageInfo};
+use vireo_storage::{ImageFormat, ImageInfo, ImageWarning, WarningId};
 use virt::connect::Connect;
 
 /// How an imported image is used.
@@ -90,6 +90,9 @@ pub struct CreateRequest {
     pub start: bool,
     /// For tests and boot diagnostics: the guest's serial port to this file.
     pub serial_log: Option<String>,
+    /// The source's warnings the user confirmed (`ImageInfo::warnings`); creating is refused
+    /// while a warning is not among them.
+    pub acknowledged: Vec<WarningId>,
 }
 
 impl CreateRequest {
@@ -109,6 +112,7 @@ impl CreateRequest {
             virtio: true,
             start: false,
             serial_log: None,
+            acknowledged: Vec::new(),
         }
     }
 }
@@ -165,6 +169,8 @@ pub enum CreateError {
     Image(#[from] vireo_storage::ImageError),
     #[error("{0}")]
     Permission(String),
+    #[error("{0}: confirm this warning to go on")]
+    Unacknowledged(String),
     #[error("cancelled")]
     Cancelled,
     #[error("could not {step}")]
@@ -196,6 +202,7 @@ impl CreateError {
                 | CreateError::Invalid(_)
                 | CreateError::Image(_)
                 | CreateError::Permission(_)
+                | CreateError::Unacknowledged(_)
         )
     }
 }
@@ -239,37 +246,127 @@ pub fn validate(
         }
     };
     let system = conn.uri().map(|u| u.ends_with("/system")).unwrap_or(false);
-    match &req.source {
+    let image = match &req.source {
         Source::Empty { disk_gib } => {
             disk(*disk_gib)?;
-            Ok(None)
+            return Ok(None);
         }
         Source::Iso { path, disk_gib } => {
             disk(*disk_gib)?;
-            let info = vireo_storage::inspect(Path::new(path), &[])?;
+            let info = judge_and_inspect(Path::new(path), system)?;
             if info.format != ImageFormat::Iso {
                 return Err(CreateError::Invalid(format!(
-                    "{path} is not an ISO image: use \"Import an existing disk image\" for disks"
+                    "{} is not an ISO image: use \"Import an existing disk image\" for disks",
+                    info.path
                 )));
             }
-            if system {
-                qemu_can_read(Path::new(path))?;
-            }
-            Ok(Some(info))
+            info
         }
         Source::Import { path, mode } => {
-            let info = vireo_storage::inspect(Path::new(path), &[])?;
+            let info = judge_and_inspect(Path::new(path), system && *mode == ImportMode::Overlay)?;
             if info.format == ImageFormat::Iso {
                 return Err(CreateError::Invalid(format!(
-                    "{path} is an ISO: choose \"Install from an ISO\" for install media"
+                    "{} is an ISO: choose \"Install from an ISO\" for install media",
+                    info.path
                 )));
             }
-            if system && *mode == ImportMode::Overlay {
-                qemu_can_read(Path::new(path))?;
+            let dirty = info.warnings.iter().any(|w| w.id == WarningId::DirtyImage);
+            if dirty && *mode == ImportMode::InPlace {
+                return Err(CreateError::Invalid(format!(
+                    "{} was not closed cleanly, and QEMU would repair it in place: import it as \
+                     an overlay or a copy instead",
+                    info.path
+                )));
             }
-            Ok(Some(info))
+            info
         }
+    };
+    let mut info = image;
+    if let Source::Import { mode, .. } = &req.source {
+        info.warnings
+            .extend(pool_warnings(conn, req.pool.as_deref(), *mode, &info)?);
     }
+    if let Some(w) = info
+        .warnings
+        .iter()
+        .find(|w| !req.acknowledged.contains(&w.id))
+    {
+        return Err(CreateError::Unacknowledged(w.message.clone()));
+    }
+    Ok(Some(info))
+}
+
+/// Resolves and judges `path` from its metadata (and, for the system daemon, that QEMU's
+/// user may read it) before the file is opened and inspected.
+fn judge_and_inspect(path: &Path, qemu_reads: bool) -> Result<ImageInfo, CreateError> {
+    let resolved = vireo_storage::resolve(path)?;
+    if qemu_reads {
+        qemu_can_read(&resolved.real)?;
+    }
+    Ok(vireo_storage::inspect(&resolved.real, &[]).map(|mut info| {
+        info.link = resolved
+            .chosen
+            .map(|c| vireo_text::shown(&c.display().to_string()));
+        info
+    })?)
+}
+
+/// What the storage pool says about an imported image: warnings when its virtual size is
+/// larger than the pool or its free space (nothing is preallocated, so it may fit for
+/// years), a refusal when a copy cannot fit now.
+pub fn pool_warnings(
+    conn: &Connect,
+    pool: Option<&str>,
+    mode: ImportMode,
+    info: &ImageInfo,
+) -> Result<Vec<ImageWarning>, CreateError> {
+    if mode == ImportMode::InPlace {
+        return Ok(Vec::new());
+    }
+    let name = pool.unwrap_or("default");
+    let Some(pool_info) = conn
+        .lookup_storage_pool_by_name(name)
+        .ok()
+        .and_then(|p| p.info().ok())
+    else {
+        // A pool that does not exist yet ("default") is created on the host's disk.
+        return Ok(Vec::new());
+    };
+    let gib = |b: u64| format!("{:.1} GiB", b as f64 / (1u64 << 30) as f64);
+    if mode == ImportMode::Copy && info.file_size > pool_info.available {
+        return Err(CreateError::Invalid(format!(
+            "the copy needs {} and the storage pool {} has {} free: free some space or \
+             import as an overlay",
+            gib(info.file_size),
+            vireo_text::shown(name),
+            gib(pool_info.available)
+        )));
+    }
+    let mut out = Vec::new();
+    if info.virtual_size > pool_info.capacity {
+        out.push(ImageWarning {
+            id: WarningId::LargerThanPool,
+            message: format!(
+                "the disk can grow to {}, more than the whole storage pool {} ({}): the VM \
+                 stops with an I/O error if it fills the pool",
+                gib(info.virtual_size),
+                vireo_text::shown(name),
+                gib(pool_info.capacity)
+            ),
+        });
+    } else if info.virtual_size > pool_info.available {
+        out.push(ImageWarning {
+            id: WarningId::LargerThanFreeSpace,
+            message: format!(
+                "the disk can grow to {}, more than the {} free in the storage pool {}: the \
+                 VM stops with an I/O error if the pool fills up",
+                gib(info.virtual_size),
+                gib(pool_info.available),
+                vireo_text::shown(name)
+            ),
+        });
+    }
+    Ok(out)
 }
 
 /// The system daemon runs QEMU as an unprivileged user: every directory on the way must be
@@ -477,10 +574,23 @@ fn copy_into(
         let step = step.to_string();
         move |source| CreateError::Io { step, source }
     };
-    let total = std::fs::metadata(source)
-        .map_err(io("read the image"))?
-        .len();
-    let mut file = std::fs::File::open(source).map_err(io("open the image"))?;
+    // The judged real path: never through a link, never blocking on something swapped in.
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK | libc::O_NOCTTY);
+    }
+    let mut file = options.open(source).map_err(io("open the image"))?;
+    let meta = file.metadata().map_err(io("read the image"))?;
+    if !meta.is_file() {
+        return Err(CreateError::Invalid(format!(
+            "{} is no longer a regular file: choose it again",
+            vireo_text::shown(&source.display().to_string())
+        )));
+    }
+    let total = meta.len();
     let stream =
         virt::stream::Stream::new(conn, 0).map_err(CreateError::libvirt("open a stream"))?;
     vol.upload(&stream, 0, total, 0)
@@ -557,6 +667,12 @@ fn planned_disks(
     let image_format = image
         .map(|i| disk_format(i.format))
         .unwrap_or(DiskFormat::Qcow2);
+    // The real file inspection judged, never the link the user chose (it could be swapped).
+    let real = |path: &String| {
+        image
+            .map(|i| i.path.clone())
+            .unwrap_or_else(|| path.clone())
+    };
     match &req.source {
         Source::Empty { .. } => vec![disk(
             DiskKind::Disk,
@@ -567,14 +683,14 @@ fn planned_disks(
         )],
         Source::Iso { path, .. } => vec![
             disk(DiskKind::Disk, new_disk, DiskFormat::Qcow2, req.virtio, 2),
-            disk(DiskKind::Cdrom, path.clone(), DiskFormat::Raw, false, 1),
+            disk(DiskKind::Cdrom, real(path), DiskFormat::Raw, false, 1),
         ],
         Source::Import {
             path,
             mode: ImportMode::Overlay,
         } => {
             let mut d = disk(DiskKind::Disk, new_disk, DiskFormat::Qcow2, req.virtio, 1);
-            d.backing = Some((path.clone(), image_format));
+            d.backing = Some((real(path), image_format));
             vec![d]
         }
         Source::Import {
@@ -589,7 +705,7 @@ fn planned_disks(
         } => {
             vec![disk(
                 DiskKind::Disk,
-                path.clone(),
+                real(path),
                 image_format,
                 req.virtio,
                 1,
@@ -698,19 +814,23 @@ fn create_steps(
         }
         (
             Source::Import {
-                path,
                 mode: ImportMode::Overlay,
+                ..
             },
             Some(pool),
         ) => {
             let info = image.as_ref().expect("validated");
-            let xml = volume_xml(&vol_name, info.virtual_size, Some((path, info.format)));
+            let xml = volume_xml(
+                &vol_name,
+                info.virtual_size,
+                Some((&info.path, info.format)),
+            );
             Some(new_volume(pool, &xml, "the overlay disk", undo)?.1)
         }
         (
             Source::Import {
-                path,
                 mode: ImportMode::Copy,
+                ..
             },
             Some(pool),
         ) => {
@@ -723,7 +843,7 @@ fn create_steps(
             );
             // The copy is byte for byte, so a qcow2 stays a qcow2 inside a raw-allocated file.
             let (vol, copy_path) = new_volume(pool, &xml, "the copy", undo)?;
-            copy_into(conn, &vol, Path::new(path), progress, cancel)?;
+            copy_into(conn, &vol, Path::new(&info.path), progress, cancel)?;
             Some(copy_path)
         }
         (

@@ -530,3 +530,109 @@ fn the_nat_network_is_only_started_with_consent() {
         let _ = net.destroy();
     }
 }
+
+/// A qcow2 v3 (64 KiB clusters, 64 MiB) written byte by byte, with incompatible feature bits
+/// and header extensions of our choosing.
+fn qcow2_bytes(incompat: u64, extensions: &[(u32, &[u8])]) -> Vec<u8> {
+    let mut b = vec![0u8; 4 << 16];
+    b[0..4].copy_from_slice(b"QFI\xfb");
+    b[4..8].copy_from_slice(&3u32.to_be_bytes());
+    b[20..24].copy_from_slice(&16u32.to_be_bytes());
+    b[24..32].copy_from_slice(&(64u64 << 20).to_be_bytes());
+    b[36..40].copy_from_slice(&1u32.to_be_bytes());
+    b[40..48].copy_from_slice(&(2u64 << 16).to_be_bytes());
+    b[48..56].copy_from_slice(&(1u64 << 16).to_be_bytes());
+    b[56..60].copy_from_slice(&1u32.to_be_bytes());
+    b[72..80].copy_from_slice(&incompat.to_be_bytes());
+    b[96..100].copy_from_slice(&4u32.to_be_bytes());
+    b[100..104].copy_from_slice(&112u32.to_be_bytes());
+    let mut at = 112;
+    for (kind, data) in extensions {
+        b[at..at + 4].copy_from_slice(&kind.to_be_bytes());
+        b[at + 4..at + 8].copy_from_slice(&(data.len() as u32).to_be_bytes());
+        b[at + 8..at + 8 + data.len()].copy_from_slice(data);
+        at += 8 + data.len().next_multiple_of(8);
+    }
+    // Refcount table -> a block in cluster 3 counting clusters 0..4 once.
+    b[1 << 16..(1 << 16) + 8].copy_from_slice(&(3u64 << 16).to_be_bytes());
+    for i in 0..4 {
+        let at = (3 << 16) + i * 2;
+        b[at..at + 2].copy_from_slice(&1u16.to_be_bytes());
+    }
+    b
+}
+
+fn volumes(pool: &TestPool) -> Vec<String> {
+    let p = conn().lookup_storage_pool_by_name(&pool.name).unwrap();
+    let _ = p.refresh(0);
+    let mut names = p.list_volumes().unwrap();
+    names.sort();
+    names
+}
+
+#[test]
+fn an_external_data_file_on_a_host_file_is_refused_before_anything_exists() {
+    let _s = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+    let pool = TestPool::new("datafile");
+    let dir = scratch().join("datafile");
+    std::fs::create_dir_all(&dir).unwrap();
+    let evil = dir.join("evil.qcow2");
+    std::fs::write(&evil, qcow2_bytes(4, &[(0x4441_5441, b"/etc/passwd")])).unwrap();
+    let sum = Sha256::digest(std::fs::read(&evil).unwrap()).to_vec();
+    let vols = volumes(&pool);
+    for mode in [ImportMode::Overlay, ImportMode::Copy, ImportMode::InPlace] {
+        let mut req = request("datafile", &pool);
+        req.source = Source::Import {
+            path: evil.display().to_string(),
+            mode,
+        };
+        let err = refused(&req, &pool, "external data file");
+        assert!(err.is_input(), "{err}");
+        assert!(err.to_string().contains("/etc/passwd"), "{err}");
+        assert_eq!(volumes(&pool), vols, "{mode:?}: no volume was created");
+    }
+    assert_eq!(Sha256::digest(std::fs::read(&evil).unwrap()).to_vec(), sum);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn a_dirty_image_needs_its_warning_acknowledged() {
+    let _s = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+    let pool = TestPool::new("dirty");
+    let dir = scratch().join("dirty");
+    std::fs::create_dir_all(&dir).unwrap();
+    let dirty = dir.join("dirty.qcow2");
+    std::fs::write(&dirty, qcow2_bytes(1, &[])).unwrap();
+    let before = std::fs::read(&dirty).unwrap();
+    let mut req = request("dirty", &pool);
+    req.source = Source::Import {
+        path: dirty.display().to_string(),
+        mode: ImportMode::Overlay,
+    };
+    let err = refused(&req, &pool, "not closed cleanly");
+    assert!(err.to_string().contains("confirm this warning"), "{err}");
+    // In place, QEMU would repair the user's file: refused even when acknowledged.
+    req.acknowledged = vec![vireo_storage::WarningId::DirtyImage];
+    req.source = Source::Import {
+        path: dirty.display().to_string(),
+        mode: ImportMode::InPlace,
+    };
+    refused(&req, &pool, "repair it in place");
+    req.source = Source::Import {
+        path: dirty.display().to_string(),
+        mode: ImportMode::Overlay,
+    };
+    let created = create(&conn(), &req, &host(), &|_| {}, &Cancel::default()).unwrap();
+    assert!(created.xml.contains(&dirty.display().to_string()));
+    remove_vm(&req.name);
+    for v in volumes(&pool) {
+        let p = conn().lookup_storage_pool_by_name(&pool.name).unwrap();
+        let _ = p.lookup_storage_vol_by_name(&v).map(|v| v.delete(0));
+    }
+    assert_eq!(
+        std::fs::read(&dirty).unwrap(),
+        before,
+        "never repaired in place"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}

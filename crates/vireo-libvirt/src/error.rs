@@ -53,27 +53,18 @@ impl BackendError {
         }
     }
 
-    pub fn kind(&self) -> ErrorKind {
-        use virt::error::ErrorNumber as N;
-        let from_libvirt = |e: &virt::error::Error| {
-            let code = e.code();
-            let is = |n: N| code == n.into();
-            if is(N::AuthFailed)
-                || is(N::AuthUnavailable)
-                || is(N::OperationDenied)
-                || is(N::AccessDenied)
-            {
-                ErrorKind::PermissionDenied
-            } else if is(N::NoDomain) || is(N::NoStorageVolume) || is(N::NoStoragePool) {
-                ErrorKind::NotFound
-            } else if is(N::OperationInvalid) {
-                ErrorKind::InvalidState
-            } else if e.message().contains("Permission denied") {
-                ErrorKind::PermissionDenied
-            } else {
-                ErrorKind::Internal
+    /// True when the call failed because the daemon went away under it (or never answered).
+    pub fn daemon_lost(&self) -> bool {
+        match self {
+            BackendError::Libvirt { source, .. } | BackendError::Connect { source, .. } => {
+                lost_daemon(&source.message())
             }
-        };
+            _ => false,
+        }
+    }
+
+    pub fn kind(&self) -> ErrorKind {
+        let from_libvirt = classify;
         match self {
             BackendError::Connect { source, .. } => match from_libvirt(source) {
                 ErrorKind::PermissionDenied => ErrorKind::PermissionDenied,
@@ -88,4 +79,92 @@ impl BackendError {
             BackendError::Config(_) => ErrorKind::Internal,
         }
     }
+}
+
+/// What kind of failure a libvirt error is. Ordinary failures are never `Internal`: a
+/// refused input is `InvalidInput`, a daemon or link that went away is `Unavailable`; only
+/// what nobody can act on stays `Internal`.
+pub fn classify(e: &virt::error::Error) -> ErrorKind {
+    use virt::error::ErrorNumber as N;
+    let code = e.code();
+    let is = |n: N| code == n.into();
+    let any = |ns: &[N]| ns.iter().any(|n| code == (*n).into());
+    let message = e.message();
+    if any(&[
+        N::AuthFailed,
+        N::AuthUnavailable,
+        N::OperationDenied,
+        N::AccessDenied,
+    ]) || message.contains("Permission denied")
+    {
+        ErrorKind::PermissionDenied
+    } else if any(&[
+        N::NoDomain,
+        N::NoStorageVolume,
+        N::NoStoragePool,
+        N::NoNetwork,
+        N::NoDomainSnapshot,
+        N::NoSecret,
+        N::NoInterface,
+    ]) {
+        ErrorKind::NotFound
+    } else if any(&[N::OperationInvalid, N::ResourceBusy, N::BlockCopyActive]) {
+        ErrorKind::InvalidState
+    } else if any(&[
+        N::NoConnect,
+        N::InvalidConn,
+        N::Rpc,
+        N::NoServer,
+        N::AuthCancelled,
+        N::OperationTimeout,
+        N::AgentUnresponsive,
+        N::Ssh,
+        N::Libssh,
+    ]) || lost_daemon(&message)
+    {
+        ErrorKind::Unavailable
+    } else if any(&[
+        N::XmlError,
+        N::XmlDetail,
+        N::XmlInvalidSchema,
+        N::InvalidArg,
+        N::ConfigUnsupported,
+        N::ArgumentUnsupported,
+        N::OperationUnsupported,
+        N::NoSupport,
+        N::DomExist,
+        N::NetworkExist,
+        N::StorageVolExist,
+        N::InvalidMac,
+        N::NoName,
+        N::NoSource,
+        N::NoTarget,
+        N::NoOs,
+        N::OsType,
+        N::CpuIncompatible,
+        N::StorageProbeFailed,
+    ]) {
+        ErrorKind::InvalidInput
+    } else if is(N::SystemError) || is(N::OperationFailed) || is(N::OpenFailed) {
+        // The host refused something (no space, a missing file): the message says what.
+        ErrorKind::Unavailable
+    } else {
+        ErrorKind::Internal
+    }
+}
+
+/// Messages libvirt gives when the daemon or its socket went away under a call.
+fn lost_daemon(message: &str) -> bool {
+    [
+        "Connection reset by peer",
+        "Broken pipe",
+        "End of file while reading data",
+        "client socket is closed",
+        "Cannot recv data",
+        "Cannot write data",
+        "Failed to connect socket",
+        "no connection driver available",
+    ]
+    .iter()
+    .any(|m| message.contains(m))
 }

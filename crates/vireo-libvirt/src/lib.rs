@@ -19,7 +19,7 @@ pub mod screenshot;
 pub mod state;
 pub mod vm;
 
-pub use error::{BackendError, ErrorKind};
+pub use error::{classify, BackendError, ErrorKind};
 pub use inventory::{
     ConnState, ConnectionInfo, ConnectionPatch, Inventory, InventoryEvent, InventorySnapshot,
     NewConnection, VmRow, VmStats,
