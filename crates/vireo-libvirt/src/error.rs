@@ -57,7 +57,7 @@ impl BackendError {
     pub fn daemon_lost(&self) -> bool {
         match self {
             BackendError::Libvirt { source, .. } | BackendError::Connect { source, .. } => {
-                lost_daemon(&source.message())
+                lost_daemon(source.message())
             }
             _ => false,
         }
@@ -120,7 +120,7 @@ pub fn classify(e: &virt::error::Error) -> ErrorKind {
         N::AgentUnresponsive,
         N::Ssh,
         N::Libssh,
-    ]) || lost_daemon(&message)
+    ]) || lost_daemon(message)
     {
         ErrorKind::Unavailable
     } else if any(&[
