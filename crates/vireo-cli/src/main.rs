@@ -37,6 +37,17 @@ enum Command {
     /// Run a lifecycle action on one VM: start, shutdown, force-off, reboot, reset, pause,
     /// resume, save, discard-save, enable-autostart, disable-autostart.
     Vm { action: String, name: String },
+    /// Inspect a disk image or ISO as the wizard does: refused with the reason when it is
+    /// unsafe or not an image, otherwise its format, sizes, backing chain and warnings.
+    Inspect {
+        path: String,
+        /// The file is install media (an ISO).
+        #[arg(long)]
+        iso: bool,
+        /// Print the result as JSON.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 fn main() -> ExitCode {
@@ -49,7 +60,61 @@ fn main() -> ExitCode {
         Command::Check { json } => check(json),
         Command::List { json } => list(&uri, json),
         Command::Vm { action, name } => vm(&uri, &action, &name),
+        Command::Inspect { path, iso, json } => inspect(path, iso, json),
     }
+}
+
+fn inspect(path: String, iso: bool, json: bool) -> ExitCode {
+    // No connection: the storage pool's warnings come with the wizard's connection.
+    let inv = vireo_api::Inventory::with_config_dir(|_| {}, None);
+    let req = vireo_api::InspectRequest {
+        path,
+        iso,
+        connection: None,
+        pool: None,
+        mode: None,
+    };
+    let info = match vireo_api::inspect_source(&inv, req) {
+        Ok(i) => i,
+        Err(e) => return fail(e),
+    };
+    if json {
+        return match serde_json::to_string_pretty(&info) {
+            Ok(t) => {
+                println!("{t}");
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("vireo: {e}");
+                ExitCode::FAILURE
+            }
+        };
+    }
+    // Every string here was shown (escaped, capped) by the API.
+    let image = &info.image;
+    match &image.link {
+        Some(link) => println!("{link} -> {}", image.path),
+        None => println!("{}", image.path),
+    }
+    println!(
+        "  format {:?}, {} virtual, {} on disk",
+        image.format,
+        vireo_host::human_bytes(image.virtual_size),
+        vireo_host::human_bytes(image.file_size)
+    );
+    for backing in &image.backing_chain {
+        println!("  backed by {backing}");
+    }
+    if let Some(v) = &info.volume_id {
+        println!("  volume id {v}");
+    }
+    if let Some(os) = &info.detected_os {
+        println!("  detected {}", os.name);
+    }
+    for w in &info.warnings {
+        println!("  warning: {}", w.message);
+    }
+    ExitCode::SUCCESS
 }
 
 fn fail(e: vireo_api::ApiError) -> ExitCode {

@@ -56,3 +56,29 @@ fn unknown_flag_is_a_usage_error() {
     let err = String::from_utf8(out.stderr).unwrap();
     assert!(err.contains("--jsn"), "{err}");
 }
+
+#[test]
+fn inspect_refuses_with_the_same_escaped_message() {
+    let dir = std::env::temp_dir().join(format!("vireo-cli-inspect-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let link = dir.join("disk.qcow2");
+    let _ = std::fs::remove_file(&link);
+    std::os::unix::fs::symlink("/etc/shadow", &link).unwrap();
+    let out = vireo(&["inspect", link.to_str().unwrap()]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(
+        stderr.contains("disk.qcow2 (a link to /etc/shadow) is a host system file"),
+        "{stderr}"
+    );
+    // A name with a newline, ESC and a bidi override: one line, escaped.
+    let hostile = dir.join("x\n\u{1b}[1A\u{202e}.qcow2");
+    let out = vireo(&["inspect", hostile.to_str().unwrap()]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("x\\n\\u{1b}[1A\\u{202e}.qcow2 does not exist"),
+        "{stderr}"
+    );
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
