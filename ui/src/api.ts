@@ -300,7 +300,7 @@ export const consoleTools: ConsoleToolsApi = {
 };
 
 const HINTS: Record<Code, string> = {
-  "invalid-input": "The request was rejected as invalid. This is a bug; please report it.",
+  "invalid-input": "The request was refused; the message says what to change.",
   "not-found": "Something the check needs was not found on this host.",
   "invalid-state": "The host is busy or changing. Try again in a moment.",
   "permission-denied": "Check your group membership (libvirt, kvm), then log out and in again.",

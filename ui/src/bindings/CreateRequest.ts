@@ -2,6 +2,7 @@
 import type { Firmware } from "./Firmware";
 import type { NetworkChoice } from "./NetworkChoice";
 import type { Source } from "./Source";
+import type { WarningId } from "./WarningId";
 
 /**
  * Everything the wizard collected.
@@ -22,4 +23,9 @@ virtio: boolean, start: boolean,
 /**
  * For tests and boot diagnostics: the guest's serial port to this file.
  */
-serialLog: string | null, };
+serialLog: string | null, 
+/**
+ * The source's warnings the user confirmed (`ImageInfo::warnings`); creating is refused
+ * while a warning is not among them.
+ */
+acknowledged: Array<WarningId>, };

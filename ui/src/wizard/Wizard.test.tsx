@@ -82,6 +82,7 @@ const expected: CreateVmRequest = {
     virtio: true,
     start: true,
     serialLog: null,
+    acknowledged: [],
   },
 };
 
@@ -160,7 +161,79 @@ describe("create-VM wizard", () => {
       expect(screen.getByTestId("source-error").textContent).toContain("not a disk image"),
     );
     expect(step()).toBe("source");
-    expect(wizard.api.inspectSource).toHaveBeenCalledWith({ path: "/tmp/x.qcow2", iso: false });
+    expect(wizard.api.inspectSource).toHaveBeenCalledWith({
+      path: "/tmp/x.qcow2",
+      iso: false,
+      connection: "system",
+      pool: "default",
+      mode: "in-place",
+    });
+  });
+
+  it("an escaped refusal is shown as sent, never interpreted", async () => {
+    const { wizard } = await setup();
+    // What the backend sends for a backing name with a newline, ESC and a bidi override.
+    const message =
+      "/tmp/e.qcow2 names its backing file b\\n\\u{1b}[1A\\u{202e}x.qcow2, with control or invisible characters";
+    wizard.api.inspectSource.mockRejectedValueOnce({ code: "invalid-input", message });
+    fireEvent.click(q('[data-source="import"]'));
+    type('[data-field="path"]', "/tmp/e.qcow2");
+    next();
+    const error = await waitFor(() => screen.getByTestId("source-error"));
+    expect(error.textContent).toBe(message);
+    expect(error.querySelector("*:not(p)")).toBeNull();
+    const hidden = [...(error.textContent ?? "")].filter((c) => {
+      const n = c.codePointAt(0) ?? 0;
+      return n < 0x20 || (n >= 0x202a && n <= 0x202e);
+    });
+    expect(hidden).toEqual([]);
+  });
+
+  it("a source's warnings must be confirmed, and the request acknowledges them", async () => {
+    const { wizard } = await setup();
+    wizard.api.inspectSource.mockResolvedValue({
+      image: {
+        path: "/img/real.qcow2",
+        link: "/tmp/alias.qcow2",
+        format: "qcow2",
+        virtualSize: 20 * 1024 ** 3,
+        fileSize: 1024 ** 3,
+        backingChain: [],
+        warnings: [],
+      },
+      detectedOs: null,
+      volumeId: null,
+      warnings: [{ id: "dirty-image", message: "/img/real.qcow2 was not closed cleanly" }],
+    });
+    fireEvent.click(q('[data-source="import"]'));
+    type('[data-field="path"]', "/tmp/alias.qcow2");
+    next();
+    await waitFor(() =>
+      expect(screen.getByTestId("source-warnings").textContent).toContain("not closed cleanly"),
+    );
+    expect(screen.getByTestId("source-link").textContent).toBe(
+      "/tmp/alias.qcow2 → /img/real.qcow2",
+    );
+    expect(step()).toBe("source");
+    next();
+    await waitFor(() =>
+      expect(screen.getByTestId("source-error").textContent).toContain("Confirm the warning"),
+    );
+    expect(step()).toBe("source");
+    fireEvent.click(q('[data-field="acknowledge"]'));
+    next();
+    await waitFor(() => expect(step()).toBe("os"));
+    expect(wizard.api.inspectSource).toHaveBeenCalledTimes(1);
+    fireEvent.click(await waitFor(() => q('[data-os-id="generic-linux"]')));
+    next();
+    await waitFor(() => expect(step()).toBe("resources"));
+    next();
+    await waitFor(() => expect(step()).toBe("options"));
+    next();
+    await waitFor(() => expect(step()).toBe("review"));
+    fireEvent.click(q('[data-action="create-only"]'));
+    await waitFor(() => expect(wizard.api.create).toHaveBeenCalled());
+    expect(wizard.api.create.mock.calls[0][0].request.acknowledged).toEqual(["dirty-image"]);
   });
 
   it("an ISO with a detected OS preselects it; an import has no disk size", async () => {
@@ -172,9 +245,12 @@ describe("create-VM wizard", () => {
         virtualSize: 2 * 1024 ** 3,
         fileSize: 2 * 1024 ** 3,
         backingChain: [],
+        link: null,
+        warnings: [],
       },
       detectedOs: fedora,
       volumeId: "Fedora-WS-41",
+      warnings: [],
     });
     fireEvent.click(q('[data-source="iso"]'));
     type('[data-field="path"]', "/iso/f.iso");

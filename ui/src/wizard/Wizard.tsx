@@ -30,6 +30,7 @@ import {
   STEPS,
   type StepId,
   tpmAvailable,
+  unacknowledged,
   validateName,
   validatePath,
   validateResources,
@@ -97,23 +98,43 @@ export function Wizard(props: WizardProps) {
     }
     setSourceError(null);
     if (state.sourceKind === "empty") return true;
-    const key = `${state.sourceKind}:${state.path.trim()}`;
-    if (key === inspectedFor && sourceInfo()) return true;
+    const pool = state.pool.trim();
+    const key = `${state.connection}|${state.sourceKind}|${state.mode}|${pool}|${state.path.trim()}`;
+    const current = sourceInfo();
+    if (key === inspectedFor && current) return warningsConfirmed(current);
     setSourceInfo(null);
     try {
       const info = await api.inspectSource({
         path: state.path.trim(),
         iso: state.sourceKind === "iso",
+        connection: state.connection,
+        pool: pool === "" ? null : pool,
+        mode: state.sourceKind === "import" ? state.mode : null,
       });
       inspectedFor = key;
       setSourceInfo(info);
+      // A new file: its warnings are confirmed anew.
+      setState("acknowledged", []);
       if (state.sourceKind === "iso" && info.detectedOs) setState("os", info.detectedOs);
-      return true;
+      return info.warnings.length === 0;
     } catch (error) {
       inspectedFor = "";
       setSourceError(toApiError(error).message);
       return false;
     }
+  }
+
+  /** True when every warning of `info` is confirmed; otherwise says so at the field. */
+  function warningsConfirmed(info: SourceInfo): boolean {
+    if (unacknowledged(info.warnings, state.acknowledged).length === 0) return true;
+    setSourceError("Confirm the warning above to use this file, or choose another one.");
+    return false;
+  }
+
+  function setWarningsConfirmed(confirmed: boolean) {
+    const info = sourceInfo();
+    setState("acknowledged", confirmed && info ? info.warnings.map((w) => w.id) : []);
+    if (confirmed) setSourceError(null);
   }
 
   // ------------------------------------------------------------------ step 2: OS
@@ -502,10 +523,29 @@ export function Wizard(props: WizardProps) {
             </div>
           </Show>
         </Show>
+        <SourceSummary info={sourceInfo()} />
+        <Show when={sourceInfo()?.warnings.length ? sourceInfo() : null}>
+          {(info) => (
+            <div class="banner banner-warning" data-testid="source-warnings">
+              <StatusIcon status="warning" />
+              <div class="banner-body">
+                <For each={info().warnings}>{(w) => <p data-warning={w.id}>{w.message}</p>}</For>
+                <label class="check">
+                  <input
+                    type="checkbox"
+                    data-field="acknowledge"
+                    checked={unacknowledged(info().warnings, state.acknowledged).length === 0}
+                    onChange={(e) => setWarningsConfirmed(e.currentTarget.checked)}
+                  />
+                  <span>I understand; use this file anyway</span>
+                </label>
+              </div>
+            </div>
+          )}
+        </Show>
         <Show when={sourceError()}>
           {(message) => <InlineError testId="source-error">{message()}</InlineError>}
         </Show>
-        <SourceSummary info={sourceInfo()} />
       </>
     );
   }
@@ -870,7 +910,13 @@ function SourceSummary(props: { info: SourceInfo | null }) {
     <Show when={props.info}>
       {(info) => (
         <div class="source-info" data-testid="source-info">
-          <p class="disk-path">{info().image.path}</p>
+          <Show when={info().image.link} fallback={<p class="disk-path">{info().image.path}</p>}>
+            {(link) => (
+              <p class="disk-path" data-testid="source-link">
+                {link()} → {info().image.path}
+              </p>
+            )}
+          </Show>
           <p class="disk-meta">
             <span data-testid="source-format">{info().image.format}</span>
             <span>{formatBytes(info().image.virtualSize)} virtual</span>

@@ -142,6 +142,7 @@ describe("buildCreateRequest", () => {
         virtio: true,
         start: true,
         serialLog: null,
+        acknowledged: [],
       },
     });
   });

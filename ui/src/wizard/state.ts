@@ -4,6 +4,7 @@ import type { ImportMode } from "../bindings/ImportMode";
 import type { NetworkChoice } from "../bindings/NetworkChoice";
 import type { OsChoice } from "../bindings/OsChoice";
 import type { Source } from "../bindings/Source";
+import type { WarningId } from "../bindings/WarningId";
 import type { WizardDefaults } from "../bindings/WizardDefaults";
 
 /**
@@ -40,6 +41,8 @@ export interface WizardState {
   setupNetwork: boolean;
   virtio: boolean;
   name: string;
+  /** The source's warnings the user confirmed. */
+  acknowledged: WarningId[];
 }
 
 export const MAX_NAME = 64;
@@ -72,6 +75,7 @@ export function initialState(connection: string, uri: string): WizardState {
     setupNetwork: true,
     virtio: true,
     name: "",
+    acknowledged: [],
   };
 }
 
@@ -211,6 +215,7 @@ export function buildCreateRequest(state: WizardState, start: boolean): CreateVm
       virtio: state.virtio,
       start,
       serialLog: null,
+      acknowledged: [...state.acknowledged],
     },
   };
 }
@@ -240,3 +245,11 @@ export const NETWORK_LABELS: Record<NetworkChoice, string> = {
   user: "User-mode networking",
   none: "No network",
 };
+
+/** The warnings of `warnings` that `acknowledged` does not confirm yet. */
+export function unacknowledged<W extends { id: WarningId }>(
+  warnings: readonly W[],
+  acknowledged: readonly WarningId[],
+): W[] {
+  return warnings.filter((w) => !acknowledged.includes(w.id));
+}
