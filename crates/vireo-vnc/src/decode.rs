@@ -15,13 +15,15 @@ use crate::framebuffer::{DirtyRegion, Framebuffer, Rect};
 use crate::tight::{self, TightPaint, TightState};
 use crate::wire::{self, check_limit, encoding, read_i32, read_u16, read_u32, read_u8};
 
-/// Largest framebuffer side we accept (desktop and ServerInit).
-pub const MAX_DIMENSION: u16 = 16384;
+/// Largest framebuffer side we accept (desktop and ServerInit): a real display's, so one
+/// session's framebuffer stays under 256 MiB.
+pub const MAX_DIMENSION: u16 = 8192;
 /// Largest ServerInit desktop name and refusal reason.
 pub const MAX_NAME_LEN: u32 = 4096;
 /// Largest ServerCutText we skip; more is treated as hostile.
 pub const MAX_CUT_TEXT_LEN: u32 = 1 << 20;
-/// Largest compressed ZRLE rectangle.
+/// Largest compressed ZRLE rectangle whatever its size; a rectangle's own limit is lower
+/// ([`zrle_limit`]).
 pub const MAX_ZRLE_LEN: u32 = 64 << 20;
 /// Largest cursor side.
 pub const MAX_CURSOR_DIMENSION: u16 = 256;
@@ -307,12 +309,12 @@ impl Decoder {
 
     fn decode_zrle(&mut self, r: &mut dyn Read, rect: &Rect) -> Result<(), VncError> {
         let len = read_u32(r)?;
-        check_limit("ZRLE length", u64::from(len), u64::from(MAX_ZRLE_LEN))?;
-        let compressed = wire::read_vec(r, len as usize)?;
         let tiles = u64::from(rect.width.div_ceil(TILE)) * u64::from(rect.height.div_ceil(TILE));
         // An honest rectangle never inflates beyond 4 bytes per pixel plus
         // tile headers and palettes; more is a zlib bomb.
         let max_out = rect.area() * 4 + tiles * 64 + 64;
+        check_limit("ZRLE length", u64::from(len), zrle_limit(max_out))?;
+        let compressed = wire::read_vec(r, len as usize)?;
         let data = inflate(&mut self.zlib, &compressed, max_out)?;
         let mut input = ByteCursor {
             data: &data,
@@ -333,6 +335,14 @@ impl Decoder {
         }
         Ok(())
     }
+}
+
+/// The largest compressed length of a ZRLE rectangle that inflates to at most `max_out`
+/// bytes: zlib's worst case (stored blocks, 5 bytes per 16 KiB) plus room for a sync flush,
+/// never above [`MAX_ZRLE_LEN`]. Like Tight's, the limit follows the rectangle's size, so a
+/// 1×1 rectangle cannot make us read 64 MiB.
+pub fn zrle_limit(max_out: u64) -> u64 {
+    (max_out + max_out / 16_384 * 5 + 1024).min(u64::from(MAX_ZRLE_LEN))
 }
 
 /// Inflates one ZRLE rectangle's data with the connection's zlib stream.
@@ -638,6 +648,20 @@ mod tests {
             &update(&[(Rect::new(0, 0, 3, 3), encoding::COPY_RECT, src)]),
         );
         assert!(matches!(err, Err(VncError::RectOutside { .. })), "{err:?}");
+    }
+
+    #[test]
+    fn zrle_length_follows_the_rectangle() {
+        // A 1x1 rectangle: 4 bytes + one tile header; a 64 MiB claim is refused before reading.
+        let (mut d, _fb) = decoder(8, 8);
+        let body = (32u32 << 20).to_be_bytes().to_vec();
+        let message = update(&[(Rect::new(0, 0, 1, 1), encoding::ZRLE, body)]);
+        let err = d.read_message(&mut &message[..]).unwrap_err();
+        assert!(
+            matches!(err, VncError::TooLarge { what: "ZRLE length", limit, .. } if limit < 2048),
+            "{err}"
+        );
+        assert_eq!(zrle_limit(u64::MAX / 2), u64::from(MAX_ZRLE_LEN));
     }
 
     #[test]

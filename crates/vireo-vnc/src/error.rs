@@ -71,6 +71,18 @@ pub enum VncError {
     /// A ZRLE or Tight zlib stream is corrupt.
     #[error("corrupt zlib stream")]
     Zlib(#[source] flate2::DecompressError),
+    /// The server did not finish the handshake in time (it may be dripping bytes).
+    #[error("the VM's display did not answer within {seconds} s")]
+    HandshakeTimeout {
+        /// The limit.
+        seconds: f64,
+    },
+    /// The server stopped sending in the middle of a message.
+    #[error("the VM's display stopped sending in the middle of an update for {seconds} s")]
+    Stalled {
+        /// The limit.
+        seconds: f64,
+    },
     /// Input was sent while the session was not running.
     #[error("session is {0:?}, not running")]
     NotRunning(SessionState),

@@ -1,12 +1,13 @@
 //! A console session: handshake, the reader thread, and input.
 
-use std::io::{BufReader, Read, Write};
+use std::io::{self, BufRead, BufReader, Read, Write};
 use std::net::{Shutdown, TcpStream};
 use std::os::unix::net::UnixStream;
 use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 use std::sync::mpsc::{self, Receiver, Sender};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::{self, JoinHandle};
+use std::time::{Duration, Instant};
 
 use crate::decode::{
     self, CursorImage, Decoder, RectCounts, ServerMessage, MAX_DIMENSION, MAX_NAME_LEN,
@@ -15,6 +16,12 @@ use crate::des;
 use crate::error::VncError;
 use crate::framebuffer::{Framebuffer, Rect};
 use crate::wire::{self, check_limit, fence, read_array, read_u32, read_u8, PixelFormat};
+
+/// How long a server may take from the first byte to ServerInit (sessions over a socket).
+pub const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(5);
+/// A read that makes no progress for this long in the middle of a server message ends the
+/// session. Between messages a server may stay silent for ever (an unchanging screen).
+pub const STALL_TIMEOUT: Duration = Duration::from_secs(30);
 
 const SECURITY_NONE: u8 = 1;
 const SECURITY_VNC_AUTH: u8 = 2;
@@ -83,6 +90,8 @@ pub struct ServerInfo {
 
 type Writer = Arc<Mutex<Box<dyn Write + Send>>>;
 type ShutdownHook = Box<dyn Fn() + Send + Sync>;
+/// Sets the read timeout of the socket the reader reads from.
+type SetTimeout = Arc<dyn Fn(Option<Duration>) -> io::Result<()> + Send + Sync>;
 
 /// One RFB connection to a VM console.
 ///
@@ -103,6 +112,10 @@ pub struct ConsoleSession {
     server: Option<ServerInfo>,
     password: Option<Vec<u8>>,
     shutdown: Option<ShutdownHook>,
+    /// Present for sockets: the handshake has a deadline and a stalled update ends the session.
+    set_timeout: Option<SetTimeout>,
+    handshake_timeout: Duration,
+    stall_timeout: Duration,
     reader_thread: Option<JoinHandle<()>>,
 }
 
@@ -129,6 +142,9 @@ impl ConsoleSession {
             server: None,
             password: None,
             shutdown: None,
+            set_timeout: None,
+            handshake_timeout: HANDSHAKE_TIMEOUT,
+            stall_timeout: STALL_TIMEOUT,
             reader_thread: None,
         };
         (session, receiver)
@@ -156,10 +172,12 @@ impl ConsoleSession {
     pub fn new_unix(stream: UnixStream) -> Result<(Self, Receiver<ConsoleEvent>), VncError> {
         let reader = stream.try_clone()?;
         let writer = stream.try_clone()?;
+        let timed = stream.try_clone()?;
         let (mut session, events) = Self::new(Box::new(reader), Box::new(writer));
         session.shutdown = Some(Box::new(move || {
             let _ = stream.shutdown(Shutdown::Both);
         }));
+        session.set_timeout = Some(Arc::new(move |t| timed.set_read_timeout(t)));
         Ok((session, events))
     }
 
@@ -169,12 +187,21 @@ impl ConsoleSession {
         stream.set_nodelay(true)?;
         let reader = stream.try_clone()?;
         let writer = stream.try_clone()?;
+        let timed = stream.try_clone()?;
         let (mut session, events) = Self::new(Box::new(reader), Box::new(writer));
         session.shutdown = Some(Box::new(move || {
             let _ = stream.shutdown(Shutdown::Both);
         }));
+        session.set_timeout = Some(Arc::new(move |t| timed.set_read_timeout(t)));
         session.handshake()?;
         Ok((session, events))
+    }
+
+    /// Replaces [`HANDSHAKE_TIMEOUT`] and [`STALL_TIMEOUT`] (sessions over a socket only;
+    /// for tests). Call before the handshake.
+    pub fn set_timeouts(&mut self, handshake: Duration, stall: Duration) {
+        self.handshake_timeout = handshake;
+        self.stall_timeout = stall;
     }
 
     /// Sets the password for VNC authentication, used only if the server
@@ -203,7 +230,28 @@ impl ConsoleSession {
         let Some(mut reader) = self.reader.take() else {
             return Err(VncError::NotRunning(state));
         };
-        match self.negotiate(&mut reader) {
+        let negotiated = match self.set_timeout.clone() {
+            Some(set) => {
+                let mut timed = Deadline {
+                    inner: &mut reader,
+                    set: set.clone(),
+                    until: Instant::now() + self.handshake_timeout,
+                };
+                let result = self.negotiate(&mut timed);
+                // From now on a read times out only to check for a stalled update.
+                let armed = set(Some(self.stall_timeout));
+                result
+                    .map_err(|e| match e {
+                        VncError::Io(io) if is_timeout(&io) => VncError::HandshakeTimeout {
+                            seconds: self.handshake_timeout.as_secs_f64(),
+                        },
+                        other => other,
+                    })
+                    .and_then(|info| armed.map(|_| info).map_err(VncError::Io))
+            }
+            None => self.negotiate(&mut reader),
+        };
+        match negotiated {
             Ok(info) => {
                 *decode::lock(&self.framebuffer) = Framebuffer::new(info.width, info.height);
                 self.state
@@ -218,8 +266,7 @@ impl ConsoleSession {
         }
     }
 
-    fn negotiate(&mut self, r: &mut Box<dyn Read + Send>) -> Result<ServerInfo, VncError> {
-        let r: &mut dyn Read = r;
+    fn negotiate(&mut self, r: &mut dyn Read) -> Result<ServerInfo, VncError> {
         let version: [u8; 12] = read_array(r)?;
         let minor = parse_version(&version)?;
         let reply: &[u8; 12] = if minor >= 8 {
@@ -286,7 +333,11 @@ impl ConsoleSession {
             u64::from(name_len),
             u64::from(MAX_NAME_LEN),
         )?;
-        let name = String::from_utf8_lossy(&wire::read_vec(r, name_len as usize)?).into_owned();
+        // The desktop name is the server's: shown escaped and capped wherever it goes.
+        let name = vireo_text::shown(&String::from_utf8_lossy(&wire::read_vec(
+            r,
+            name_len as usize,
+        )?));
 
         self.write(&wire::set_pixel_format(PixelFormat::BGRX))?;
         self.write(&wire::set_encodings(&self.encodings))?;
@@ -315,12 +366,13 @@ impl ConsoleSession {
         self.counts = reader_loop.decoder.counts();
         let state = Arc::clone(&self.state);
         let events = self.events.clone();
+        let stall = self.set_timeout.is_some().then_some(self.stall_timeout);
         let handle = thread::Builder::new()
             .name("vireo-vnc-reader".into())
             .spawn(move || {
                 // Rect headers are small; buffering saves a syscall per field.
                 let mut reader = BufReader::with_capacity(1 << 16, reader);
-                let reason = match reader_loop.run(&mut reader) {
+                let reason = match reader_loop.run(&mut reader, stall, &state) {
                     Err(err) => describe(&err),
                     Ok(never) => match never {},
                 };
@@ -474,9 +526,28 @@ struct ReaderLoop {
 enum Never {}
 
 impl ReaderLoop {
-    fn run(&mut self, reader: &mut dyn Read) -> Result<Never, VncError> {
+    /// With `stall` (a socket whose reads time out after it), silence between messages is
+    /// waited out and silence inside one ends the session.
+    fn run(
+        &mut self,
+        reader: &mut BufReader<Box<dyn Read + Send>>,
+        stall: Option<Duration>,
+        state: &AtomicU8,
+    ) -> Result<Never, VncError> {
         loop {
-            match self.decoder.read_message(reader)? {
+            if stall.is_some() {
+                wait_for_message(reader, state)?;
+            }
+            let message = self
+                .decoder
+                .read_message(reader)
+                .map_err(|e| match (e, stall) {
+                    (VncError::Io(io), Some(limit)) if is_timeout(&io) => VncError::Stalled {
+                        seconds: limit.as_secs_f64(),
+                    },
+                    (other, _) => other,
+                })?;
+            match message {
                 ServerMessage::Update(outcome) => {
                     if let Some((width, height)) = outcome.resized {
                         let _ = self.events.send(ConsoleEvent::Resized { width, height });
@@ -539,6 +610,49 @@ impl ReaderLoop {
     }
 }
 
+/// Waits until the next message's first byte is buffered; read timeouts here are the idle
+/// screen, not an error, unless the session was closed meanwhile.
+fn wait_for_message(reader: &mut impl BufRead, state: &AtomicU8) -> Result<(), VncError> {
+    loop {
+        match reader.fill_buf() {
+            Ok([]) => return Err(VncError::Io(io::ErrorKind::UnexpectedEof.into())),
+            Ok(_) => return Ok(()),
+            Err(e) if is_timeout(&e) || e.kind() == io::ErrorKind::Interrupted => {
+                if SessionState::from_u8(state.load(Ordering::Acquire)) == SessionState::Closed {
+                    return Err(VncError::Io(e));
+                }
+            }
+            Err(e) => return Err(VncError::Io(e)),
+        }
+    }
+}
+
+/// A socket read timeout (`SO_RCVTIMEO` gives EAGAIN on Unix, a time-out elsewhere).
+fn is_timeout(e: &io::Error) -> bool {
+    matches!(
+        e.kind(),
+        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+    )
+}
+
+/// Reads with an overall deadline: each read waits at most until `until`.
+struct Deadline<'a, R: ?Sized> {
+    inner: &'a mut R,
+    set: SetTimeout,
+    until: Instant,
+}
+
+impl<R: Read + ?Sized> Read for Deadline<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let left = self.until.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Err(io::ErrorKind::TimedOut.into());
+        }
+        (self.set)(Some(left.max(Duration::from_millis(1))))?;
+        self.inner.read(buf)
+    }
+}
+
 fn write_all(writer: &Writer, bytes: &[u8]) -> Result<(), VncError> {
     let mut w = writer.lock().unwrap_or_else(PoisonError::into_inner);
     w.write_all(bytes)?;
@@ -582,8 +696,11 @@ fn parse_version(v: &[u8; 12]) -> Result<u8, VncError> {
     }
 }
 
+/// The server's reason, shown escaped and capped: it is the server's text.
 fn read_reason(r: &mut dyn Read) -> Result<String, VncError> {
     let len = read_u32(r)?;
     check_limit("reason length", u64::from(len), u64::from(MAX_NAME_LEN))?;
-    Ok(String::from_utf8_lossy(&wire::read_vec(r, len as usize)?).into_owned())
+    Ok(vireo_text::shown(&String::from_utf8_lossy(
+        &wire::read_vec(r, len as usize)?,
+    )))
 }

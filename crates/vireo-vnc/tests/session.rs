@@ -468,3 +468,139 @@ fn version_3_3_server_chooses_none() {
     assert_eq!(&t.join().unwrap(), b"RFB 003.003\n");
     assert_eq!(session.server_info().unwrap().width, 3);
 }
+
+/// A server that sends its version one byte at a time, `every` apart, and nothing else.
+fn dripping_server(mut server: UnixStream, every: Duration) -> thread::JoinHandle<()> {
+    thread::spawn(move || {
+        for b in b"RFB 003.008\n".iter().cycle().take(200) {
+            thread::sleep(every);
+            if server.write_all(&[*b]).is_err() {
+                return;
+            }
+        }
+    })
+}
+
+#[test]
+fn a_dripping_handshake_ends_in_an_error_within_the_limit() {
+    let (client, server) = UnixStream::pair().unwrap();
+    // A byte every 300 ms: each read makes progress, so only an overall deadline ends it.
+    let drip = dripping_server(server, Duration::from_millis(300));
+    let (mut session, _events) = ConsoleSession::new_unix(client).unwrap();
+    session.set_timeouts(Duration::from_millis(1500), Duration::from_secs(5));
+    let start = Instant::now();
+    let err = session.handshake().unwrap_err();
+    let took = start.elapsed();
+    assert!(matches!(err, VncError::HandshakeTimeout { .. }), "{err}");
+    assert!(
+        err.to_string().contains("did not answer within 1.5 s"),
+        "{err}"
+    );
+    assert!(took < Duration::from_millis(2500), "took {took:?}");
+    assert_eq!(session.state(), SessionState::Closed);
+    drop(session);
+    drip.join().unwrap();
+}
+
+#[test]
+fn closing_during_a_blocked_handshake_returns_at_once() {
+    let (client, server) = UnixStream::pair().unwrap();
+    let handle = client.try_clone().unwrap();
+    let (mut session, _events) = ConsoleSession::new_unix(client).unwrap();
+    session.set_timeouts(Duration::from_secs(60), Duration::from_secs(60));
+    let (tx, rx) = mpsc::channel();
+    let t = thread::spawn(move || {
+        let _ = tx.send(session.handshake().map(|_| ()).map_err(|e| e.to_string()));
+    });
+    thread::sleep(Duration::from_millis(200));
+    let start = Instant::now();
+    // What the API's cancel does: shut the socket down under the blocked read.
+    handle.shutdown(std::net::Shutdown::Both).unwrap();
+    let result = rx
+        .recv_timeout(Duration::from_secs(2))
+        .expect("returned at once");
+    assert!(result.is_err());
+    assert!(start.elapsed() < Duration::from_secs(1));
+    t.join().unwrap();
+    drop(server);
+}
+
+#[test]
+fn an_update_that_stalls_ends_the_session_but_silence_between_updates_does_not() {
+    let (client, mut server) = UnixStream::pair().unwrap();
+    let (stall_now, stall) = mpsc::channel::<()>();
+    let server_thread = thread::spawn(move || {
+        serve_handshake(&mut server, 4, 3);
+        for _ in 0..3 {
+            read_client_message(&mut server).unwrap();
+        }
+        // Idle well past the stall limit: an unchanging screen is no error.
+        stall.recv().unwrap();
+        // Half an update: the header of one Raw rectangle and one pixel of eight.
+        let mut partial = update(&[(0, 0, 4, 2, encoding::RAW, vec![])]);
+        partial.extend_from_slice(&[1, 2, 3, 4]);
+        server.write_all(&partial).unwrap();
+        thread::sleep(Duration::from_secs(5));
+    });
+    let (mut session, events) = ConsoleSession::new_unix(client).unwrap();
+    session.set_timeouts(Duration::from_secs(5), Duration::from_millis(600));
+    session.handshake().unwrap();
+    assert!(
+        events.recv_timeout(Duration::from_millis(1500)).is_err(),
+        "no event, and above all no Closed, while the server is silent between messages"
+    );
+    assert_eq!(session.state(), SessionState::Running);
+    let start = Instant::now();
+    stall_now.send(()).unwrap();
+    let reason = loop {
+        match events.recv_timeout(TIMEOUT).expect("the session ends") {
+            ConsoleEvent::Closed { reason } => break reason,
+            _ => continue,
+        }
+    };
+    assert!(
+        reason.contains("stopped sending in the middle of an update"),
+        "{reason}"
+    );
+    assert!(
+        start.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        start.elapsed()
+    );
+    drop(session);
+    server_thread.join().unwrap();
+}
+
+#[test]
+fn a_refusal_reason_and_desktop_name_arrive_escaped() {
+    let (client, mut server) = UnixStream::pair().unwrap();
+    let t = thread::spawn(move || {
+        server.write_all(b"RFB 003.008\n").unwrap();
+        let mut version = [0u8; 12];
+        server.read_exact(&mut version).unwrap();
+        let reason = "go away\n\u{1b}[31m\u{202e}evil";
+        server.write_all(&[0]).unwrap();
+        server
+            .write_all(&(reason.len() as u32).to_be_bytes())
+            .unwrap();
+        server.write_all(reason.as_bytes()).unwrap();
+    });
+    let err = ConsoleSession::connect_unix(client)
+        .map(|_| ())
+        .unwrap_err();
+    let m = err.to_string();
+    assert!(m.contains("go away\\n\\u{1b}[31m\\u{202e}evil"), "{m}");
+    assert!(!m.chars().any(char::is_control), "{m:?}");
+    t.join().unwrap();
+
+    let (client, mut server) = UnixStream::pair().unwrap();
+    let t = thread::spawn(move || {
+        let name = b"desk\ntop\x1b";
+        serve_handshake_raw(&mut server, 4, 3, name.len() as u32, name);
+        thread::sleep(Duration::from_millis(200));
+    });
+    let (session, _events) = ConsoleSession::connect_unix(client).unwrap();
+    assert_eq!(session.server_info().unwrap().name, "desk\\ntop\\u{1b}");
+    drop(session);
+    t.join().unwrap();
+}
