@@ -129,6 +129,14 @@ fn console_open(
 }
 
 #[tauri::command(async)]
+fn console_cancel_open(
+    consoles: State<'_, Consoles>,
+    req: ConsoleOpenRequest,
+) -> Result<(), ApiError> {
+    vireo_api::console_cancel_open(&consoles, req)
+}
+
+#[tauri::command(async)]
 fn console_close(consoles: State<'_, Consoles>, id: u32) -> Result<(), ApiError> {
     vireo_api::console_close(&consoles, id)
 }
@@ -258,6 +266,7 @@ fn main() {
             create_vm,
             cancel_create,
             console_open,
+            console_cancel_open,
             console_close,
             console_screenshot,
             console_type_text,

@@ -273,12 +273,15 @@ export interface ConsoleApi {
   open(req: ConsoleOpenRequest): Promise<ConsoleOpened>;
   /** Opens the console's socket (FRAME / CURSOR / CLOSED messages in, ConsoleInput out). */
   connect(url: string): ConsoleSocket;
+  /** Ends an `open` still under way (its handshake), which then rejects. */
+  cancelOpen(req: ConsoleOpenRequest): Promise<void>;
   close(id: number): Promise<void>;
 }
 
 export const tauriConsoleApi: ConsoleApi = {
   open: (req) => call<ConsoleOpened>("console_open", { req }),
   connect: (url) => new WebSocket(url),
+  cancelOpen: (req) => call<void>("console_cancel_open", { req }),
   close: (id) => call<void>("console_close", { id }),
 };
 

@@ -153,10 +153,18 @@ pub(crate) struct Console {
 
 pub(crate) type Registry = Arc<Mutex<HashMap<u32, Arc<Console>>>>;
 
+/// A console being opened: its socket, so a cancel can shut it under the handshake.
+struct Opening {
+    vm: VmRef,
+    socket: std::os::unix::net::UnixStream,
+    cancelled: Arc<std::sync::atomic::AtomicBool>,
+}
+
 /// The open consoles (Tauri state).
 pub struct Consoles {
     next: AtomicU32,
     open: Registry,
+    opening: Mutex<Vec<Opening>>,
     origins: Arc<[String]>,
     /// The console socket's address, bound on first use.
     socket: OnceLock<Result<SocketAddr, String>>,
@@ -179,6 +187,7 @@ impl Consoles {
         Consoles {
             next: AtomicU32::new(0),
             open: Arc::default(),
+            opening: Mutex::new(Vec::new()),
             origins: origins.into_iter().map(Into::into).collect(),
             socket: OnceLock::new(),
             native: None,
@@ -256,7 +265,25 @@ pub fn console_open(
             ApiError::from_chain(Code::Unavailable, &e)
         }
     })?;
-    let (session, events) = ConsoleSession::connect_unix(socket).map_err(vnc_error)?;
+    // Registered while the handshake runs, so console_cancel_open can end it at once.
+    let cancelled = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let handle = socket
+        .try_clone()
+        .map_err(|e| ApiError::from_chain(Code::Unavailable, &e))?;
+    lock(&consoles.opening).push(Opening {
+        vm: req.vm.clone(),
+        socket: handle,
+        cancelled: cancelled.clone(),
+    });
+    let connected = ConsoleSession::connect_unix(socket);
+    lock(&consoles.opening).retain(|o| !Arc::ptr_eq(&o.cancelled, &cancelled));
+    if cancelled.load(Ordering::SeqCst) {
+        return Err(ApiError::new(
+            Code::InvalidState,
+            "opening the console was cancelled",
+        ));
+    }
+    let (session, events) = connected.map_err(vnc_error)?;
     let (width, height) = session.with_framebuffer(|fb| (fb.width(), fb.height()));
     let token = console_socket::new_token()?;
     let (tx, rx) = channel();
@@ -283,12 +310,12 @@ pub fn console_open(
     spawn(
         format!("vireo-console-{id}-events"),
         Box::new(move || {
+            // The session's last event is always Closed; the pump decides when to stop.
             for ev in events {
                 if tx.send(Pump::Event(ev)).is_err() {
                     return;
                 }
             }
-            let _ = tx.send(Pump::Stop);
         }),
     )?;
     let registry = consoles.open.clone();
@@ -409,6 +436,9 @@ fn pump(
     let mut painted_size = (0u16, 0u16);
     // Surface frames painted since the page last heard: told after a pause at the latest.
     let mut untold = false;
+    // Why the session ended before the page attached: told to the page when it does, so it
+    // never shows a blank screen without a reason.
+    let mut ended: Option<String> = None;
     let attach_by = Instant::now() + ATTACH_TIMEOUT;
     loop {
         let mut msg = if link.is_none() {
@@ -440,11 +470,20 @@ fn pump(
                     if let Some(mut link) = link {
                         link.send(stream::closed_message(&reason));
                         link.close();
+                        return;
                     }
-                    return;
+                    ended = Some(reason);
                 }
                 Ok(Pump::Event(ConsoleEvent::Bell)) => {}
-                Ok(Pump::Attach(l)) => link = Some(*l),
+                Ok(Pump::Attach(mut l)) => {
+                    if let Some(reason) = ended.take() {
+                        l.send(stream::closed_message(&reason));
+                        l.close();
+                        close(registry, id);
+                        return;
+                    }
+                    link = Some(*l);
+                }
                 Ok(Pump::Credit(n)) => credits = credits.saturating_add(n).min(MAX_CREDITS),
                 Ok(Pump::Surface(place)) => {
                     if let Some(s) = surface.as_mut() {
@@ -582,6 +621,17 @@ fn send_key(console: &Console, code: &str, key: &str, down: bool) -> Result<(), 
     lock(&console.session)
         .send_key(keysym, scancode, down)
         .map_err(vnc_error)
+}
+
+/// Cancels the opening of `vm`'s console, if one is under way: its socket is shut down, so
+/// the handshake ends at once and `console_open` answers "cancelled". Nothing to cancel is
+/// fine (it opened or failed meanwhile).
+pub fn console_cancel_open(consoles: &Consoles, req: ConsoleOpenRequest) -> Result<(), ApiError> {
+    for o in lock(&consoles.opening).iter().filter(|o| o.vm == req.vm) {
+        o.cancelled.store(true, Ordering::SeqCst);
+        let _ = o.socket.shutdown(std::net::Shutdown::Both);
+    }
+    Ok(())
 }
 
 /// A key press or release. The scancode (from the physical key) is what QEMU uses, so the

@@ -283,7 +283,7 @@ fn console_streams_frames_with_backpressure_and_types_into_the_guest() {
     assert_eq!(err.code, Code::NotFound);
 
     // A page that goes away closes its console.
-    let opened = console_open(&inv, &consoles, ConsoleOpenRequest { vm }).unwrap();
+    let opened = console_open(&inv, &consoles, ConsoleOpenRequest { vm: vm.clone() }).unwrap();
     let mut page = connect(&opened.url, ORIGIN).unwrap();
     credit(&mut page, 1);
     next_frame(&mut page);
@@ -306,4 +306,26 @@ fn console_streams_frames_with_backpressure_and_types_into_the_guest() {
         );
         std::thread::sleep(Duration::from_millis(20));
     }
+
+    // The session ends before the page attaches (the VM is forced off): the page still
+    // hears why when it connects, instead of a blank screen.
+    let opened = console_open(&inv, &consoles, ConsoleOpenRequest { vm: vm.clone() }).unwrap();
+    conn.lookup_domain_by_uuid_string(&guest.uuid)
+        .unwrap()
+        .destroy()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(500));
+    let mut page = connect(&opened.url, ORIGIN).expect("the page still connects");
+    let reason = loop {
+        match page.read().expect("a message before the socket ends") {
+            tungstenite::Message::Binary(b) if b[0] == vireo_vnc::stream::CLOSED => {
+                break String::from_utf8_lossy(&b[1..]).into_owned()
+            }
+            tungstenite::Message::Binary(_) => continue,
+            other => panic!("expected CLOSED, got {other:?}"),
+        }
+    };
+    assert!(!reason.is_empty());
+    // Cancelling an open that is not under way is harmless.
+    console_cancel_open(&consoles, ConsoleOpenRequest { vm }).unwrap();
 }

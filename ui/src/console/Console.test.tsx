@@ -462,6 +462,25 @@ describe("Console", () => {
     expect(api.connect).not.toHaveBeenCalled();
   });
 
+  it("closing while the console opens cancels the backend's handshake", async () => {
+    const fake = createFakeConsoleApi();
+    fake.hold();
+    const { api } = setup(fake);
+    await waitFor(() => expect(api.open).toHaveBeenCalled());
+    expect(api.cancelOpen).not.toHaveBeenCalled();
+    fireEvent.click(document.querySelector('[data-action="close-console"]') as HTMLElement);
+    expect(api.cancelOpen).toHaveBeenCalledTimes(1);
+    expect(api.cancelOpen).toHaveBeenCalledWith({ vm: VM });
+  });
+
+  it("an opened console's close does not cancel anything", async () => {
+    const fake = createFakeConsoleApi();
+    const { api, canvas } = setup(fake);
+    await opened(fake, canvas);
+    fireEvent.click(document.querySelector('[data-action="close-console"]') as HTMLElement);
+    expect(api.cancelOpen).not.toHaveBeenCalled();
+  });
+
   it("shows why the console could not open", async () => {
     const fake = createFakeConsoleApi(new Error("The machine is not running"));
     setup(fake);

@@ -109,6 +109,8 @@ export function Console(props: ConsoleProps) {
   const grab = createKeyboardGrab(() => canvas);
 
   let id: number | null = null;
+  /** An `open` is under way: closing now cancels its handshake in the backend. */
+  let openInFlight = false;
   let socket: ConsoleSocket | null = null;
   /** Unmounted: nothing more is painted or sent. */
   let disposed = false;
@@ -358,6 +360,12 @@ export function Console(props: ConsoleProps) {
     }
     if (id !== null) void api.close(id).catch(() => {});
     id = null;
+    if (openInFlight) {
+      openInFlight = false;
+      void api
+        .cancelOpen({ vm: { connection: props.vm.connection, uuid: props.vm.uuid } })
+        .catch(() => {});
+    }
   }
 
   function fail(message: string) {
@@ -370,9 +378,11 @@ export function Console(props: ConsoleProps) {
     setError(null);
     setClosedReason(null);
     setOpening(true);
+    openInFlight = true;
     api
       .open({ vm: { connection: props.vm.connection, uuid: props.vm.uuid } })
       .then((opened) => {
+        openInFlight = false;
         if (disposed || stopped) {
           void api.close(opened.id).catch(() => {});
           return;
@@ -407,6 +417,7 @@ export function Console(props: ConsoleProps) {
         };
       })
       .catch((err) => {
+        openInFlight = false;
         if (disposed) return;
         setOpening(false);
         fail(toApiError(err).message);

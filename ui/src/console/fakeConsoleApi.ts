@@ -96,6 +96,7 @@ export function createFakeConsoleApi(
       if (autoOpen) queueMicrotask(() => socket.serverOpen());
       return socket;
     }),
+    cancelOpen: vi.fn(async (_req: ConsoleOpenRequest) => {}),
     close: vi.fn(async (_id: number) => {}),
   } satisfies ConsoleApi;
   return {
