@@ -164,6 +164,7 @@ fn lost_daemon(message: &str) -> bool {
         "Cannot write data",
         "Failed to connect socket",
         "no connection driver available",
+        "keepalive",
     ]
     .iter()
     .any(|m| message.contains(m))

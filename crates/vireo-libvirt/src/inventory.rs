@@ -19,7 +19,60 @@ use virt::connect::Connect;
 /// How often the stats thread samples, and how often event-less drivers are polled.
 const STATS_INTERVAL: Duration = Duration::from_secs(2);
 const POLL_INTERVAL: Duration = Duration::from_secs(3);
+/// Retries after a loss: 0.5 s, then doubling up to 30 s (remote hosts; local daemons are
+/// also watched, see `DAEMON_WATCH`).
+const BACKOFF_FIRST: Duration = Duration::from_millis(500);
 const BACKOFF_MAX: Duration = Duration::from_secs(30);
+/// While a local daemon is away, how often its socket is tried: it is reconnected to as
+/// soon as it answers, not at the next backoff step.
+const DAEMON_WATCH: Duration = Duration::from_millis(200);
+
+/// The wait before retry number `attempt` (1 = the first retry after the loss).
+fn backoff(attempt: u32) -> Duration {
+    BACKOFF_FIRST
+        .saturating_mul(1 << attempt.saturating_sub(1).min(16))
+        .min(BACKOFF_MAX)
+}
+
+/// The sockets a local daemon listens on for `uri` (monolithic libvirtd, then modular
+/// virtqemud), or none for remote URIs and drivers without a daemon.
+fn daemon_sockets(uri: &str) -> Vec<PathBuf> {
+    let Some((scheme, rest)) = uri.split_once("://") else {
+        return Vec::new();
+    };
+    let local = rest.starts_with('/') && (scheme == "qemu" || scheme == "qemu+unix");
+    if !local {
+        return Vec::new();
+    }
+    let path = rest.split('?').next().unwrap_or_default();
+    let dir = if path == "/system" || ffi::running_as_root() {
+        PathBuf::from("/run/libvirt")
+    } else {
+        match std::env::var_os("XDG_RUNTIME_DIR") {
+            Some(d) => PathBuf::from(d).join("libvirt"),
+            None => return Vec::new(),
+        }
+    };
+    ["libvirt-sock", "virtqemud-sock"]
+        .iter()
+        .map(|s| dir.join(s))
+        .collect()
+}
+
+/// True when one of `sockets` accepts a connection (the daemon is back).
+fn daemon_answers(sockets: &[PathBuf]) -> bool {
+    #[cfg(unix)]
+    {
+        sockets
+            .iter()
+            .any(|s| std::os::unix::net::UnixStream::connect(s).is_ok())
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = sockets;
+        false
+    }
+}
 
 /// A connection's state machine: connecting → connected → lost → reconnecting → connected.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
@@ -131,7 +184,8 @@ type Sink = Box<dyn Fn(InventoryEvent) + Send + Sync>;
 enum Work {
     Connect,
     Event(RawLifecycleEvent),
-    Closed,
+    /// The connection closed; libvirt's reason (`VIR_CONNECT_CLOSE_REASON_*`).
+    Closed(i32),
     Poll,
     Stop,
 }
@@ -208,9 +262,18 @@ impl Inner {
             .ok_or_else(|| BackendError::NoSuchConnection(id.to_string()))
     }
 
+    /// Sets the connection's state; tells the listener only when something changed (a
+    /// retry that fails as the last one did sends nothing, so the UI does not blink).
     fn set_status(&self, c: &Conn, state: ConnState, error: Option<String>) {
         let hint = error.as_deref().map(|e| hint_for(&c.uri, e));
-        *lock(&c.status) = (state, error, hint);
+        {
+            let mut status = lock(&c.status);
+            let next = (state, error, hint);
+            if *status == next {
+                return;
+            }
+            *status = next;
+        }
         self.emit(InventoryEvent::Connection {
             connection: c.info(),
         });
@@ -595,16 +658,30 @@ fn worker_loop(inner: std::sync::Weak<Inner>, c: Arc<Conn>, rx: std::sync::mpsc:
     let mut cache = DetailsCache::new();
     let mut attempt: u32 = 0;
     let mut retry_at: Option<Instant> = None;
+    let sockets = daemon_sockets(&c.uri);
     loop {
         let polling = !*lock(&c.live_events) && c.connect().is_some();
+        let watching = retry_at.is_some() && !sockets.is_empty();
         let timeout = match (retry_at, polling) {
-            (Some(at), _) => at.saturating_duration_since(Instant::now()),
+            (Some(at), _) => {
+                let left = at.saturating_duration_since(Instant::now());
+                if watching {
+                    left.min(DAEMON_WATCH)
+                } else {
+                    left
+                }
+            }
             (None, true) => POLL_INTERVAL,
             (None, false) => Duration::from_secs(3600),
         };
         let work = match rx.recv_timeout(timeout) {
             Ok(w) => w,
-            Err(RecvTimeoutError::Timeout) if retry_at.is_some() => Work::Connect,
+            Err(RecvTimeoutError::Timeout)
+                if retry_at.is_some_and(|at| Instant::now() >= at)
+                    || (watching && daemon_answers(&sockets)) =>
+            {
+                Work::Connect
+            }
             Err(RecvTimeoutError::Timeout) if polling => Work::Poll,
             Err(RecvTimeoutError::Timeout) => continue,
             Err(RecvTimeoutError::Disconnected) => return,
@@ -617,12 +694,13 @@ fn worker_loop(inner: std::sync::Weak<Inner>, c: Arc<Conn>, rx: std::sync::mpsc:
             }
             Work::Connect => {
                 retry_at = None;
-                let state = if attempt == 0 {
-                    ConnState::Connecting
+                if attempt == 0 {
+                    inner.set_status(&c, ConnState::Connecting, None);
                 } else {
-                    ConnState::Reconnecting
-                };
-                inner.set_status(&c, state, None);
+                    // The last error stays shown while the retry runs.
+                    let error = lock(&c.status).1.clone();
+                    inner.set_status(&c, ConnState::Reconnecting, error);
+                }
                 match establish(&c) {
                     Ok(()) => {
                         attempt = 0;
@@ -633,10 +711,9 @@ fn worker_loop(inner: std::sync::Weak<Inner>, c: Arc<Conn>, rx: std::sync::mpsc:
                         let was_connected = attempt > 0;
                         attempt += 1;
                         if was_connected {
-                            // Lost before: keep trying with backoff.
-                            let delay = Duration::from_millis(500 * 2u64.pow(attempt.min(6)))
-                                .min(BACKOFF_MAX);
-                            retry_at = Some(Instant::now() + delay);
+                            // Lost before: keep trying with backoff (and, for a local
+                            // daemon, as soon as its socket answers).
+                            retry_at = Some(Instant::now() + backoff(attempt));
                             inner.set_status(&c, ConnState::Reconnecting, Some(chain(&e)));
                         } else {
                             attempt = 0;
@@ -645,15 +722,11 @@ fn worker_loop(inner: std::sync::Weak<Inner>, c: Arc<Conn>, rx: std::sync::mpsc:
                     }
                 }
             }
-            Work::Closed => {
+            Work::Closed(reason) => {
                 lock(&c.live).take();
-                inner.set_status(
-                    &c,
-                    ConnState::Lost,
-                    Some("the connection to libvirt closed".into()),
-                );
+                inner.set_status(&c, ConnState::Lost, Some(close_reason(reason).into()));
                 attempt = 1;
-                retry_at = Some(Instant::now() + Duration::from_millis(500));
+                retry_at = Some(Instant::now() + backoff(1));
             }
             Work::Event(ev) => {
                 let Some(conn) = c.connect() else { continue };
@@ -667,6 +740,20 @@ fn worker_loop(inner: std::sync::Weak<Inner>, c: Arc<Conn>, rx: std::sync::mpsc:
             }
             Work::Poll => reconcile(&inner, &c, &mut cache, false),
         }
+    }
+}
+
+/// Keepalive for local daemons: a ping every 2 s, closed after 3 unanswered (~8 s).
+const LOCAL_KEEPALIVE: (i32, u32) = (2, 3);
+
+/// What the user reads when the connection closed, by libvirt's close reason.
+fn close_reason(reason: i32) -> &'static str {
+    match reason {
+        // VIR_CONNECT_CLOSE_REASON_KEEPALIVE
+        2 => "libvirt does not answer (it stopped responding to keepalive)",
+        // VIR_CONNECT_CLOSE_REASON_EOF
+        1 => "libvirt is not running: the connection closed",
+        _ => "the connection to libvirt closed",
     }
 }
 
@@ -684,14 +771,16 @@ fn establish(c: &Arc<Conn>) -> Result<(), BackendError> {
     };
     *lock(&c.live_events) = events.is_some();
     let tx = lock(&c.tx).clone();
-    let close = ffi::register_close(&conn, move |_reason| {
-        let _ = tx.send(Work::Closed);
+    let close = ffi::register_close(&conn, move |reason| {
+        let _ = tx.send(Work::Closed(reason));
     })
     .ok();
-    if c.uri.contains("+ssh") || c.uri.contains("+tcp") || c.uri.contains("+tls") {
-        // Detect a dead link within ~15 s instead of at the next call.
-        let _ = conn.set_keep_alive(5, 3);
-    }
+    // A dead link or a frozen daemon is noticed by keepalive, and calls blocked on it fail,
+    // instead of hanging while the UI says Connected. Remote links get more slack. Drivers
+    // without a daemon (test:///) refuse keepalive; nothing to watch there.
+    let remote = c.uri.contains("+ssh") || c.uri.contains("+tcp") || c.uri.contains("+tls");
+    let (interval, count) = if remote { (5, 3) } else { LOCAL_KEEPALIVE };
+    let _ = conn.set_keep_alive(interval, count);
     *lock(&c.live) = Some(Live {
         conn,
         _events: events,
@@ -817,6 +906,23 @@ fn sample(inner: &Inner, c: &Conn, conn: &Connect) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn backoff_starts_at_half_a_second_and_doubles_to_thirty() {
+        let steps: Vec<f64> = (1..=8).map(|a| backoff(a).as_secs_f64()).collect();
+        assert_eq!(steps, [0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 30.0, 30.0]);
+        assert_eq!(backoff(u32::MAX), BACKOFF_MAX);
+    }
+
+    #[test]
+    fn local_daemons_are_watched_remote_ones_are_not() {
+        let system = daemon_sockets("qemu:///system");
+        assert_eq!(system[0], PathBuf::from("/run/libvirt/libvirt-sock"));
+        assert!(daemon_sockets("qemu+unix:///system").len() == 2);
+        assert!(daemon_sockets("qemu+ssh://root@host/system?no_tty=1").is_empty());
+        assert!(daemon_sockets("test:///default").is_empty());
+        assert!(daemon_sockets("vbox:///session").is_empty());
+    }
 
     #[test]
     fn ssh_uris_get_no_tty() {

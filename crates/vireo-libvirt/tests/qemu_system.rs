@@ -137,6 +137,148 @@ fn restart_libvirtd() {
     }
 }
 
+fn libvirtd_pid() -> Option<String> {
+    let out = Command::new("pgrep")
+        .args(["-x", "libvirtd"])
+        .output()
+        .ok()?;
+    let pid = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .next()?
+        .trim()
+        .to_string();
+    (!pid.is_empty()).then_some(pid)
+}
+
+fn signal_libvirtd(signal: &str) {
+    if systemd() {
+        let ok = Command::new("systemctl")
+            .args(["kill", "-s", signal, "libvirtd"])
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok, "systemctl kill -s {signal} libvirtd");
+        return;
+    }
+    let pid = libvirtd_pid().expect("libvirtd runs");
+    let ok = Command::new("kill")
+        .args([&format!("-{signal}"), &pid])
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok, "kill -{signal} libvirtd");
+}
+
+fn start_libvirtd() {
+    let ok = if systemd() {
+        Command::new("systemctl")
+            .args(["start", "libvirtd"])
+            .status()
+    } else {
+        Command::new("libvirtd").arg("-d").status()
+    }
+    .unwrap()
+    .success();
+    assert!(ok, "start libvirtd");
+}
+
+/// Waits for `want` in the connection's state, the whole way ignoring other events.
+fn wait_conn(rx: &Receiver<InventoryEvent>, secs: u64, what: &str, want: ConnState) -> Instant {
+    wait_for(rx, secs, what, |e| conn_state(e, want))
+}
+
+#[test]
+fn a_crashed_libvirtd_is_reconnected_as_soon_as_it_answers_again() {
+    let _serial = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+    let runner = TestDomain::define("crash");
+    let (inv, rx) = inventory();
+    wait_conn(&rx, 10, "connected", ConnState::Connected);
+    inv.perform("sys", &runner.uuid, Action::Start).unwrap();
+    wait_for(&rx, 5, "running", |e| {
+        is_state(e, &runner.uuid, VmState::Running)
+    });
+
+    signal_libvirtd("KILL");
+    wait_conn(&rx, 10, "connection lost", ConnState::Lost);
+    // A call in the moment the daemon is gone says so, as unavailable.
+    let err = inv.perform("sys", &runner.uuid, Action::Pause).unwrap_err();
+    assert_eq!(err.kind(), vireo_libvirt::ErrorKind::Unavailable, "{err}");
+    // A long outage: the old schedule would retry only at 14.5 s, then 30.5 s.
+    std::thread::sleep(Duration::from_secs(9));
+    let blinks_before = std::iter::from_fn(|| rx.try_recv().ok())
+        .filter(|e| matches!(e, InventoryEvent::Connection { .. }))
+        .count();
+    std::thread::sleep(Duration::from_secs(3));
+    let blinks = std::iter::from_fn(|| rx.try_recv().ok())
+        .filter(|e| matches!(e, InventoryEvent::Connection { .. }))
+        .count();
+    assert_eq!(
+        blinks, 0,
+        "failed retries of a daemon that is away send no events ({blinks_before} before)"
+    );
+    start_libvirtd();
+    let mut answered = None;
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while answered.is_none() {
+        if libvirtd_answers() {
+            answered = Some(Instant::now());
+        }
+        assert!(Instant::now() < deadline, "libvirtd did not come back");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let connected = wait_conn(&rx, 15, "reconnected", ConnState::Connected);
+    let after = connected.saturating_duration_since(answered.unwrap());
+    println!("reconnected {after:?} after libvirtd answered again (12 s outage)");
+    assert!(after < Duration::from_secs(1), "{after:?}");
+    let vm = inv
+        .snapshot()
+        .vms
+        .into_iter()
+        .find(|r| r.vm.uuid == runner.uuid);
+    assert_eq!(
+        vm.map(|r| r.vm.state),
+        Some(VmState::Running),
+        "the VM survived"
+    );
+    inv.perform("sys", &runner.uuid, Action::ForceOff).unwrap();
+}
+
+#[test]
+fn a_frozen_libvirtd_is_shown_and_calls_do_not_hang() {
+    let _serial = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+    let dom = TestDomain::define("frozen");
+    let (inv, rx) = inventory();
+    wait_conn(&rx, 10, "connected", ConnState::Connected);
+    signal_libvirtd("STOP");
+    // Thaw whatever happens below, or every later test would hang.
+    struct Thaw;
+    impl Drop for Thaw {
+        fn drop(&mut self) {
+            signal_libvirtd("CONT");
+        }
+    }
+    let thaw = Thaw;
+    let frozen = Instant::now();
+    let (tx, done) = std::sync::mpsc::channel();
+    let (inv2, uuid) = (inv.clone(), dom.uuid.clone());
+    std::thread::spawn(move || {
+        let _ = tx.send(inv2.perform("sys", &uuid, Action::Start));
+    });
+    let lost = wait_for(&rx, 20, "the daemon shown as not answering", |e| {
+        matches!(e, InventoryEvent::Connection { connection }
+            if connection.state == ConnState::Lost
+                && connection.error.as_deref().is_some_and(|m| m.contains("does not answer")))
+    });
+    println!("frozen libvirtd shown after {:?}", lost - frozen);
+    let result = done
+        .recv_timeout(Duration::from_secs(10))
+        .expect("the call blocked on the frozen daemon returned");
+    let err = result.expect_err("the call failed");
+    assert_eq!(err.kind(), vireo_libvirt::ErrorKind::Unavailable, "{err}");
+    drop(thaw);
+    wait_conn(&rx, 30, "reconnected after the thaw", ConnState::Connected);
+}
+
 #[test]
 fn libvirtd_restart_reconnects_and_reconciles() {
     let _serial = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
