@@ -127,10 +127,10 @@ def bench_startup_and_memory(display, runs=5):
 
 def bench_first_render(display, runs=3):
     """Launch through WebDriver until the machines list is connected, and the page clock."""
+    from conftest import open_app, running_tauri_driver
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions as EC
     from selenium.webdriver.support.ui import WebDriverWait
-    from conftest import open_app, running_tauri_driver
 
     os.environ["DISPLAY"] = display
     launch, page = [], []
@@ -207,9 +207,9 @@ def bench_idle_cpu(display, seconds=20):
 
 def bench_list_and_events(display):
     """1000 test-driver VMs painted, and libvirt event → row updated, in the real window."""
+    from conftest import open_app, running_tauri_driver
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
-    from conftest import open_app, running_tauri_driver
 
     fixture = os.path.join(TOP, "target", "bench-1000.xml")
     with open(fixture, "w") as f:
@@ -288,8 +288,8 @@ def bench_list_and_events(display):
                     lambda d: d.execute_script("return window.__seen"))
                 seen = driver.execute_script("return window.__seen")
                 lat.append((seen - t_after, seen - t_before))
-            print(f"libvirt event → row updated: median {statistics.median(l[0] for l in lat):.0f} ms "
-                  f"after virsh returned ({statistics.median(l[1] for l in lat):.0f} ms after "
+            print(f"libvirt event → row updated: median {statistics.median(x[0] for x in lat):.0f} ms "
+                  f"after virsh returned ({statistics.median(x[1] for x in lat):.0f} ms after "
                   f"it was called), {len(lat)} suspend/resume events")
     finally:
         undefine_vms(f"vireo-bench-ev-{os.getpid()}")

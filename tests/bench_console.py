@@ -768,10 +768,10 @@ class Vireo:
 
     @contextlib.contextmanager
     def open(self, guest, display, tmp):
+        from conftest import open_app, running_tauri_driver
         from selenium.webdriver.common.by import By
         from selenium.webdriver.support import expected_conditions as EC
         from selenium.webdriver.support.ui import WebDriverWait
-        from conftest import open_app, running_tauri_driver
 
         os.environ["DISPLAY"] = display
         # The app reads it at start: the page paints the console instead of a native surface.
@@ -973,7 +973,7 @@ def start_xvfb(stack):
     for n in range(150, 200):
         if os.path.exists(f"/tmp/.X11-unix/X{n}") or os.path.exists(f"/tmp/.X{n}-lock"):
             continue
-        proc = spawn(stack, ["Xvfb", f":{n}", "-screen", "0", "2048x1280x24", "-nolisten", "tcp"])
+        spawn(stack, ["Xvfb", f":{n}", "-screen", "0", "2048x1280x24", "-nolisten", "tcp"])
         for _ in range(50):
             if os.path.exists(f"/tmp/.X11-unix/X{n}"):
                 return f":{n}"

@@ -90,6 +90,8 @@ def main():
             env=cargo_env,
         )
     tier("ui lint", ["npm", "run", "--silent", "lint"], cwd=ui)
+    ruff = os.path.join(TOP, "target", "e2e-venv", "bin", "ruff")
+    tier("python lint", [ruff, "check", "tests"])
     tier("ui typecheck", ["npm", "run", "--silent", "typecheck"], cwd=ui)
     tier("vitest", ["npx", "vitest", "run", "--reporter=default"], parse_vitest, cwd=ui)
     tier("cargo test", ["cargo", "test", "--workspace", "--exclude", "vireo-app"], parse_cargo,

@@ -6,12 +6,11 @@ import subprocess
 import time
 
 import pytest
+from conftest import TOP
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
-
-from conftest import TOP
 
 GUEST = os.path.join(TOP, "target", "test-guest", "test-guest.qcow2")
 NAME = f"vireo-e2e-console-{os.getpid()}"

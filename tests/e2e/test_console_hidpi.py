@@ -18,11 +18,10 @@ import time
 import zlib
 
 import pytest
+from conftest import open_app, running_tauri_driver
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
-
-from conftest import open_app, running_tauri_driver
 from test_console import NAME, open_console, running_guest, virsh  # noqa: F401  (a fixture)
 
 

@@ -4,11 +4,10 @@ import json
 import os
 import subprocess
 
+from conftest import TOP
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
-
-from conftest import TOP
 
 
 def cli_report():

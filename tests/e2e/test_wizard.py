@@ -6,12 +6,11 @@ import os
 import subprocess
 
 import pytest
+from conftest import TOP
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
-
-from conftest import TOP
 
 GUEST = os.path.join(TOP, "target", "test-guest", "test-guest.qcow2")
 NAME = f"vireo-e2e-wizard-{os.getpid()}"
@@ -81,7 +80,7 @@ def test_wizard_imports_the_test_guest_and_starts_it(app, artifacts, cleanup):
     app.save_screenshot(os.path.join(artifacts, "wizard-review.png"))
     click(app, '[data-action="create-start"]')
 
-    row = WebDriverWait(app, 60).until(EC.presence_of_element_located(
+    WebDriverWait(app, 60).until(EC.presence_of_element_located(
         (By.CSS_SELECTOR, f'[data-vm-name="{NAME}"][data-vm-state="running"]')))
     assert virsh("domstate", NAME).stdout.strip() == "running"
     # "Create and start" goes on to the VM's screen.
