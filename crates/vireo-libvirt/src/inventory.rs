@@ -642,13 +642,14 @@ pub fn hint_for(uri: &str, error: &str) -> String {
     }
 }
 
-/// Full error text with its causes.
+/// Full error text with its causes, each shown escaped and capped: libvirt's and ssh's text
+/// comes from the daemon or a remote host.
 fn chain(e: &BackendError) -> String {
-    let mut s = e.to_string();
+    let mut s = vireo_text::shown_capped(&e.to_string(), 400);
     let mut src = std::error::Error::source(e);
     while let Some(x) = src {
         s.push_str(": ");
-        s.push_str(&x.to_string());
+        s.push_str(&vireo_text::shown_capped(&x.to_string(), 400));
         src = x.source();
     }
     s
@@ -957,6 +958,12 @@ mod tests {
         assert!(validate_name(&"x".repeat(81)).is_err());
         assert!(validate_name("a\nb").is_err());
         assert_eq!(validate_name(" Lab ").unwrap(), "Lab");
+    }
+
+    #[test]
+    fn connection_errors_are_shown_escaped() {
+        let e = BackendError::NotConnected("lab\n\u{1b}[2J".into());
+        assert_eq!(chain(&e), "lab\\n\\u{1b}[2J is not connected");
     }
 
     #[test]
