@@ -31,6 +31,8 @@ pub struct OsChoice {
     /// "Generic Linux", "Generic Windows", "Other": always offered.
     pub generic: bool,
     pub memory_mib: u64,
+    /// The least memory the OS needs, when the database says.
+    pub min_memory_mib: Option<u64>,
     pub vcpus: u32,
     pub disk_gib: u64,
     pub firmware: FirmwareNeed,
@@ -66,6 +68,7 @@ fn choice(e: &OsEntry, today: &str) -> OsChoice {
         eol: e.is_eol(today),
         generic: vireo_osinfo::GENERIC_IDS.contains(&e.id.as_str()),
         memory_mib: rec.ram.unwrap_or(2 << 30) >> 20,
+        min_memory_mib: e.minimum.ram.map(|b| b >> 20).filter(|m| *m > 0),
         vcpus: rec.cpus.unwrap_or(2),
         disk_gib: rec.storage.unwrap_or(20 << 30).div_ceil(1 << 30),
         firmware: e.firmware,
@@ -130,10 +133,17 @@ pub struct SourceInfo {
 /// before anything else reads it. Refusals are `invalid-input`, with the reason.
 pub fn inspect_source(inv: &Inventory, req: InspectRequest) -> Result<SourceInfo, ApiError> {
     let chosen = Path::new(&req.path);
-    let input = |e: &dyn std::error::Error| ApiError::from_chain(Code::InvalidInput, e);
-    let resolved = vireo_storage::resolve(chosen).map_err(|e| input(&e))?;
+    let refusal = |e: vireo_storage::ImageError| match e {
+        // Install media is a file: say so, not "disk image".
+        vireo_storage::ImageError::Directory(p) if req.iso => ApiError::new(
+            Code::InvalidInput,
+            format!("{p} is a folder, not an ISO image: choose the .iso file in it"),
+        ),
+        e => ApiError::from_chain(Code::InvalidInput, &e),
+    };
+    let resolved = vireo_storage::resolve(chosen).map_err(refusal)?;
     let path = resolved.real.as_path();
-    let mut image = vireo_storage::inspect(path, &[]).map_err(|e| input(&e))?;
+    let mut image = vireo_storage::inspect(path, &[]).map_err(refusal)?;
     image.link = resolved
         .chosen
         .map(|c| vireo_text::shown(&c.display().to_string()));
@@ -260,11 +270,13 @@ pub fn wizard_defaults(inv: &Inventory, req: DefaultsRequest) -> Result<WizardDe
             .map(|c| c.memory_mib)
             .unwrap_or(2048)
             .min((host_memory_mib / 2).max(256)),
+        // Leave the host a CPU of its own: every vCPU can keep a host core busy (always so
+        // under emulation).
         vcpus: c
             .as_ref()
             .map(|c| c.vcpus)
             .unwrap_or(2)
-            .min(host.cpus.max(1)),
+            .min(host.cpus.saturating_sub(1).max(1)),
         disk_gib: c.as_ref().map(|c| c.disk_gib).unwrap_or(20),
         firmware,
         tpm: firmware == Firmware::Uefi && swtpm,

@@ -207,6 +207,9 @@ impl CreateError {
     }
 }
 
+/// The least memory a VM gets: firmware and the smallest kernels need about this much.
+pub const MIN_MEMORY_MIB: u64 = 64;
+
 /// Largest disk the wizard creates: 64 TiB (qcow2 allows more; nobody means it).
 const MAX_DISK_GIB: u64 = 64 * 1024;
 
@@ -220,8 +223,10 @@ pub fn validate(
     if conn.lookup_domain_by_name(&req.name).is_ok() {
         return Err(CreateError::NameTaken(req.name.clone()));
     }
-    if req.memory_mib == 0 {
-        return Err(CreateError::Invalid("memory must be at least 1 MiB".into()));
+    if req.memory_mib < MIN_MEMORY_MIB {
+        return Err(CreateError::Invalid(format!(
+            "memory must be at least {MIN_MEMORY_MIB} MiB: no operating system starts in less"
+        )));
     }
     if req.memory_mib.saturating_mul(1 << 20) > host.memory {
         return Err(CreateError::Invalid(format!(
@@ -245,6 +250,22 @@ pub fn validate(
             Ok(())
         }
     };
+    let pool_name = req.pool.as_deref().unwrap_or("default");
+    let needs_pool = !matches!(
+        req.source,
+        Source::Import {
+            mode: ImportMode::InPlace,
+            ..
+        }
+    );
+    if needs_pool && pool_name != "default" && conn.lookup_storage_pool_by_name(pool_name).is_err()
+    {
+        return Err(CreateError::Invalid(format!(
+            "there is no storage pool called {}: check the name (Vireo creates only 'default' \
+             when it is missing)",
+            vireo_text::shown(pool_name)
+        )));
+    }
     let system = conn.uri().map(|u| u.ends_with("/system")).unwrap_or(false);
     let image = match &req.source {
         Source::Empty { disk_gib } => {

@@ -146,7 +146,9 @@ fn bad_resources_are_refused() {
     let pool = TestPool::new("res");
     let mut req = request("res", &pool);
     req.memory_mib = 0;
-    refused(&req, &pool, "at least 1 MiB");
+    refused(&req, &pool, "at least 64 MiB");
+    req.memory_mib = 1;
+    refused(&req, &pool, "no operating system starts in less");
     req.memory_mib = 1 << 30; // 1 TiB
     refused(&req, &pool, "more memory than this host has");
     req.memory_mib = 256;
@@ -159,6 +161,13 @@ fn bad_resources_are_refused() {
     req.source = Source::Empty { disk_gib: 1 };
     req.vcpus = 0;
     refused(&req, &pool, "vCPUs must be between");
+    // A typo in the pool's name is refused before anything is created, never a new pool.
+    req.vcpus = 1;
+    req.pool = Some(format!("{}-typo", pool.name));
+    refused(&req, &pool, "there is no storage pool called");
+    assert!(conn()
+        .lookup_storage_pool_by_name(&format!("{}-typo", pool.name))
+        .is_err());
 }
 
 #[test]

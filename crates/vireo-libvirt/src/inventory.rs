@@ -327,9 +327,9 @@ impl Inventory {
     /// Opens `qemu:///system` and `qemu:///session` (not for root, whose session is the
     /// system instance: its VMs would be listed twice), then the saved custom connections.
     pub fn open_builtin(&self) {
-        self.open("system", "System (qemu:///system)", "qemu:///system", true);
+        self.open("system", "System", "qemu:///system", true);
         if !ffi::running_as_root() {
-            let name = "User session (qemu:///session)";
+            let name = "User session";
             self.open("session", name, "qemu:///session", true);
         }
         for saved in self.load_saved() {

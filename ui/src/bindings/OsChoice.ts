@@ -8,4 +8,8 @@ export type OsChoice = { id: string, shortId: string, name: string, vendor: stri
 /**
  * "Generic Linux", "Generic Windows", "Other": always offered.
  */
-generic: boolean, memoryMib: number, vcpus: number, diskGib: number, firmware: FirmwareNeed, virtio: boolean, };
+generic: boolean, memoryMib: number, 
+/**
+ * The least memory the OS needs, when the database says.
+ */
+minMemoryMib: number | null, vcpus: number, diskGib: number, firmware: FirmwareNeed, virtio: boolean, };

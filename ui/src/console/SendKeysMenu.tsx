@@ -67,9 +67,28 @@ export function SendKeysMenu(props: SendKeysMenuProps) {
     button?.setAttribute("aria-expanded", String(value));
   }
 
+  /** Fixed under the button, moved left or up only as far as it must to stay in the window
+   * (no toolbar or scroll box clips it). */
+  function place() {
+    if (!button || !menu) return;
+    const anchor = button.getBoundingClientRect();
+    const margin = 8;
+    const width = menu.offsetWidth;
+    const height = menu.offsetHeight;
+    const left = Math.max(margin, Math.min(anchor.left, window.innerWidth - width - margin));
+    const below = anchor.bottom + 4;
+    const top =
+      below + height + margin <= window.innerHeight
+        ? below
+        : Math.max(margin, anchor.top - 4 - height);
+    menu.style.left = `${left}px`;
+    menu.style.top = `${top}px`;
+  }
+
   function show(focus: "first" | "last") {
     if (props.disabled) return;
     setOpen(true);
+    place();
     document.addEventListener("pointerdown", onOutside, true);
     const list = items();
     (focus === "first" ? list[0] : list[list.length - 1])?.focus();

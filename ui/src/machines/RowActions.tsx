@@ -45,6 +45,7 @@ export function RowActions(props: RowActionsProps) {
             stroke-linecap="round"
           />
         </svg>
+        <span class="row-action-label">Console</span>
       </button>
       <For each={PRIMARY_ACTIONS}>
         {(action) => (
@@ -62,6 +63,9 @@ export function RowActions(props: RowActionsProps) {
             <Show when={props.busy === action} fallback={<ActionIcon action={action} />}>
               <span class="spinner" aria-hidden="true" />
             </Show>
+            <span class="row-action-label" aria-hidden="true">
+              {ACTION_LABELS[action].replace("…", "")}
+            </span>
           </button>
         )}
       </For>

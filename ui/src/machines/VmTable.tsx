@@ -29,6 +29,13 @@ import { VmThumbnail } from "./VmThumbnail";
 
 /** Every row has this height: the window of rendered rows is computed from it. */
 export const ROW_HEIGHT = 48;
+/** The focused row grows by its action toolbar's line (it covers none of the row's cells). */
+export const TOOLBAR_HEIGHT = 40;
+
+/** Where row `index` starts when the focused row (`current`, -1 for none) is taller. */
+export function rowTop(index: number, current: number): number {
+  return index * ROW_HEIGHT + (current >= 0 && index > current ? TOOLBAR_HEIGHT : 0);
+}
 /** Rows rendered above and below the visible ones, so fast scrolling shows no gaps. */
 export const OVERSCAN = 8;
 /** Used before the grid has a size (and in tests, where nothing has one). */
@@ -70,7 +77,6 @@ const COLUMNS: readonly Column[] = [
   { id: "vcpus", label: "vCPUs", sort: "vcpus", class: "cell-num" },
   { id: "memory", label: "Memory", sort: "memory", class: "cell-num" },
   { id: "cpu", label: "CPU", class: "cell-cpu" },
-  { id: "connection", label: "Connection", class: "cell-conn" },
 ];
 
 export interface VmTableProps {
@@ -102,7 +108,8 @@ export interface VmTableProps {
 
 /**
  * The VM list as an ARIA grid. Windowed: only the rows in view (plus overscan) exist in the DOM,
- * each absolutely placed at `index * ROW_HEIGHT` inside a body as tall as all rows together.
+ * each absolutely placed (`rowTop`) inside a body as tall as all rows together; the focused
+ * row is taller by its toolbar's line, so the toolbar covers none of its cells.
  * The grid is one Tab stop; arrows, Space, Shift, Home/End and Ctrl/Cmd+A work on it.
  */
 export function VmTable(props: VmTableProps) {
@@ -135,6 +142,13 @@ export function VmTable(props: VmTableProps) {
     }
   });
 
+  const currentIndex = createMemo(() => {
+    const cursor = props.selection().cursor;
+    return cursor === null ? -1 : props.rows().indexOf(cursor);
+  });
+  const bodyHeight = () =>
+    props.rows().length * ROW_HEIGHT + (currentIndex() >= 0 ? TOOLBAR_HEIGHT : 0);
+
   // The list got shorter than the scroll position (filtering): follow the browser's clamp.
   createEffect(() => {
     const total = props.rows().length;
@@ -148,11 +162,13 @@ export function VmTable(props: VmTableProps) {
     if (index < 0) return;
     const header = grid.querySelector<HTMLElement>(".vm-head")?.offsetHeight ?? 0;
     const height = grid.clientHeight || FALLBACK_VIEWPORT;
-    const top = index * ROW_HEIGHT;
+    // The row about to be focused has its toolbar line below it.
+    const top = rowTop(index, index);
+    const bottom = top + ROW_HEIGHT + TOOLBAR_HEIGHT;
     if (top < grid.scrollTop) {
       grid.scrollTop = top;
-    } else if (header + top + ROW_HEIGHT > grid.scrollTop + height) {
-      grid.scrollTop = header + top + ROW_HEIGHT - height;
+    } else if (header + bottom > grid.scrollTop + height) {
+      grid.scrollTop = header + bottom - height;
     }
     setScrollTop(grid.scrollTop);
   }
@@ -281,15 +297,13 @@ export function VmTable(props: VmTableProps) {
           </For>
         </tr>
       </thead>
-      <tbody
-        class="vm-body"
-        style={{ height: `${Math.max(props.rows().length * ROW_HEIGHT, 0)}px` }}
-      >
+      <tbody class="vm-body" style={{ height: `${Math.max(bodyHeight(), 0)}px` }}>
         <For each={windowKeys()}>
           {(key, i) => (
             <VmGridRow
               vmKey={key}
               index={range().first + i()}
+              top={rowTop(range().first + i(), currentIndex())}
               table={props}
               selected={props.selection().selected.has(key)}
               current={props.selection().cursor === key}
@@ -333,6 +347,7 @@ function SortArrow(props: { direction?: "asc" | "desc" }) {
 function VmGridRow(props: {
   vmKey: string;
   index: number;
+  top: number;
   table: VmTableProps;
   selected: boolean;
   current: boolean;
@@ -353,7 +368,7 @@ function VmGridRow(props: {
               "is-current": props.current,
               "is-stale": props.table.connectionDown(entry().connection),
             }}
-            style={{ top: `${props.index * ROW_HEIGHT}px` }}
+            style={{ top: `${props.top}px` }}
             aria-rowindex={props.index + 2}
             aria-selected={props.selected}
             data-vm-name={vm().name}
@@ -388,13 +403,19 @@ function VmGridRow(props: {
               <span class="vm-name" title={vm().name}>
                 {vm().name}
               </span>
-              <Show when={vm().autostart || !vm().persistent}>
-                <span class="vm-flags">
-                  {[vm().autostart ? "starts at boot" : "", vm().persistent ? "" : "transient"]
-                    .filter(Boolean)
-                    .join(" · ")}
+              <span class="vm-flags">
+                <span class="cell-conn" title={entry().connection}>
+                  {props.table.connectionName(entry().connection)}
                 </span>
-              </Show>
+                <Show when={vm().autostart || !vm().persistent}>
+                  {` · ${[
+                    vm().autostart ? "starts at boot" : "",
+                    vm().persistent ? "" : "transient",
+                  ]
+                    .filter(Boolean)
+                    .join(" · ")}`}
+                </Show>
+              </span>
             </td>
             <td class="cell cell-state">
               <span class={`badge badge-${VM_STATE_TONES[vm().state] ?? "neutral"} state-badge`}>
@@ -426,9 +447,6 @@ function VmGridRow(props: {
                 running={isRunning(vm().state)}
                 stats={props.table.state.stats[props.vmKey]}
               />
-            </td>
-            <td class="cell cell-conn" title={entry().connection}>
-              {props.table.connectionName(entry().connection)}
             </td>
             <Show when={props.current}>
               <td class="cell cell-actions">

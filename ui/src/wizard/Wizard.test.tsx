@@ -260,6 +260,31 @@ describe("create-VM wizard", () => {
     await waitFor(() => expect(q<HTMLInputElement>('[data-os-id="fedora41"]').checked).toBe(true));
   });
 
+  it("an ISO whose system is not recognised says so and asks for it", async () => {
+    const { wizard } = await setup();
+    wizard.api.inspectSource.mockResolvedValueOnce({
+      image: {
+        path: "/iso/x.iso",
+        link: null,
+        format: "iso",
+        virtualSize: 1024 ** 3,
+        fileSize: 1024 ** 3,
+        backingChain: [],
+        warnings: [],
+      },
+      detectedOs: null,
+      volumeId: "HOMEBREW_OS",
+      warnings: [],
+    });
+    fireEvent.click(q('[data-source="iso"]'));
+    type('[data-field="path"]', "/iso/x.iso");
+    next();
+    await waitFor(() => expect(step()).toBe("os"));
+    expect(screen.getByTestId("unknown-os").textContent).toContain(
+      "(HOMEBREW_OS) was not recognised",
+    );
+  });
+
   it("a create_vm rejection shows create-error and stays on the step", async () => {
     const { wizard } = await setup();
     wizard.api.create.mockRejectedValueOnce({

@@ -1,4 +1,4 @@
-import { createEffect, createSignal, For, type JSX, on, onCleanup, Show } from "solid-js";
+import { createEffect, createSignal, For, type JSX, on, onCleanup, onMount, Show } from "solid-js";
 import { createStore } from "solid-js/store";
 import { toApiError, type Unsubscribe, type WizardApi } from "../api";
 import type { ApiError } from "../bindings/ApiError";
@@ -393,7 +393,7 @@ export function Wizard(props: WizardProps) {
       title="New virtual machine"
       onClose={close}
       testId="wizard"
-      class="dialog-wide"
+      class="dialog-wide dialog-wizard"
       footer={footer}
     >
       <ol class="wizard-steps" aria-label="Steps">
@@ -896,9 +896,12 @@ export function Wizard(props: WizardProps) {
   }
 }
 
+/** An error at its field, scrolled into view when it appears (it may be below the fold). */
 function InlineError(props: { testId: string; children: JSX.Element }) {
+  let el: HTMLDivElement | undefined;
+  onMount(() => el?.scrollIntoView?.({ block: "nearest" }));
   return (
-    <div class="inline-error" role="alert" data-testid={props.testId}>
+    <div ref={el} class="inline-error" role="alert" data-testid={props.testId}>
       <p>{props.children}</p>
     </div>
   );
@@ -932,7 +935,18 @@ function SourceSummary(props: { info: SourceInfo | null }) {
               </ol>
             </div>
           </Show>
-          <Show when={info().detectedOs}>
+          <Show
+            when={info().detectedOs}
+            fallback={
+              <Show when={info().image.format === "iso"}>
+                <p data-testid="unknown-os">
+                  The system on this ISO
+                  {info().volumeId ? ` (${info().volumeId})` : ""} was not recognised: choose it in
+                  the next step.
+                </p>
+              </Show>
+            }
+          >
             {(os) => <p data-testid="detected-os">Detected: {os().name}</p>}
           </Show>
         </div>

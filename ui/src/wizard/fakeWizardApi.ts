@@ -18,6 +18,7 @@ export function makeOs(id: string, extra: Partial<OsChoice> = {}): OsChoice {
     eol: false,
     generic: false,
     memoryMib: 2048,
+    minMemoryMib: null,
     vcpus: 2,
     diskGib: 20,
     firmware: "either",
@@ -37,6 +38,7 @@ export const win11 = makeOs("win11", {
   vendor: "Microsoft",
   firmware: "uefi-required",
   memoryMib: 4096,
+  minMemoryMib: 4096,
 });
 
 export const sampleDefaults: WizardDefaults = {

@@ -18,7 +18,7 @@ import {
 function filled(extra: Partial<WizardState> = {}): WizardState {
   return {
     ...applyDefaults(
-      { ...initialState("system", "qemu:///system"), os: genericLinux },
+      { ...initialState("system", "qemu:///system"), sourceKind: "empty", os: genericLinux },
       sampleDefaults,
     ),
     ...extra,
@@ -56,10 +56,26 @@ describe("parseWhole", () => {
 describe("validation", () => {
   it("needs a full path for import and ISO, none for an empty VM", () => {
     const s = initialState("system", "qemu:///system");
-    expect(validatePath(s)).toBeNull();
+    expect(validatePath({ ...s, sourceKind: "empty" })).toBeNull();
     expect(validatePath({ ...s, sourceKind: "iso", path: "  " })).toMatch(/full path/);
     expect(validatePath({ ...s, sourceKind: "import", path: "disk.qcow2" })).toMatch(/starting/);
     expect(validatePath({ ...s, sourceKind: "import", path: "/d.qcow2" })).toBeNull();
+  });
+
+  it("opens on importing an image", () => {
+    expect(initialState("system", "qemu:///system").sourceKind).toBe("import");
+  });
+
+  it("checks memory ≥ 64 MiB (nothing starts in less)", () => {
+    expect(validateResources(filled({ memory: "1" })).memory).toMatch(/at least 64/);
+    expect(validateResources(filled({ memory: "63" })).memory).toBeDefined();
+    expect(validateResources(filled({ memory: "64" })).memory).toBeUndefined();
+  });
+
+  it("warns below the OS's own minimum", () => {
+    const w = resourceWarnings(filled({ os: win11, memory: "2048" }), sampleDefaults);
+    expect(w.memory).toMatch(/Less than the 4096 MiB Windows 11 needs at least/);
+    expect(resourceWarnings(filled({ os: win11, memory: "4096" }), sampleDefaults)).toEqual({});
   });
 
   it("checks memory ≥ 1, vCPUs ≥ 1 and disk 1..65536 GiB", () => {

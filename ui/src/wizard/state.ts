@@ -46,6 +46,8 @@ export interface WizardState {
 }
 
 export const MAX_NAME = 64;
+/** The backend's floor (vireo_create::MIN_MEMORY_MIB): no OS starts in less. */
+export const MIN_MEMORY_MIB = 64;
 export const MAX_DISK_GIB = 65536;
 
 /** A session connection (`qemu:///session`, `…/session?…`) has no system networks. */
@@ -61,7 +63,8 @@ export function defaultNetwork(uri: string): NetworkChoice {
 export function initialState(connection: string, uri: string): WizardState {
   return {
     connection,
-    sourceKind: "empty",
+    // Most people start from an image they have (a cloud image, an installer), not nothing.
+    sourceKind: "import",
     path: "",
     mode: "overlay",
     os: null,
@@ -120,7 +123,9 @@ export interface ResourceErrors {
 export function validateResources(state: WizardState): ResourceErrors {
   const errors: ResourceErrors = {};
   const memory = parseWhole(state.memory);
-  if (memory === null || memory < 1) errors.memory = "Enter a whole number of MiB, at least 1.";
+  if (memory === null || memory < MIN_MEMORY_MIB) {
+    errors.memory = `Enter a whole number of MiB, at least ${MIN_MEMORY_MIB}.`;
+  }
   const vcpus = parseWhole(state.vcpus);
   if (vcpus === null || vcpus < 1) errors.vcpus = "Enter a whole number, at least 1.";
   if (needsDisk(state.sourceKind)) {
@@ -141,7 +146,10 @@ export interface ResourceWarnings {
 export function resourceWarnings(state: WizardState, defaults: WizardDefaults): ResourceWarnings {
   const warnings: ResourceWarnings = {};
   const memory = parseWhole(state.memory);
-  if (memory !== null && memory > defaults.hostMemoryMib / 2) {
+  const least = state.os?.minMemoryMib ?? null;
+  if (memory !== null && least !== null && memory >= MIN_MEMORY_MIB && memory < least) {
+    warnings.memory = `Less than the ${least} MiB ${state.os?.name ?? "this OS"} needs at least: it may not start or install.`;
+  } else if (memory !== null && memory > defaults.hostMemoryMib / 2) {
     warnings.memory = `More than half of the host's memory (${defaults.hostMemoryMib} MiB): the host and other VMs may run short (over-commit).`;
   }
   const vcpus = parseWhole(state.vcpus);
