@@ -86,6 +86,26 @@ def open_app(driver_url):
         driver.quit()
 
 
+@contextlib.contextmanager
+def private_xvfb(size="2560x1700"):
+    """A private Xvfb large enough for a 1920×1080 window or a 2× one; yields its DISPLAY."""
+    for n in range(160, 200):
+        if os.path.exists(f"/tmp/.X11-unix/X{n}") or os.path.exists(f"/tmp/.X{n}-lock"):
+            continue
+        xvfb = subprocess.Popen(["Xvfb", f":{n}", "-screen", "0", f"{size}x24", "-nolisten", "tcp"],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        for _ in range(50):
+            if os.path.exists(f"/tmp/.X11-unix/X{n}"):
+                try:
+                    yield f":{n}"
+                finally:
+                    xvfb.terminate()
+                return
+            time.sleep(0.1)
+        xvfb.kill()
+    raise RuntimeError("could not start Xvfb")
+
+
 @pytest.fixture(scope="session")
 def tauri_driver():
     with running_tauri_driver() as url:

@@ -24,7 +24,9 @@ function shown(el) {
 }
 function clipBox(el) {
   let box = {left: 0, top: 0, right: W, bottom: H};
-  for (let p = el.parentElement; p; p = p.parentElement) {
+  // A fixed element (a menu) escapes its ancestors' overflow: only the window clips it.
+  for (let node = el, p = el.parentElement; p; node = p, p = p.parentElement) {
+    if (getComputedStyle(node).position === 'fixed') break;
     const s = getComputedStyle(p);
     if (/(auto|scroll|hidden|clip)/.test(s.overflowX + s.overflowY)) {
       const r = p.getBoundingClientRect();
@@ -34,16 +36,29 @@ function clipBox(el) {
   }
   return box;
 }
+// With a modal dialog open, what lies behind it is meant to be covered: only the dialog (and
+// the menus it opens) is checked.
+const modal = [...document.querySelectorAll('[aria-modal="true"]')].filter(shown).pop();
+function scrolledAway(el, cx, cy) {
+  for (let node = el, p = el.parentElement; p; node = p, p = p.parentElement) {
+    if (getComputedStyle(node).position === 'fixed') break;
+    const s = getComputedStyle(p);
+    if (/(auto|scroll)/.test(s.overflowX + s.overflowY)) {
+      const r = p.getBoundingClientRect();
+      if (cx < r.left || cx > r.right || cy < r.top || cy > r.bottom) return true;
+    }
+  }
+  return false;
+}
 for (const el of document.querySelectorAll(selector)) {
   if (!shown(el)) continue;
+  if (modal && !modal.contains(el) && !el.closest('[role=menu]')) continue;
   const r = el.getBoundingClientRect();
   const cx = r.left + r.width / 2, cy = r.top + r.height / 2;
   const box = clipBox(el);
   if (cx < box.left || cx > box.right || cy < box.top || cy > box.bottom) {
-    // Scrolled out of its container: reachable by scrolling, unless the window itself clips.
-    if (box.right <= 0 || box.left >= W || box.bottom <= 0 || box.top >= H) {
-      out.push(`${describe(el)} lies outside the window`);
-    }
+    // Scrolled out of a scroll box: reachable by scrolling. Otherwise it is cut off for good.
+    if (!scrolledAway(el, cx, cy)) out.push(`${describe(el)} is clipped out of sight`);
     continue;
   }
   if (r.left < -0.5 || r.top < -0.5 || r.right > W + 0.5 || r.bottom > H + 0.5) {

@@ -18,7 +18,7 @@ import time
 import zlib
 
 import pytest
-from conftest import open_app, running_tauri_driver
+from conftest import open_app, private_xvfb, running_tauri_driver
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
@@ -29,31 +29,14 @@ from test_console import NAME, open_console, running_guest, virsh  # noqa: F401 
 def hidpi_app(request):
     """The app on a private 2560×1700 Xvfb with GDK_SCALE=2; its console painted by the native
     X11 surface (the default on X11) or by the page (VIREO_CONSOLE_SURFACE=web, as elsewhere)."""
-    display = None
-    xvfb = None
-    for n in range(160, 200):
-        if os.path.exists(f"/tmp/.X11-unix/X{n}") or os.path.exists(f"/tmp/.X{n}-lock"):
-            continue
-        xvfb = subprocess.Popen(["Xvfb", f":{n}", "-screen", "0", "2560x1700x24", "-nolisten", "tcp"],
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        for _ in range(50):
-            if os.path.exists(f"/tmp/.X11-unix/X{n}"):
-                display = f":{n}"
-                break
-            time.sleep(0.1)
-        if display:
-            break
-        xvfb.kill()
-    assert display, "could not start Xvfb"
-    try:
-        env = {"DISPLAY": display, "GDK_SCALE": "2"}
-        if request.param == "page":
-            env["VIREO_CONSOLE_SURFACE"] = "web"
+    env = {"GDK_SCALE": "2"}
+    if request.param == "page":
+        env["VIREO_CONSOLE_SURFACE"] = "web"
+    with private_xvfb() as display:
+        env["DISPLAY"] = display
         with running_tauri_driver(env) as url:
             with open_app(url) as driver:
                 yield driver, display, request.param
-    finally:
-        xvfb.terminate()
 
 
 def screenshot_rows(path):

@@ -232,6 +232,7 @@ export function VmTable(props: VmTableProps) {
       aria-activedescendant={activeId()}
       tabIndex={0}
       data-testid="vm-list"
+      data-layout-fit
       data-row-count={props.rows().length}
       onScroll={(event) => setScrollTop(event.currentTarget.scrollTop)}
       onKeyDown={onKeyDown}
