@@ -438,6 +438,28 @@ describe("Console", () => {
     ]);
   });
 
+  it("Fit, 1:1 and Fullscreen leave the keyboard grab as it was", async () => {
+    const fake = createFakeConsoleApi();
+    const { canvas } = setup(fake);
+    await opened(fake, canvas);
+    // Released: clicking the tools does not grab the keyboard again.
+    canvas.blur();
+    for (const action of ["scale-actual", "scale-fit", "fullscreen"]) {
+      const button = document.querySelector(`[data-action="${action}"]`) as HTMLElement;
+      const down = new MouseEvent("mousedown", { bubbles: true, cancelable: true });
+      button.dispatchEvent(down);
+      expect(down.defaultPrevented).toBe(true);
+      fireEvent.click(button);
+      expect(document.activeElement).not.toBe(canvas);
+    }
+    // Grabbed: a click on them does not take the focus away from the screen either.
+    canvas.focus();
+    const down = new MouseEvent("mousedown", { bubbles: true, cancelable: true });
+    document.querySelector('[data-action="scale-actual"]')?.dispatchEvent(down);
+    expect(down.defaultPrevented).toBe(true);
+    expect(document.activeElement).toBe(canvas);
+  });
+
   it("closes the console on Close", async () => {
     const fake = createFakeConsoleApi();
     const { api, canvas, onClose } = setup(fake);

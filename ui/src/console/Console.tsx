@@ -638,22 +638,15 @@ export function Console(props: ConsoleProps) {
           tools={tools}
           onTyped={() => canvas?.focus()}
         />
-        <ScaleToggle
-          mode={scaleMode()}
-          onChange={(mode) => {
-            setScaleMode(mode);
-            canvas?.focus();
-          }}
-        />
+        <ScaleToggle mode={scaleMode()} onChange={(mode) => setScaleMode(mode)} />
         <button
           type="button"
           class="button button-small"
           data-action="fullscreen"
           aria-pressed={fullscreen.active()}
-          onClick={() => {
-            void fullscreen.toggle();
-            canvas?.focus();
-          }}
+          // Like Fit and 1:1: the keyboard grab stays as the user left it.
+          onMouseDown={(event) => event.preventDefault()}
+          onClick={() => void fullscreen.toggle()}
         >
           {fullscreen.active() ? "Leave fullscreen" : "Fullscreen"}
         </button>

@@ -14,6 +14,8 @@ export function ScaleToggle(props: ScaleToggleProps) {
       data-action={`scale-${mode}`}
       aria-pressed={props.mode === mode}
       title={title}
+      // A click leaves the keyboard where it was: grabbed stays grabbed, released stays so.
+      onMouseDown={(event) => event.preventDefault()}
       onClick={() => props.onChange(mode)}
     >
       {label}

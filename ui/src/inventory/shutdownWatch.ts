@@ -11,6 +11,8 @@ export interface ShutdownWatch {
   cancel(key: string): void;
   /** Reactive: the grace time is over and the VM is still up. */
   offered(key: string): boolean;
+  /** Reactive: a shutdown was asked for and the VM is still up. */
+  watching(key: string): boolean;
 }
 
 /**
@@ -61,5 +63,10 @@ export function createShutdownWatch(
     timers.clear();
   });
 
-  return { start, cancel, offered: (key) => offers[key] === true };
+  return {
+    start,
+    cancel,
+    offered: (key) => offers[key] === true,
+    watching: (key) => watched().includes(key),
+  };
 }

@@ -412,6 +412,28 @@ describe("Machines: actions", () => {
     await waitFor(() => expect(screen.queryByTestId("force-off-offer")).toBeNull());
   });
 
+  it("says Shutting down… from the click until the VM is off, and Rebooting… for a moment", async () => {
+    vi.useFakeTimers({ shouldAdvanceTime: true });
+    const { list, emit } = await setup();
+    focus(list, "web-01");
+    const transition = () => within(row(list, "web-01")).queryByTestId("transition");
+    expect(transition()).toBeNull();
+    fireEvent.click(actionButton(list, "shutdown"));
+    await waitFor(() => expect(transition()?.textContent).toBe("Shutting down…"));
+    await vi.advanceTimersByTimeAsync(5_000);
+    expect(transition()?.textContent).toBe("Shutting down…");
+    emit({ kind: "vm-upserted", connection: "system", vm: makeVm("web-01", "shut-off") });
+    await waitFor(() => expect(transition()).toBeNull());
+    expect(row(list, "web-01").textContent).toContain("Shut off");
+
+    emit({ kind: "vm-upserted", connection: "system", vm: makeVm("web-01", "running") });
+    await waitFor(() => expect(actionButton(list, "reboot").disabled).toBe(false));
+    fireEvent.click(actionButton(list, "reboot"));
+    await waitFor(() => expect(transition()?.textContent).toBe("Rebooting…"));
+    await vi.advanceTimersByTimeAsync(4_500);
+    expect(transition()).toBeNull();
+  });
+
   it("cancels the timer when the VM shuts off in time", async () => {
     vi.useFakeTimers({ shouldAdvanceTime: true });
     const { list, emit } = await setup();

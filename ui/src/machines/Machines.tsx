@@ -39,9 +39,12 @@ import { Wizard } from "../wizard/Wizard";
 import { ConnectionsPanel } from "./ConnectionsPanel";
 import { DeleteDialog } from "./DeleteDialog";
 import { ConfirmDialog } from "./Dialog";
-import { ACTION_LABELS, ACTION_VERBS, CONFIRMED_ACTIONS } from "./labels";
+import { ACTION_LABELS, ACTION_VERBS, CONFIRMED_ACTIONS, TRANSITION_LABELS } from "./labels";
 import { createThumbnails } from "./thumbnails";
 import { VmTable } from "./VmTable";
+
+/** How long a row says "Rebooting…" after the reboot was asked for. */
+const REBOOT_NOTICE_MS = 4000;
 
 export interface MachinesProps {
   /** The backend; tests inject a fake. */
@@ -228,6 +231,21 @@ export function Machines(props: MachinesProps) {
   }, graceMs);
 
   const [busy, setBusy] = createStore<Record<string, Action | undefined>>({});
+  /** VMs asked to reboot: the guest restarts without an event libvirt could send, so the row
+   * says "Rebooting…" for a moment instead of nothing. */
+  const [rebooting, setRebooting] = createStore<Record<string, boolean | undefined>>({});
+  const rebootTimers = new Map<string, ReturnType<typeof setTimeout>>();
+  onCleanup(() => {
+    for (const t of rebootTimers.values()) clearTimeout(t);
+  });
+  /** The state a row shows while something is under way, if anything is. */
+  function transition(key: string): string | undefined {
+    const action = busy[key];
+    if (action) return TRANSITION_LABELS[action];
+    if (watch.watching(key)) return TRANSITION_LABELS.shutdown;
+    if (rebooting[key]) return TRANSITION_LABELS.reboot;
+    return undefined;
+  }
   const [pending, setPending] = createSignal<Pending>(null);
   const [bulkBusy, setBulkBusy] = createSignal<Action | null>(null);
   /** The VM whose console is open. */
@@ -264,6 +282,14 @@ export function Machines(props: MachinesProps) {
     setBusy(key, action);
     try {
       await api.vmAction({ vm, action });
+      if (action === "reboot") {
+        clearTimeout(rebootTimers.get(key));
+        setRebooting(key, true);
+        rebootTimers.set(
+          key,
+          setTimeout(() => setRebooting(key, undefined), REBOOT_NOTICE_MS),
+        );
+      }
     } catch (error) {
       if (action === "shutdown") watch.cancel(key);
       notify(`Could not ${ACTION_VERBS[action]} “${name}”`, error);
@@ -491,6 +517,7 @@ export function Machines(props: MachinesProps) {
             connectionName={connectionName}
             connectionDown={connectionDown}
             busy={(key) => busy[key]}
+            transition={transition}
             onAction={request}
             onConsole={openConsole}
             thumbnails={thumbnails}

@@ -237,9 +237,10 @@ const GLYPHS: Partial<Record<Action, () => JSX.Element>> = {
       stroke-linejoin="round"
     />
   ),
+  // A disk: the VM's memory goes to a file.
   save: () => (
     <path
-      d="M8 2.5v7M5 6.8 8 9.8l3-3M3 11.5v2h10v-2"
+      d="M3 2.5h8l2 2v9H3zM5.5 2.5v3h4.5v-3M5 13.5v-4h6v4"
       fill="none"
       stroke="currentColor"
       stroke-width="1.6"

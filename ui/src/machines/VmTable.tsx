@@ -95,6 +95,8 @@ export interface VmTableProps {
   connectionDown: (id: string) => boolean;
   /** The action in flight for a VM. */
   busy: (key: string) => Action | undefined;
+  /** What the row's state says while an action is under way ("Shutting down…"). */
+  transition?: (key: string) => string | undefined;
   /** A click on one of the focused row's action buttons. */
   onAction: (key: string, action: Action) => void;
   /** Opens a VM's graphical console. */
@@ -419,10 +421,24 @@ function VmGridRow(props: {
               </span>
             </td>
             <td class="cell cell-state">
-              <span class={`badge badge-${VM_STATE_TONES[vm().state] ?? "neutral"} state-badge`}>
-                <span class="badge-dot" aria-hidden="true" />
-                <span class="badge-label">{VM_STATE_LABELS[vm().state] ?? vm().state}</span>
-              </span>
+              <Show
+                when={props.table.transition?.(props.vmKey)}
+                fallback={
+                  <span
+                    class={`badge badge-${VM_STATE_TONES[vm().state] ?? "neutral"} state-badge`}
+                  >
+                    <span class="badge-dot" aria-hidden="true" />
+                    <span class="badge-label">{VM_STATE_LABELS[vm().state] ?? vm().state}</span>
+                  </span>
+                }
+              >
+                {(label) => (
+                  <span class="badge badge-busy state-badge" data-testid="transition">
+                    <span class="spinner spinner-small" aria-hidden="true" />
+                    <span class="badge-label">{label()}</span>
+                  </span>
+                )}
+              </Show>
               <Show when={props.table.offered(props.vmKey)}>
                 <span class="offer" data-testid="force-off-offer">
                   Still running —{" "}

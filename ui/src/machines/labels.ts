@@ -45,6 +45,20 @@ export const ACTION_LABELS: Record<Action, string> = {
 };
 
 /** For messages: "Could not shut down “web”". */
+/** What a row's state says while an action runs (and a shutdown or reboot is under way). */
+export const TRANSITION_LABELS: Partial<Record<Action, string>> = {
+  start: "Starting…",
+  shutdown: "Shutting down…",
+  "force-off": "Forcing off…",
+  reboot: "Rebooting…",
+  reset: "Resetting…",
+  pause: "Pausing…",
+  resume: "Resuming…",
+  save: "Saving…",
+  "discard-save": "Discarding…",
+  delete: "Deleting…",
+};
+
 export const ACTION_VERBS: Record<Action, string> = {
   start: "start",
   shutdown: "shut down",

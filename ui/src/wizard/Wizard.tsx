@@ -558,7 +558,7 @@ export function Wizard(props: WizardProps) {
           <input
             class="entry search"
             type="search"
-            placeholder="Search, e.g. Fedora, Ubuntu 24.04, Windows 11"
+            placeholder="Search: Fedora, Ubuntu 24.04…"
             aria-label="Search operating systems"
             data-field="os-search"
             value={osQuery()}
@@ -752,18 +752,18 @@ export function Wizard(props: WizardProps) {
               </label>
             )}
           </For>
-          <Show when={state.network === "nat"}>
-            <label class="check check-nested">
-              <input
-                type="checkbox"
-                data-field="setup-network"
-                checked={state.setupNetwork}
-                onChange={(e) => setState("setupNetwork", e.currentTarget.checked)}
-              />
-              Create or start the 'default' network if needed
-            </label>
-          </Show>
         </fieldset>
+        <Show when={state.network === "nat"}>
+          <label class="check">
+            <input
+              type="checkbox"
+              data-field="setup-network"
+              checked={state.setupNetwork}
+              onChange={(e) => setState("setupNetwork", e.currentTarget.checked)}
+            />
+            Create or start the 'default' network if needed
+          </label>
+        </Show>
       </>
     );
   }
@@ -837,7 +837,7 @@ export function Wizard(props: WizardProps) {
         <div class="xml-disclosure">
           <button
             type="button"
-            class="link-button"
+            class="button button-small"
             data-action="view-xml"
             aria-expanded={xmlOpen()}
             onClick={toggleXml}
