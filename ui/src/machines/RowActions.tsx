@@ -11,6 +11,9 @@ export interface RowActionsProps {
   onAction: (action: Action) => void;
   /** Opens the VM's graphical console. */
   onConsole?: () => void;
+  /** Enabled buttons show their labels: they get no tooltip (a native tooltip stays painted
+   * over the dialog or console the click opens). */
+  labelled?: boolean;
 }
 
 /** VM states with a screen to show. */
@@ -31,7 +34,7 @@ export function RowActions(props: RowActionsProps) {
         class="icon-button row-action"
         data-action="console"
         aria-label="Console"
-        title="Console"
+        title={props.labelled && hasConsole(props.vm.state) ? undefined : "Console"}
         disabled={!hasConsole(props.vm.state) || props.onConsole === undefined}
         onClick={() => props.onConsole?.()}
       >
@@ -55,7 +58,9 @@ export function RowActions(props: RowActionsProps) {
             classList={{ "row-action-danger": action === "force-off" || action === "delete" }}
             data-action={action}
             aria-label={ACTION_LABELS[action].replace("…", "")}
-            title={ACTION_LABELS[action].replace("…", "")}
+            title={
+              props.labelled && enabled(action) ? undefined : ACTION_LABELS[action].replace("…", "")
+            }
             disabled={!enabled(action)}
             aria-busy={props.busy === action}
             onClick={() => props.onAction(action)}

@@ -29,6 +29,8 @@ import { VmThumbnail } from "./VmThumbnail";
 
 /** Every row has this height: the window of rendered rows is computed from it. */
 export const ROW_HEIGHT = 48;
+/** From this list width on, the toolbar's enabled buttons show their labels (styles.css). */
+export const LABELS_MIN_WIDTH = 760;
 /** The focused row grows by its action toolbar's line (it covers none of the row's cells). */
 export const TOOLBAR_HEIGHT = 40;
 
@@ -118,6 +120,9 @@ export function VmTable(props: VmTableProps) {
   let grid: HTMLTableElement | undefined;
   const [scrollTop, setScrollTop] = createSignal(0);
   const [viewport, setViewport] = createSignal(0);
+  const [width, setWidth] = createSignal(0);
+  /** The toolbar's buttons show their labels (styles.css, the same 760 px). */
+  const labelled = () => width() >= LABELS_MIN_WIDTH;
 
   const range = createMemo(() =>
     visibleRange(scrollTop(), viewport() || FALLBACK_VIEWPORT, props.rows().length),
@@ -132,7 +137,10 @@ export function VmTable(props: VmTableProps) {
   onMount(() => {
     if (!grid) return;
     const el = grid;
-    const measure = () => setViewport(el.clientHeight);
+    const measure = () => {
+      setViewport(el.clientHeight);
+      setWidth(el.clientWidth);
+    };
     measure();
     if (typeof ResizeObserver !== "undefined") {
       const observer = new ResizeObserver(measure);
@@ -307,6 +315,7 @@ export function VmTable(props: VmTableProps) {
               vmKey={key}
               index={range().first + i()}
               top={rowTop(range().first + i(), currentIndex())}
+              labelled={labelled()}
               table={props}
               selected={props.selection().selected.has(key)}
               current={props.selection().cursor === key}
@@ -351,6 +360,7 @@ function VmGridRow(props: {
   vmKey: string;
   index: number;
   top: number;
+  labelled: boolean;
   table: VmTableProps;
   selected: boolean;
   current: boolean;
@@ -469,6 +479,7 @@ function VmGridRow(props: {
               <td class="cell cell-actions">
                 <RowActions
                   vm={vm()}
+                  labelled={props.labelled}
                   busy={props.table.busy(props.vmKey)}
                   onAction={(action) => props.table.onAction(props.vmKey, action)}
                   onConsole={
