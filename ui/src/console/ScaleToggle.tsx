@@ -13,7 +13,7 @@ export function ScaleToggle(props: ScaleToggleProps) {
       class="button button-small console-segment"
       data-action={`scale-${mode}`}
       aria-pressed={props.mode === mode}
-      title={title}
+      data-tip={title}
       // A click leaves the keyboard where it was: grabbed stays grabbed, released stays so.
       onMouseDown={(event) => event.preventDefault()}
       onClick={() => props.onChange(mode)}

@@ -233,7 +233,7 @@ function ConnectionItem(props: {
               class="icon-button"
               onClick={beginRename}
               aria-label={`Rename ${props.info.name}`}
-              title="Rename"
+              data-tip="Rename"
             >
               <PencilIcon />
             </button>
@@ -243,7 +243,7 @@ function ConnectionItem(props: {
                 class="icon-button"
                 onClick={() => props.onRemove()}
                 aria-label={`Remove ${props.info.name}`}
-                title="Remove"
+                data-tip="Remove"
               >
                 <TrashIcon />
               </button>

@@ -539,7 +539,7 @@ export function Machines(props: MachinesProps) {
                   type="button"
                   class="icon-button"
                   aria-label="Dismiss"
-                  title="Dismiss"
+                  data-tip="Dismiss"
                   onClick={() => setCreated(null)}
                 >
                   <CloseIcon />
@@ -572,7 +572,7 @@ export function Machines(props: MachinesProps) {
                   type="button"
                   class="icon-button"
                   aria-label="Dismiss"
-                  title="Dismiss"
+                  data-tip="Dismiss"
                   onClick={() => setNotices((list) => list.filter((n) => n.id !== notice.id))}
                 >
                   <CloseIcon />

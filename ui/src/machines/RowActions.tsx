@@ -34,7 +34,7 @@ export function RowActions(props: RowActionsProps) {
         class="icon-button row-action"
         data-action="console"
         aria-label="Console"
-        title={props.labelled && hasConsole(props.vm.state) ? undefined : "Console"}
+        data-tip={props.labelled && hasConsole(props.vm.state) ? undefined : "Console"}
         disabled={!hasConsole(props.vm.state) || props.onConsole === undefined}
         onClick={() => props.onConsole?.()}
       >
@@ -58,7 +58,7 @@ export function RowActions(props: RowActionsProps) {
             classList={{ "row-action-danger": action === "force-off" || action === "delete" }}
             data-action={action}
             aria-label={ACTION_LABELS[action].replace("…", "")}
-            title={
+            data-tip={
               props.labelled && enabled(action) ? undefined : ACTION_LABELS[action].replace("…", "")
             }
             disabled={!enabled(action)}
@@ -159,7 +159,7 @@ function MoreMenu(props: {
         type="button"
         class="icon-button row-action"
         aria-label="More actions"
-        title="More actions"
+        data-tip="More actions"
         aria-haspopup="menu"
         aria-expanded={open()}
         onClick={() => (open() ? close(true) : show())}

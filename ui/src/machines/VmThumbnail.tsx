@@ -56,7 +56,7 @@ export function VmThumbnail(props: VmThumbnailProps) {
           type="button"
           class="vm-thumb vm-thumb-button"
           tabIndex={-1}
-          title={`Open the console of ${props.name}`}
+          data-tip={`Open the console of ${props.name}`}
           aria-label={`Open the console of ${props.name}`}
           disabled={props.onOpen === undefined}
           data-testid="thumbnail"
