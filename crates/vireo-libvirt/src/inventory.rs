@@ -660,6 +660,10 @@ fn worker_loop(inner: std::sync::Weak<Inner>, c: Arc<Conn>, rx: std::sync::mpsc:
     let mut attempt: u32 = 0;
     let mut retry_at: Option<Instant> = None;
     let sockets = daemon_sockets(&c.uri);
+    // Whether the daemon's socket accepted at the last look: only its coming back (down, then
+    // up) triggers a reconnect, so a daemon that accepts but fails to open (socket activation
+    // of a broken libvirtd) is retried on the backoff, not five times a second.
+    let mut daemon_up = false;
     loop {
         let polling = !*lock(&c.live_events) && c.connect().is_some();
         let watching = retry_at.is_some() && !sockets.is_empty();
@@ -675,11 +679,17 @@ fn worker_loop(inner: std::sync::Weak<Inner>, c: Arc<Conn>, rx: std::sync::mpsc:
             (None, true) => POLL_INTERVAL,
             (None, false) => Duration::from_secs(3600),
         };
-        let work = match rx.recv_timeout(timeout) {
+        let received = rx.recv_timeout(timeout);
+        let came_back = watching && received.is_err() && {
+            let up = daemon_answers(&sockets);
+            let back = up && !daemon_up;
+            daemon_up = up;
+            back
+        };
+        let work = match received {
             Ok(w) => w,
             Err(RecvTimeoutError::Timeout)
-                if retry_at.is_some_and(|at| Instant::now() >= at)
-                    || (watching && daemon_answers(&sockets)) =>
+                if came_back || retry_at.is_some_and(|at| Instant::now() >= at) =>
             {
                 Work::Connect
             }
@@ -725,6 +735,7 @@ fn worker_loop(inner: std::sync::Weak<Inner>, c: Arc<Conn>, rx: std::sync::mpsc:
             }
             Work::Closed(reason) => {
                 lock(&c.live).take();
+                daemon_up = false;
                 inner.set_status(&c, ConnState::Lost, Some(close_reason(reason).into()));
                 attempt = 1;
                 retry_at = Some(Instant::now() + backoff(1));
