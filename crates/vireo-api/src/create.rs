@@ -169,9 +169,13 @@ pub fn inspect_source(inv: &Inventory, req: InspectRequest) -> Result<SourceInfo
             format!("{shown_path} is an ISO: choose \"Install from an ISO\""),
         ));
     }
-    let identity = is_iso
-        .then(|| vireo_osinfo::read_iso_identity(path))
-        .flatten();
+    // Read from the very file inspection judged, opened without following links or blocking.
+    let identity = if is_iso {
+        let mut file = vireo_storage::open_image(&image).map_err(refusal)?;
+        vireo_osinfo::read_iso_identity_from(&mut file)
+    } else {
+        None
+    };
     let today = today();
     let detected_os = identity
         .as_ref()

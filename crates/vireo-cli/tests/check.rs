@@ -76,7 +76,7 @@ fn inspect_refuses_with_the_same_escaped_message() {
     let out = vireo(&["inspect", hostile.to_str().unwrap()]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
-        stderr.contains("x\\n\\u{1b}[1A\\u{202e}.qcow2 does not exist"),
+        stderr.contains("x\\n\\u{1b}[1A\\u{202e}.qcow2 has control or invisible characters"),
         "{stderr}"
     );
     assert_eq!(stderr.lines().count(), 1, "{stderr}");

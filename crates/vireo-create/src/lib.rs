@@ -278,7 +278,7 @@ pub fn validate(
             if info.format != ImageFormat::Iso {
                 return Err(CreateError::Invalid(format!(
                     "{} is not an ISO image: use \"Import an existing disk image\" for disks",
-                    info.path
+                    vireo_text::shown(&info.path)
                 )));
             }
             info
@@ -288,7 +288,16 @@ pub fn validate(
             if info.format == ImageFormat::Iso {
                 return Err(CreateError::Invalid(format!(
                     "{} is an ISO: choose \"Install from an ISO\" for install media",
-                    info.path
+                    vireo_text::shown(&info.path)
+                )));
+            }
+            // A byte-for-byte copy keeps relative backing names, which would then point into
+            // the pool, at files nobody judged.
+            if *mode == ImportMode::Copy && !info.backing_chain.is_empty() {
+                return Err(CreateError::Invalid(format!(
+                    "{} has a backing file, so a copy would lose it: import it as an overlay, \
+                     or flatten it first (qemu-img convert -O qcow2)",
+                    vireo_text::shown(&info.path)
                 )));
             }
             let dirty = info.warnings.iter().any(|w| w.id == WarningId::DirtyImage);
@@ -296,7 +305,7 @@ pub fn validate(
                 return Err(CreateError::Invalid(format!(
                     "{} was not closed cleanly, and QEMU would repair it in place: import it as \
                      an overlay or a copy instead",
-                    info.path
+                    vireo_text::shown(&info.path)
                 )));
             }
             info
@@ -403,11 +412,10 @@ pub fn qemu_can_read(path: &Path) -> Result<(), CreateError> {
             continue;
         };
         if meta.permissions().mode() & 0o001 == 0 {
+            let dir = vireo_text::shown(&dir.display().to_string());
             return Err(CreateError::Permission(format!(
-                "QEMU runs as its own user and cannot search {}: move the file to a shared \
-                 place (such as /var/lib/libvirt/images), or allow it with chmod o+x {}",
-                dir.display(),
-                dir.display()
+                "QEMU runs as its own user and cannot search {dir}: move the file to a shared \
+                 place (such as /var/lib/libvirt/images), or allow it with chmod o+x {dir}"
             )));
         }
     }
@@ -416,10 +424,9 @@ pub fn qemu_can_read(path: &Path) -> Result<(), CreateError> {
         source: e,
     })?;
     if meta.permissions().mode() & 0o004 == 0 {
+        let path = vireo_text::shown(&path.display().to_string());
         return Err(CreateError::Permission(format!(
-            "QEMU runs as its own user and cannot read {}: allow it with chmod o+r {}",
-            path.display(),
-            path.display()
+            "QEMU runs as its own user and cannot read {path}: allow it with chmod o+r {path}"
         )));
     }
     Ok(())
@@ -587,7 +594,7 @@ fn new_volume(
 fn copy_into(
     conn: &Connect,
     vol: &virt::storage_vol::StorageVol,
-    source: &Path,
+    source: &ImageInfo,
     progress: &dyn Fn(Progress),
     cancel: &Cancel,
 ) -> Result<(), CreateError> {
@@ -595,22 +602,10 @@ fn copy_into(
         let step = step.to_string();
         move |source| CreateError::Io { step, source }
     };
-    // The judged real path: never through a link, never blocking on something swapped in.
-    let mut options = std::fs::OpenOptions::new();
-    options.read(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK | libc::O_NOCTTY);
-    }
-    let mut file = options.open(source).map_err(io("open the image"))?;
+    // The very file inspection judged: never through a link, never blocking on something
+    // swapped in meanwhile.
+    let mut file = vireo_storage::open_image(source)?;
     let meta = file.metadata().map_err(io("read the image"))?;
-    if !meta.is_file() {
-        return Err(CreateError::Invalid(format!(
-            "{} is no longer a regular file: choose it again",
-            vireo_text::shown(&source.display().to_string())
-        )));
-    }
     let total = meta.len();
     let stream =
         virt::stream::Stream::new(conn, 0).map_err(CreateError::libvirt("open a stream"))?;
@@ -864,7 +859,7 @@ fn create_steps(
             );
             // The copy is byte for byte, so a qcow2 stays a qcow2 inside a raw-allocated file.
             let (vol, copy_path) = new_volume(pool, &xml, "the copy", undo)?;
-            copy_into(conn, &vol, Path::new(&info.path), progress, cancel)?;
+            copy_into(conn, &vol, info, progress, cancel)?;
             Some(copy_path)
         }
         (

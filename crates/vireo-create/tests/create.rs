@@ -645,3 +645,41 @@ fn a_dirty_image_needs_its_warning_acknowledged() {
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn a_copy_of_an_image_with_a_backing_file_is_refused() {
+    let _s = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+    let pool = TestPool::new("copy-chain");
+    let dir = scratch().join("copy-chain");
+    std::fs::create_dir_all(&dir).unwrap();
+    let base = dir.join("base.qcow2");
+    let top = dir.join("top.qcow2");
+    for args in [
+        vec!["create", "-q", "-f", "qcow2", base.to_str().unwrap(), "64M"],
+        vec![
+            "create",
+            "-q",
+            "-f",
+            "qcow2",
+            "-F",
+            "qcow2",
+            "-b",
+            "base.qcow2",
+            top.to_str().unwrap(),
+        ],
+    ] {
+        assert!(Command::new("qemu-img")
+            .args(&args)
+            .status()
+            .unwrap()
+            .success());
+    }
+    let mut req = request("copy-chain", &pool);
+    req.source = Source::Import {
+        path: top.display().to_string(),
+        mode: ImportMode::Copy,
+    };
+    // Copied byte for byte, its relative backing name would point into the pool.
+    refused(&req, &pool, "a copy would lose it");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

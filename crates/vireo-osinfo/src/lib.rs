@@ -150,8 +150,12 @@ pub struct IsoIdentity {
 
 /// Reads the primary volume descriptor at sector 16; None when the file is not ISO 9660.
 pub fn read_iso_identity(path: &Path) -> Option<IsoIdentity> {
-    use std::io::{Read, Seek, SeekFrom};
-    let mut f = std::fs::File::open(path).ok()?;
+    read_iso_identity_from(&mut std::fs::File::open(path).ok()?)
+}
+
+/// The same from an open file (the one image inspection judged).
+pub fn read_iso_identity_from(f: &mut (impl std::io::Read + std::io::Seek)) -> Option<IsoIdentity> {
+    use std::io::SeekFrom;
     let mut pvd = [0u8; 2048];
     f.seek(SeekFrom::Start(16 * 2048)).ok()?;
     f.read_exact(&mut pvd).ok()?;

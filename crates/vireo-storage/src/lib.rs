@@ -20,7 +20,7 @@
 pub mod path;
 pub mod qcow2;
 
-pub use path::{resolve, Resolved};
+pub use path::{open_image, resolve, FileIdentity, Resolved};
 
 use serde::Serialize;
 use std::io::{Read, Seek, SeekFrom};
@@ -54,6 +54,10 @@ pub struct ImageInfo {
     pub backing_chain: Vec<String>,
     /// What the user must confirm before the image is used.
     pub warnings: Vec<ImageWarning>,
+    /// The judged file (device and inode): later opens must find this very file.
+    #[serde(skip)]
+    #[ts(skip)]
+    pub identity: path::FileIdentity,
 }
 
 /// Which warning: the create request acknowledges warnings by these.
@@ -89,6 +93,8 @@ pub enum ImageError {
     NotAFile(String),
     #[error("{path} is a host system file (under {dir}): Vireo never uses those as a VM's disk")]
     SystemFile { path: String, dir: &'static str },
+    #[error("{0} has control or invisible characters in its path: rename it")]
+    HiddenPath(String),
     #[error("{0} changed while Vireo was reading it: choose it again")]
     Changed(String),
     #[error("cannot read {path}")]
@@ -257,6 +263,7 @@ pub fn inspect(path: &Path, allowed_backing: &[PathBuf]) -> Result<ImageInfo, Im
             file_size,
             backing_chain,
             warnings,
+            identity: path::identity(&resolved.meta),
         });
     }
     let format = if is_iso(&head) {
@@ -291,6 +298,7 @@ pub fn inspect(path: &Path, allowed_backing: &[PathBuf]) -> Result<ImageInfo, Im
         file_size,
         backing_chain: Vec::new(),
         warnings: Vec::new(),
+        identity: path::identity(&resolved.meta),
     })
 }
 
@@ -401,8 +409,10 @@ fn backing_chain(
             let header = qcow2::parse(&head, resolved.meta.len(), &real.display().to_string())?;
             next = header.backing.zip(Some(header.backing_format));
         }
-        chain.push(real.clone());
-        current = real;
+        chain.push(real);
+        // QEMU and libvirt join the next relative name to this path as written, not to its
+        // resolved form: judge what they will open.
+        current = candidate;
     }
     Ok(chain.iter().map(|p| p.display().to_string()).collect())
 }

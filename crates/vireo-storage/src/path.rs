@@ -33,6 +33,78 @@ pub const SYSTEM_DIRS: &[&str] = &[
 /// Under the system directories above, the places where disk images do belong.
 pub const IMAGE_DIRS: &[&str] = &["/var/lib/libvirt/images", "/var/lib/libvirt/boot"];
 
+/// Which file (device and inode): what was judged is what is opened later.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct FileIdentity {
+    dev: u64,
+    ino: u64,
+}
+
+pub(crate) fn identity(meta: &Metadata) -> FileIdentity {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        FileIdentity {
+            dev: meta.dev(),
+            ino: meta.ino(),
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        FileIdentity {
+            dev: 0,
+            ino: meta.len(),
+        }
+    }
+}
+
+/// Opens an inspected image again (to copy it, to read an ISO's volume id): without
+/// following links, without blocking, and only if it is still the file inspection judged.
+pub fn open_image(info: &crate::ImageInfo) -> Result<File, ImageError> {
+    let real = PathBuf::from(&info.path);
+    let shown_path = || shown(&info.path);
+    let file = open_flags()
+        .open(&real)
+        .map_err(|source| ImageError::Unreadable {
+            path: shown_path(),
+            source,
+        })?;
+    let meta = file.metadata().map_err(|source| ImageError::Unreadable {
+        path: shown_path(),
+        source,
+    })?;
+    if !meta.is_file() || identity(&meta) != info.identity || !opened_as(&file, &real) {
+        return Err(ImageError::Changed(shown_path()));
+    }
+    Ok(file)
+}
+
+fn open_flags() -> std::fs::OpenOptions {
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK | libc::O_NOCTTY);
+    }
+    options
+}
+
+/// True when the opened file is known by the kernel under `real` (Linux): O_NOFOLLOW guards
+/// only the last component, so a directory swapped on the way is caught here.
+fn opened_as(file: &File, real: &Path) -> bool {
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::fd::AsRawFd;
+        std::fs::read_link(format!("/proc/self/fd/{}", file.as_raw_fd())).is_ok_and(|p| p == real)
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        let _ = (file, real);
+        true
+    }
+}
+
 /// A path resolved and judged, not yet opened.
 #[derive(Debug, Clone)]
 pub struct Resolved {
@@ -55,6 +127,10 @@ pub fn system_dir(path: &Path) -> Option<&'static str> {
 /// file and lie outside the host's system directories. Nothing is opened.
 pub fn resolve(path: &Path) -> Result<Resolved, ImageError> {
     let chosen = shown(&path.display().to_string());
+    // Such a name cannot be shown as it is anywhere (the UI, the CLI, libvirt's XML).
+    if vireo_text::has_hidden_characters(&path.to_string_lossy()) {
+        return Err(ImageError::HiddenPath(chosen));
+    }
     let link = match std::fs::symlink_metadata(path) {
         Ok(m) => m.file_type().is_symlink(),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
@@ -109,6 +185,9 @@ pub fn resolve(path: &Path) -> Result<Resolved, ImageError> {
     if !meta.is_file() {
         return Err(ImageError::NotAFile(shown_real()));
     }
+    if vireo_text::has_hidden_characters(&real.to_string_lossy()) {
+        return Err(ImageError::HiddenPath(shown_real()));
+    }
     if let Some(dir) = system_dir(&real) {
         return Err(ImageError::SystemFile {
             path: shown_real(),
@@ -126,14 +205,7 @@ pub fn resolve(path: &Path) -> Result<Resolved, ImageError> {
 /// does not hang us), and only if it is still the file that was judged.
 pub(crate) fn open_judged(r: &Resolved) -> Result<File, ImageError> {
     let shown_path = || shown(&r.real.display().to_string());
-    let mut options = std::fs::OpenOptions::new();
-    options.read(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK | libc::O_NOCTTY);
-    }
-    let file = options
+    let file = open_flags()
         .open(&r.real)
         .map_err(|source| ImageError::Unreadable {
             path: shown_path(),
@@ -143,21 +215,10 @@ pub(crate) fn open_judged(r: &Resolved) -> Result<File, ImageError> {
         path: shown_path(),
         source,
     })?;
-    if !same_file(&now, &r.meta) {
+    if !now.is_file() || identity(&now) != identity(&r.meta) || !opened_as(&file, &r.real) {
         return Err(ImageError::Changed(shown_path()));
     }
     Ok(file)
-}
-
-#[cfg(unix)]
-fn same_file(a: &Metadata, b: &Metadata) -> bool {
-    use std::os::unix::fs::MetadataExt;
-    a.is_file() && a.dev() == b.dev() && a.ino() == b.ino()
-}
-
-#[cfg(not(unix))]
-fn same_file(a: &Metadata, b: &Metadata) -> bool {
-    a.is_file() && a.len() == b.len()
 }
 
 #[cfg(test)]

@@ -114,7 +114,9 @@ pub fn parse(head: &[u8], file_len: u64, path: &str) -> Result<Qcow2Header, Imag
             return Err(truncated());
         }
         let header_len = be_u32(head, 100);
-        if header_len < 104 || u64::from(header_len) > cluster {
+        // A multiple of 8 (the spec): extensions then start aligned and QEMU's walk (padding
+        // relative to each extension) and ours (absolute) cannot disagree.
+        if header_len < 104 || u64::from(header_len) > cluster || !header_len.is_multiple_of(8) {
             return Err(bad(&format!("header length {header_len}")));
         }
         if header_len as usize > head.len() {

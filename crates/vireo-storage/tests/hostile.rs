@@ -688,3 +688,47 @@ fn a_link_is_shown_and_its_real_file_is_used() {
     let e = inspect(&dangling, &[]).unwrap_err();
     assert!(matches!(e, ImageError::DanglingLink { .. }), "{e}");
 }
+
+#[test]
+fn backing_names_are_followed_as_qemu_follows_them() {
+    // top names d/b.qcow2; d is a link to sub and sub/b.qcow2 a link back to the image's
+    // folder, so b's real file sits beside top. b names c.qcow2: QEMU joins that to d/, the
+    // path it opened, not to b's real folder; d/c.qcow2 is a link to a file elsewhere.
+    let d = Dir::new("lexical");
+    let outside = Dir::new("lexical-outside");
+    std::fs::create_dir(d.path("sub")).unwrap();
+    std::os::unix::fs::symlink("sub", d.path("d")).unwrap();
+    Qcow2::backed_by("c.qcow2", "qcow2").write(&d.path("b2.qcow2"));
+    std::os::unix::fs::symlink("../b2.qcow2", d.path("sub/b.qcow2")).unwrap();
+    Qcow2::default().write(&d.path("c.qcow2"));
+    Qcow2::default().write(&outside.path("secret.qcow2"));
+    std::os::unix::fs::symlink(outside.path("secret.qcow2"), d.path("sub/c.qcow2")).unwrap();
+    Qcow2::backed_by("d/b.qcow2", "qcow2").write(&d.path("top.qcow2"));
+    let e = inspect(&d.path("top.qcow2"), &[]).unwrap_err();
+    assert!(
+        e.to_string().contains("outside the image's own directory"),
+        "the file QEMU would open (d/c.qcow2, a link out) is judged: {e}"
+    );
+}
+
+#[test]
+fn a_header_length_off_the_8_byte_grid_is_refused() {
+    let e = refused(
+        &Qcow2 {
+            header_len: 108,
+            ..Qcow2::default()
+        },
+        "hlen",
+    );
+    assert!(matches!(e, ImageError::BadHeader { .. }), "{e}");
+}
+
+#[test]
+fn a_path_with_hidden_characters_is_refused() {
+    let d = Dir::new("hidden-path");
+    let p = d.path("disk\u{202e}2woc.qcow2");
+    Qcow2::default().write(&p);
+    let e = inspect(&p, &[]).unwrap_err();
+    assert!(matches!(e, ImageError::HiddenPath(_)), "{e}");
+    assert!(e.to_string().contains("disk\\u{202e}2woc.qcow2"), "{e}");
+}

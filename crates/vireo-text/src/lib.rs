@@ -15,7 +15,8 @@
 //! ```
 //!
 //! Escaping is idempotent (a backslash is left as it is), so a message built from already
-//! shown parts can be passed through [`shown_capped`] again at the IPC boundary.
+//! shown parts can be passed through [`shown_capped`] again at the IPC boundary; a second
+//! pass with a smaller cap may cut further (the cap counts characters before escaping).
 
 /// Characters of one outside string that are shown; the rest is cut to `…`.
 pub const MAX_SHOWN: usize = 160;
@@ -61,7 +62,11 @@ fn needs_escape(c: char) -> bool {
             // Zero-width and invisible separators, the BOM, line/paragraph separators.
             | '\u{200b}'..='\u{200d}' | '\u{2060}' | '\u{feff}' | '\u{2028}' | '\u{2029}'
             // Interlinear annotation and replacement controls.
-            | '\u{fff9}'..='\u{fffb}')
+            | '\u{fff9}'..='\u{fffb}'
+            // Soft hyphen, invisible operators, the Mongolian vowel separator, variation
+            // selectors and tag characters: invisible, or able to change what is shown.
+            | '\u{ad}' | '\u{2061}'..='\u{2064}' | '\u{180e}' | '\u{fe00}'..='\u{fe0f}'
+            | '\u{e0000}'..='\u{e007f}' | '\u{e0100}'..='\u{e01ef}')
 }
 
 #[cfg(test)]
@@ -76,6 +81,8 @@ mod tests {
         assert_eq!(shown("a\u{0}b\u{7f}"), "a\\u{0}b\\u{7f}");
         assert_eq!(shown("zero\u{200b}width"), "zero\\u{200b}width");
         assert_eq!(shown("plain ünïcode ✓"), "plain ünïcode ✓");
+        assert_eq!(shown("soft\u{ad}hy"), "soft\\u{ad}hy");
+        assert_eq!(shown("tag\u{e0041}"), "tag\\u{e0041}");
     }
 
     #[test]
