@@ -83,6 +83,12 @@ pub enum VncError {
         /// The limit.
         seconds: f64,
     },
+    /// The server kept one message trickling in for longer than the whole-message limit.
+    #[error("the VM's display took more than {seconds} s to send one update")]
+    UpdateTooSlow {
+        /// The limit.
+        seconds: f64,
+    },
     /// Input was sent while the session was not running.
     #[error("session is {0:?}, not running")]
     NotRunning(SessionState),

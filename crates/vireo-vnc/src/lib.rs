@@ -52,7 +52,8 @@ pub use decode::{
 pub use error::VncError;
 pub use framebuffer::{DirtyRegion, Framebuffer, Rect, BLACK};
 pub use session::{
-    ConsoleEvent, ConsoleSession, ServerInfo, SessionState, HANDSHAKE_TIMEOUT, STALL_TIMEOUT,
+    ConsoleEvent, ConsoleSession, ServerInfo, SessionState, HANDSHAKE_TIMEOUT, MESSAGE_TIMEOUT,
+    STALL_TIMEOUT,
 };
 pub use tight::MAX_TIGHT_LEN;
 pub use wire::{encoding, fence, PixelFormat, COMPRESS_LEVEL, JPEG_QUALITY, REQUESTED_ENCODINGS};

@@ -22,6 +22,9 @@ pub const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(5);
 /// A read that makes no progress for this long in the middle of a server message ends the
 /// session. Between messages a server may stay silent for ever (an unchanging screen).
 pub const STALL_TIMEOUT: Duration = Duration::from_secs(30);
+/// However it trickles, one server message must arrive whole within this time (a 1080p raw
+/// update is 8 MB: over 1 Mbit/s that is about a minute).
+pub const MESSAGE_TIMEOUT: Duration = Duration::from_secs(120);
 
 const SECURITY_NONE: u8 = 1;
 const SECURITY_VNC_AUTH: u8 = 2;
@@ -116,6 +119,7 @@ pub struct ConsoleSession {
     set_timeout: Option<SetTimeout>,
     handshake_timeout: Duration,
     stall_timeout: Duration,
+    message_timeout: Duration,
     reader_thread: Option<JoinHandle<()>>,
 }
 
@@ -145,6 +149,7 @@ impl ConsoleSession {
             set_timeout: None,
             handshake_timeout: HANDSHAKE_TIMEOUT,
             stall_timeout: STALL_TIMEOUT,
+            message_timeout: MESSAGE_TIMEOUT,
             reader_thread: None,
         };
         (session, receiver)
@@ -204,6 +209,11 @@ impl ConsoleSession {
         self.stall_timeout = stall;
     }
 
+    /// Replaces [`MESSAGE_TIMEOUT`] (for tests). Call before the handshake.
+    pub fn set_message_timeout(&mut self, whole: Duration) {
+        self.message_timeout = whole;
+    }
+
     /// Sets the password for VNC authentication, used only if the server
     /// does not offer security type None. Call before the handshake.
     pub fn set_password(&mut self, password: &str) {
@@ -236,6 +246,8 @@ impl ConsoleSession {
                     inner: &mut reader,
                     set: set.clone(),
                     until: Instant::now() + self.handshake_timeout,
+                    cap: self.handshake_timeout,
+                    lowered: false,
                 };
                 let result = self.negotiate(&mut timed);
                 // From now on a read times out only to check for a stalled update.
@@ -366,7 +378,10 @@ impl ConsoleSession {
         self.counts = reader_loop.decoder.counts();
         let state = Arc::clone(&self.state);
         let events = self.events.clone();
-        let stall = self.set_timeout.is_some().then_some(self.stall_timeout);
+        let stall = self
+            .set_timeout
+            .clone()
+            .map(|set| (set, self.stall_timeout, self.message_timeout));
         let handle = thread::Builder::new()
             .name("vireo-vnc-reader".into())
             .spawn(move || {
@@ -531,22 +546,39 @@ impl ReaderLoop {
     fn run(
         &mut self,
         reader: &mut BufReader<Box<dyn Read + Send>>,
-        stall: Option<Duration>,
+        timed: Option<(SetTimeout, Duration, Duration)>,
         state: &AtomicU8,
     ) -> Result<Never, VncError> {
         loop {
-            if stall.is_some() {
-                wait_for_message(reader, state)?;
-            }
-            let message = self
-                .decoder
-                .read_message(reader)
-                .map_err(|e| match (e, stall) {
-                    (VncError::Io(io), Some(limit)) if is_timeout(&io) => VncError::Stalled {
-                        seconds: limit.as_secs_f64(),
-                    },
-                    (other, _) => other,
-                })?;
+            let message = match &timed {
+                None => self.decoder.read_message(reader)?,
+                Some((set, stall, whole)) => {
+                    wait_for_message(reader, state)?;
+                    let until = Instant::now() + *whole;
+                    let mut r = Deadline {
+                        inner: &mut *reader,
+                        set: set.clone(),
+                        until,
+                        cap: *stall,
+                        lowered: false,
+                    };
+                    let read = self.decoder.read_message(&mut r);
+                    if r.lowered {
+                        set(Some(*stall))?;
+                    }
+                    read.map_err(|e| match e {
+                        VncError::Io(io) if is_timeout(&io) && Instant::now() >= until => {
+                            VncError::UpdateTooSlow {
+                                seconds: whole.as_secs_f64(),
+                            }
+                        }
+                        VncError::Io(io) if is_timeout(&io) => VncError::Stalled {
+                            seconds: stall.as_secs_f64(),
+                        },
+                        other => other,
+                    })?
+                }
+            };
             match message {
                 ServerMessage::Update(outcome) => {
                     if let Some((width, height)) = outcome.resized {
@@ -635,11 +667,15 @@ fn is_timeout(e: &io::Error) -> bool {
     )
 }
 
-/// Reads with an overall deadline: each read waits at most until `until`.
+/// Reads with an overall deadline: each read waits at most until `until`. The socket's
+/// timeout is left at `cap` (what it already is) and lowered only once the deadline is
+/// nearer than that; `lowered` says so, for the caller to restore it.
 struct Deadline<'a, R: ?Sized> {
     inner: &'a mut R,
     set: SetTimeout,
     until: Instant,
+    cap: Duration,
+    lowered: bool,
 }
 
 impl<R: Read + ?Sized> Read for Deadline<'_, R> {
@@ -648,7 +684,10 @@ impl<R: Read + ?Sized> Read for Deadline<'_, R> {
         if left.is_zero() {
             return Err(io::ErrorKind::TimedOut.into());
         }
-        (self.set)(Some(left.max(Duration::from_millis(1))))?;
+        if left <= self.cap {
+            (self.set)(Some(left.max(Duration::from_millis(1))))?;
+            self.lowered = true;
+        }
         self.inner.read(buf)
     }
 }

@@ -604,3 +604,48 @@ fn a_refusal_reason_and_desktop_name_arrive_escaped() {
     drop(session);
     t.join().unwrap();
 }
+
+#[test]
+fn an_update_that_trickles_forever_ends_the_session() {
+    // A byte every 200 ms inside an update: every read makes progress, so only the
+    // whole-message limit ends it.
+    let (client, mut server) = UnixStream::pair().unwrap();
+    let server_thread = thread::spawn(move || {
+        serve_handshake(&mut server, 4, 3);
+        for _ in 0..3 {
+            read_client_message(&mut server).unwrap();
+        }
+        let header = update(&[(0, 0, 4, 3, encoding::RAW, vec![])]);
+        if server.write_all(&header).is_err() {
+            return;
+        }
+        for _ in 0..100 {
+            thread::sleep(Duration::from_millis(200));
+            if server.write_all(&[7]).is_err() {
+                return;
+            }
+        }
+    });
+    let (mut session, events) = ConsoleSession::new_unix(client).unwrap();
+    session.set_timeouts(Duration::from_secs(5), Duration::from_secs(5));
+    session.set_message_timeout(Duration::from_millis(1500));
+    session.handshake().unwrap();
+    let start = Instant::now();
+    let reason = loop {
+        match events.recv_timeout(TIMEOUT).expect("the session ends") {
+            ConsoleEvent::Closed { reason } => break reason,
+            _ => continue,
+        }
+    };
+    assert!(
+        reason.contains("took more than 1.5 s to send one update"),
+        "{reason}"
+    );
+    assert!(
+        start.elapsed() < Duration::from_secs(4),
+        "{:?}",
+        start.elapsed()
+    );
+    drop(session);
+    server_thread.join().unwrap();
+}
