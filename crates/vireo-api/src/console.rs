@@ -153,18 +153,44 @@ pub(crate) struct Console {
 
 pub(crate) type Registry = Arc<Mutex<HashMap<u32, Arc<Console>>>>;
 
-/// A console being opened: its socket, so a cancel can shut it under the handshake.
+/// A console being opened, registered before its first step so no cancel is lost: its
+/// socket once there is one, so a cancel can shut it under the handshake.
 struct Opening {
     vm: VmRef,
-    socket: std::os::unix::net::UnixStream,
-    cancelled: Arc<std::sync::atomic::AtomicBool>,
+    socket: Mutex<Option<std::os::unix::net::UnixStream>>,
+    cancelled: std::sync::atomic::AtomicBool,
+}
+
+impl Opening {
+    fn cancelled(&self) -> Result<(), ApiError> {
+        if self.cancelled.load(Ordering::SeqCst) {
+            Err(ApiError::new(
+                Code::InvalidState,
+                "opening the console was cancelled",
+            ))
+        } else {
+            Ok(())
+        }
+    }
+}
+
+/// Takes an opening out of the list however `console_open` ends.
+struct OpeningGuard<'a> {
+    list: &'a Mutex<Vec<Arc<Opening>>>,
+    opening: Arc<Opening>,
+}
+
+impl Drop for OpeningGuard<'_> {
+    fn drop(&mut self) {
+        lock(self.list).retain(|o| !Arc::ptr_eq(o, &self.opening));
+    }
 }
 
 /// The open consoles (Tauri state).
 pub struct Consoles {
     next: AtomicU32,
     open: Registry,
-    opening: Mutex<Vec<Opening>>,
+    opening: Mutex<Vec<Arc<Opening>>>,
     origins: Arc<[String]>,
     /// The console socket's address, bound on first use.
     socket: OnceLock<Result<SocketAddr, String>>,
@@ -241,8 +267,19 @@ pub fn console_open(
     consoles: &Consoles,
     req: ConsoleOpenRequest,
 ) -> Result<ConsoleOpened, ApiError> {
+    let opening = Arc::new(Opening {
+        vm: req.vm.clone(),
+        socket: Mutex::new(None),
+        cancelled: std::sync::atomic::AtomicBool::new(false),
+    });
+    lock(&consoles.opening).push(opening.clone());
+    let guard = OpeningGuard {
+        list: &consoles.opening,
+        opening: opening.clone(),
+    };
     let addr = consoles.socket_addr()?;
     let conn = inv.open_connection(&req.vm.connection)?;
+    opening.cancelled()?;
     let dom = conn
         .lookup_domain_by_uuid_string(&req.vm.uuid)
         .map_err(|e| ApiError::from_chain(Code::NotFound, &e))?;
@@ -265,24 +302,15 @@ pub fn console_open(
             ApiError::from_chain(Code::Unavailable, &e)
         }
     })?;
-    // Registered while the handshake runs, so console_cancel_open can end it at once.
-    let cancelled = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    // Kept while the handshake runs, so console_cancel_open can end it at once.
     let handle = socket
         .try_clone()
         .map_err(|e| ApiError::from_chain(Code::Unavailable, &e))?;
-    lock(&consoles.opening).push(Opening {
-        vm: req.vm.clone(),
-        socket: handle,
-        cancelled: cancelled.clone(),
-    });
+    *lock(&opening.socket) = Some(handle);
+    opening.cancelled()?;
     let connected = ConsoleSession::connect_unix(socket);
-    lock(&consoles.opening).retain(|o| !Arc::ptr_eq(&o.cancelled, &cancelled));
-    if cancelled.load(Ordering::SeqCst) {
-        return Err(ApiError::new(
-            Code::InvalidState,
-            "opening the console was cancelled",
-        ));
-    }
+    drop(guard);
+    opening.cancelled()?;
     let (session, events) = connected.map_err(vnc_error)?;
     let (width, height) = session.with_framebuffer(|fb| (fb.width(), fb.height()));
     let token = console_socket::new_token()?;
@@ -629,7 +657,9 @@ fn send_key(console: &Console, code: &str, key: &str, down: bool) -> Result<(), 
 pub fn console_cancel_open(consoles: &Consoles, req: ConsoleOpenRequest) -> Result<(), ApiError> {
     for o in lock(&consoles.opening).iter().filter(|o| o.vm == req.vm) {
         o.cancelled.store(true, Ordering::SeqCst);
-        let _ = o.socket.shutdown(std::net::Shutdown::Both);
+        if let Some(socket) = lock(&o.socket).as_ref() {
+            let _ = socket.shutdown(std::net::Shutdown::Both);
+        }
     }
     Ok(())
 }
