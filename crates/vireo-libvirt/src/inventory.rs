@@ -666,18 +666,19 @@ fn worker_loop(inner: std::sync::Weak<Inner>, c: Arc<Conn>, rx: std::sync::mpsc:
     let mut daemon_up = false;
     loop {
         let polling = !*lock(&c.live_events) && c.connect().is_some();
-        let watching = retry_at.is_some() && !sockets.is_empty();
+        // A local daemon is watched while it is away, and also when the first connect failed
+        // (Vireo started before libvirtd): it is connected to as soon as it answers.
+        let failed = lock(&c.status).0 == ConnState::Failed;
+        let watching = (retry_at.is_some() || failed) && !sockets.is_empty();
         let timeout = match (retry_at, polling) {
-            (Some(at), _) => {
-                let left = at.saturating_duration_since(Instant::now());
-                if watching {
-                    left.min(DAEMON_WATCH)
-                } else {
-                    left
-                }
-            }
+            (Some(at), _) => at.saturating_duration_since(Instant::now()),
             (None, true) => POLL_INTERVAL,
             (None, false) => Duration::from_secs(3600),
+        };
+        let timeout = if watching {
+            timeout.min(DAEMON_WATCH)
+        } else {
+            timeout
         };
         let received = rx.recv_timeout(timeout);
         let came_back = watching && received.is_err() && {

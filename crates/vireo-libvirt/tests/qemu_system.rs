@@ -244,6 +244,32 @@ fn a_crashed_libvirtd_is_reconnected_as_soon_as_it_answers_again() {
 }
 
 #[test]
+fn an_inventory_opened_before_libvirtd_connects_when_it_starts() {
+    let _serial = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+    signal_libvirtd("KILL");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while libvirtd_answers() {
+        assert!(Instant::now() < deadline, "libvirtd did not stop");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let (inv, rx) = inventory();
+    wait_conn(&rx, 10, "the first connect fails", ConnState::Failed);
+    let started = Instant::now();
+    start_libvirtd();
+    let connected = wait_conn(
+        &rx,
+        15,
+        "connected once libvirtd runs",
+        ConnState::Connected,
+    );
+    assert_eq!(inv.connection("sys").unwrap().state, ConnState::Connected);
+    println!(
+        "connected {:?} after starting libvirtd",
+        connected - started
+    );
+}
+
+#[test]
 fn a_frozen_libvirtd_is_shown_and_calls_do_not_hang() {
     let _serial = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
     let dom = TestDomain::define("frozen");
