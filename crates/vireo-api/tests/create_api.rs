@@ -54,27 +54,15 @@ fn inspect_source_checks_the_kind_of_file() {
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
-/// A qcow2 v3 header (64 KiB clusters, 1 GiB) with a backing file name, written byte by
-/// byte: the refcount table in cluster 1, the L1 table in cluster 2.
+/// A 1 GiB qcow2 v3 written byte by byte, with a backing file name (none if empty) and
+/// incompatible feature bits.
 fn qcow2_backed_by(backing: &str, incompat: u64) -> Vec<u8> {
-    let mut b = vec![0u8; 4 << 16];
-    b[0..4].copy_from_slice(b"QFI\xfb");
-    b[4..8].copy_from_slice(&3u32.to_be_bytes());
-    if !backing.is_empty() {
-        b[8..16].copy_from_slice(&120u64.to_be_bytes());
-        b[16..20].copy_from_slice(&(backing.len() as u32).to_be_bytes());
-        b[120..120 + backing.len()].copy_from_slice(backing.as_bytes());
+    vireo_storage::testing::Qcow2 {
+        backing: (!backing.is_empty()).then(|| backing.as_bytes().to_vec()),
+        incompat,
+        ..Default::default()
     }
-    b[20..24].copy_from_slice(&16u32.to_be_bytes());
-    b[24..32].copy_from_slice(&(1u64 << 30).to_be_bytes());
-    b[36..40].copy_from_slice(&2u32.to_be_bytes());
-    b[40..48].copy_from_slice(&(2u64 << 16).to_be_bytes());
-    b[48..56].copy_from_slice(&(1u64 << 16).to_be_bytes());
-    b[56..60].copy_from_slice(&1u32.to_be_bytes());
-    b[72..80].copy_from_slice(&incompat.to_be_bytes());
-    b[96..100].copy_from_slice(&4u32.to_be_bytes());
-    b[100..104].copy_from_slice(&112u32.to_be_bytes());
-    b
+    .bytes()
 }
 
 #[test]

@@ -540,35 +540,17 @@ fn the_nat_network_is_only_started_with_consent() {
     }
 }
 
-/// A qcow2 v3 (64 KiB clusters, 64 MiB) written byte by byte, with incompatible feature bits
-/// and header extensions of our choosing.
+/// A 64 MiB qcow2 v3 written byte by byte, with incompatible feature bits and header
+/// extensions of our choosing.
 fn qcow2_bytes(incompat: u64, extensions: &[(u32, &[u8])]) -> Vec<u8> {
-    let mut b = vec![0u8; 4 << 16];
-    b[0..4].copy_from_slice(b"QFI\xfb");
-    b[4..8].copy_from_slice(&3u32.to_be_bytes());
-    b[20..24].copy_from_slice(&16u32.to_be_bytes());
-    b[24..32].copy_from_slice(&(64u64 << 20).to_be_bytes());
-    b[36..40].copy_from_slice(&1u32.to_be_bytes());
-    b[40..48].copy_from_slice(&(2u64 << 16).to_be_bytes());
-    b[48..56].copy_from_slice(&(1u64 << 16).to_be_bytes());
-    b[56..60].copy_from_slice(&1u32.to_be_bytes());
-    b[72..80].copy_from_slice(&incompat.to_be_bytes());
-    b[96..100].copy_from_slice(&4u32.to_be_bytes());
-    b[100..104].copy_from_slice(&112u32.to_be_bytes());
-    let mut at = 112;
-    for (kind, data) in extensions {
-        b[at..at + 4].copy_from_slice(&kind.to_be_bytes());
-        b[at + 4..at + 8].copy_from_slice(&(data.len() as u32).to_be_bytes());
-        b[at + 8..at + 8 + data.len()].copy_from_slice(data);
-        at += 8 + data.len().next_multiple_of(8);
+    vireo_storage::testing::Qcow2 {
+        size: 64 << 20,
+        l1_size: 1,
+        incompat,
+        extensions: extensions.iter().map(|(k, d)| (*k, d.to_vec())).collect(),
+        ..Default::default()
     }
-    // Refcount table -> a block in cluster 3 counting clusters 0..4 once.
-    b[1 << 16..(1 << 16) + 8].copy_from_slice(&(3u64 << 16).to_be_bytes());
-    for i in 0..4 {
-        let at = (3 << 16) + i * 2;
-        b[at..at + 2].copy_from_slice(&1u16.to_be_bytes());
-    }
-    b
+    .bytes()
 }
 
 fn volumes(pool: &TestPool) -> Vec<String> {

@@ -19,6 +19,8 @@
 
 pub mod path;
 pub mod qcow2;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 pub use path::{open_image, resolve, FileIdentity, Resolved};
 

@@ -61,19 +61,20 @@ pub(crate) fn identity(meta: &Metadata) -> FileIdentity {
 /// Opens an inspected image again (to copy it, to read an ISO's volume id): without
 /// following links, without blocking, and only if it is still the file inspection judged.
 pub fn open_image(info: &crate::ImageInfo) -> Result<File, ImageError> {
-    let real = PathBuf::from(&info.path);
-    let shown_path = || shown(&info.path);
-    let file = open_flags()
-        .open(&real)
-        .map_err(|source| ImageError::Unreadable {
-            path: shown_path(),
-            source,
-        })?;
-    let meta = file.metadata().map_err(|source| ImageError::Unreadable {
+    open_checked(Path::new(&info.path), info.identity)
+}
+
+/// Opens `real` for reading, never through a link and never blocking (a FIFO swapped in
+/// cannot hang us), and only if it is the regular file `want` under that very path.
+fn open_checked(real: &Path, want: FileIdentity) -> Result<File, ImageError> {
+    let shown_path = || shown(&real.display().to_string());
+    let unreadable = |source| ImageError::Unreadable {
         path: shown_path(),
         source,
-    })?;
-    if !meta.is_file() || identity(&meta) != info.identity || !opened_as(&file, &real) {
+    };
+    let file = open_flags().open(real).map_err(unreadable)?;
+    let meta = file.metadata().map_err(unreadable)?;
+    if !meta.is_file() || identity(&meta) != want || !opened_as(&file, real) {
         return Err(ImageError::Changed(shown_path()));
     }
     Ok(file)
@@ -201,24 +202,9 @@ pub fn resolve(path: &Path) -> Result<Resolved, ImageError> {
     })
 }
 
-/// Opens the judged file for reading: never through a link, never blocking (a FIFO swapped in
-/// does not hang us), and only if it is still the file that was judged.
+/// Opens the judged file for reading, only if it is still the file that was judged.
 pub(crate) fn open_judged(r: &Resolved) -> Result<File, ImageError> {
-    let shown_path = || shown(&r.real.display().to_string());
-    let file = open_flags()
-        .open(&r.real)
-        .map_err(|source| ImageError::Unreadable {
-            path: shown_path(),
-            source,
-        })?;
-    let now = file.metadata().map_err(|source| ImageError::Unreadable {
-        path: shown_path(),
-        source,
-    })?;
-    if !now.is_file() || identity(&now) != identity(&r.meta) || !opened_as(&file, &r.real) {
-        return Err(ImageError::Changed(shown_path()));
-    }
-    Ok(file)
+    open_checked(&r.real, identity(&r.meta))
 }
 
 #[cfg(test)]

@@ -3,6 +3,7 @@
 //! (`VIREO_FUZZ_SEED=… VIREO_FUZZ_CASES=… cargo test -p vireo-storage --test fuzz`).
 
 use vireo_storage::qcow2;
+use vireo_storage::testing::{feature_names, Qcow2};
 
 /// xorshift64*: small, seedable, no dependency.
 struct Rng(u64);
@@ -19,30 +20,19 @@ impl Rng {
     }
 }
 
-/// A plausible v3 header (valid as written) to mutate.
+/// A plausible v3 header (valid as written) to mutate: a backing format extension, a
+/// feature name table and a backing name; the header's first 4 KiB only.
 fn base() -> Vec<u8> {
-    let mut b = vec![0u8; 4096];
-    b[0..4].copy_from_slice(b"QFI\xfb");
-    b[4..8].copy_from_slice(&3u32.to_be_bytes());
-    b[20..24].copy_from_slice(&16u32.to_be_bytes());
-    b[24..32].copy_from_slice(&(1u64 << 30).to_be_bytes());
-    b[36..40].copy_from_slice(&2u32.to_be_bytes());
-    b[40..48].copy_from_slice(&(2u64 << 16).to_be_bytes());
-    b[48..56].copy_from_slice(&(1u64 << 16).to_be_bytes());
-    b[56..60].copy_from_slice(&1u32.to_be_bytes());
-    b[96..100].copy_from_slice(&4u32.to_be_bytes());
-    b[100..104].copy_from_slice(&112u32.to_be_bytes());
-    // A backing format extension and a feature name table, then the end.
-    b[112..116].copy_from_slice(&0xe279_2acau32.to_be_bytes());
-    b[116..120].copy_from_slice(&5u32.to_be_bytes());
-    b[120..125].copy_from_slice(b"qcow2");
-    b[128..132].copy_from_slice(&0x6803_f857u32.to_be_bytes());
-    b[132..136].copy_from_slice(&48u32.to_be_bytes());
-    b[138..143].copy_from_slice(b"dirty");
-    b[8..16].copy_from_slice(&192u64.to_be_bytes());
-    b[16..20].copy_from_slice(&8u32.to_be_bytes());
-    b[192..200].copy_from_slice(b"base.img");
-    b
+    Qcow2 {
+        backing: Some(b"base.img".to_vec()),
+        extensions: vec![
+            (0xe279_2aca, b"qcow2".to_vec()),
+            feature_names(&[(0, 0, "dirty")]),
+        ],
+        file_len: 4096,
+        ..Qcow2::default()
+    }
+    .bytes()
 }
 
 /// Field offsets worth hitting with extreme values.

@@ -1,29 +1,12 @@
 //! Inspection against real images made by qemu-img, and every bad input the wizard must
 //! refuse. Each test works in its own temporary directory; nothing else is touched.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use vireo_storage::{inspect, ImageError, ImageFormat};
 
-struct Dir(PathBuf);
-
-impl Dir {
-    fn new(tag: &str) -> Self {
-        let d = std::env::temp_dir().join(format!("vireo-storage-{}-{tag}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&d);
-        std::fs::create_dir_all(&d).unwrap();
-        Dir(d)
-    }
-    fn path(&self, name: &str) -> PathBuf {
-        self.0.join(name)
-    }
-}
-
-impl Drop for Dir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
+mod common;
+use common::Dir;
 
 fn qemu_img(args: &[&str]) {
     let out = Command::new("qemu-img")
