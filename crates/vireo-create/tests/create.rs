@@ -665,3 +665,36 @@ fn a_copy_of_an_image_with_a_backing_file_is_refused() {
     refused(&req, &pool, "a copy would lose it");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn an_image_larger_than_its_pool_needs_the_warning_acknowledged() {
+    let _s = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+    let pool = TestPool::new("big");
+    let dir = scratch().join("big");
+    std::fs::create_dir_all(&dir).unwrap();
+    let big = dir.join("big.qcow2");
+    // 1 PiB of virtual size in a 256 KiB file: larger than any pool here, nothing allocated.
+    let bytes = vireo_storage::testing::Qcow2 {
+        size: 1 << 50,
+        l1_size: 1 << 21,
+        l1_offset: 4 * vireo_storage::testing::CLUSTER,
+        file_len: 4 * vireo_storage::testing::CLUSTER + (8 << 21),
+        ..Default::default()
+    }
+    .bytes();
+    std::fs::write(&big, bytes).unwrap();
+    let mut req = request("big", &pool);
+    req.source = Source::Import {
+        path: big.display().to_string(),
+        mode: ImportMode::Overlay,
+    };
+    let err = refused(&req, &pool, "more than the whole storage pool");
+    assert!(err.to_string().contains("confirm this warning"), "{err}");
+    req.acknowledged = vec![vireo_storage::WarningId::LargerThanPool];
+    let image = validate(&conn(), &req, &host()).unwrap().unwrap();
+    assert_eq!(
+        image.warnings[0].id,
+        vireo_storage::WarningId::LargerThanPool
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
