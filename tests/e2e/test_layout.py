@@ -151,6 +151,12 @@ def walk_wizard(w):
     type_into(d, '[data-field="path"]', GUEST)
     w.next_button().click()
     wait(d, '[data-step="os"]')
+    # Next before choosing: the OS step's error.
+    wait(d, '[data-os-id="http://libosinfo.org/linux/2022"]')
+    if not d.find_elements(By.CSS_SELECTOR, '[data-os-id]:checked'):
+        w.next_button().click()
+        wait(d, '[data-testid="os-error"]')
+        w.check("wizard-os-error")
     click(d, '[data-os-id="http://libosinfo.org/linux/2022"]')
     w.check("wizard-os")
     w.next_button().click()
@@ -166,6 +172,9 @@ def walk_wizard(w):
     w.next_button().click()
     wait(d, '[data-step="review"]')
     w.check("wizard-review")
+    type_into(d, '[data-field="name"]', "bad name!")
+    wait(d, '[data-testid="name-error"]')
+    w.check("wizard-review-error")
     d.switch_to.active_element.send_keys(Keys.ESCAPE)
     WebDriverWait(d, 10).until_not(EC.presence_of_element_located(
         (By.CSS_SELECTOR, '[data-testid="wizard"]')))
@@ -184,6 +193,12 @@ def walk_console(w, name):
     wait(d, '[role="menu"][aria-label="Send key"]:not([hidden])')
     w.check("console-send-key-menu")
     d.switch_to.active_element.send_keys(Keys.ESCAPE)
+    click(d, '[data-action="type-text"]')
+    wait(d, '[data-testid="type-text-dialog"]')
+    w.check("console-type-text-dialog")
+    d.switch_to.active_element.send_keys(Keys.ESCAPE)
+    WebDriverWait(d, 10).until_not(EC.presence_of_element_located(
+        (By.CSS_SELECTOR, '[data-testid="type-text-dialog"]')))
     click(d, '[data-action="close-console"]')
 
 
