@@ -141,12 +141,8 @@ pub fn inspect_source(inv: &Inventory, req: InspectRequest) -> Result<SourceInfo
         ),
         e => ApiError::from_chain(Code::InvalidInput, &e),
     };
-    let resolved = vireo_storage::resolve(chosen).map_err(refusal)?;
-    let path = resolved.real.as_path();
-    let mut image = vireo_storage::inspect(path, &[]).map_err(refusal)?;
-    image.link = resolved
-        .chosen
-        .map(|c| vireo_text::shown(&c.display().to_string()));
+    // Judged from the path as chosen: inspect resolves it first and shows a link as such.
+    let mut image = vireo_storage::inspect(chosen, &[]).map_err(refusal)?;
     let mut warnings = std::mem::take(&mut image.warnings);
     if let (Some(connection), false) = (&req.connection, req.iso) {
         let conn = inv.open_connection(connection)?;

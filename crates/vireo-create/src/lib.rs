@@ -329,16 +329,10 @@ pub fn validate(
 /// Resolves and judges `path` from its metadata (and, for the system daemon, that QEMU's
 /// user may read it) before the file is opened and inspected.
 fn judge_and_inspect(path: &Path, qemu_reads: bool) -> Result<ImageInfo, CreateError> {
-    let resolved = vireo_storage::resolve(path)?;
     if qemu_reads {
-        qemu_can_read(&resolved.real)?;
+        qemu_can_read(&vireo_storage::resolve(path)?.real)?;
     }
-    Ok(vireo_storage::inspect(&resolved.real, &[]).map(|mut info| {
-        info.link = resolved
-            .chosen
-            .map(|c| vireo_text::shown(&c.display().to_string()));
-        info
-    })?)
+    Ok(vireo_storage::inspect(path, &[])?)
 }
 
 /// What the storage pool says about an imported image: warnings when its virtual size is
