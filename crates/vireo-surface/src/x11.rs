@@ -203,8 +203,13 @@ impl X11Surface {
         match placement {
             None => {
                 if self.placement.take().is_some() {
-                    self.conn.unmap_window(self.window).map_err(request)?;
-                    self.conn.flush().map_err(request)?;
+                    // A round trip: the window is gone when this returns, so whatever the
+                    // page paints next (or another client reads) is not under it.
+                    self.conn
+                        .unmap_window(self.window)
+                        .map_err(request)?
+                        .check()
+                        .map_err(request)?;
                 }
             }
             Some(p) => {
