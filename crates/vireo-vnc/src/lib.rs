@@ -42,12 +42,11 @@ mod framebuffer;
 pub mod keymap;
 mod session;
 pub mod stream;
-mod tight;
 mod wire;
 
 pub use decode::{
     decode_stream_for_fuzzing, CursorImage, RectCounts, MAX_CURSOR_DIMENSION, MAX_CUT_TEXT_LEN,
-    MAX_DIMENSION, MAX_NAME_LEN, MAX_ZRLE_LEN,
+    MAX_DIMENSION, MAX_NAME_LEN, MAX_TIGHT_LEN, MAX_ZRLE_LEN,
 };
 pub use error::VncError;
 pub use framebuffer::{DirtyRegion, Framebuffer, Rect, BLACK};
@@ -55,5 +54,4 @@ pub use session::{
     ConsoleEvent, ConsoleSession, ServerInfo, SessionState, HANDSHAKE_TIMEOUT, MESSAGE_TIMEOUT,
     STALL_TIMEOUT,
 };
-pub use tight::MAX_TIGHT_LEN;
 pub use wire::{encoding, fence, PixelFormat, COMPRESS_LEVEL, JPEG_QUALITY, REQUESTED_ENCODINGS};

@@ -296,7 +296,7 @@ fn decode_jpeg(data: &[u8], rect: &Rect) -> Result<Vec<u32>, VncError> {
 
 /// The test-side encoder, shared with the integration tests.
 #[cfg(test)]
-#[path = "../tests/common/tight_encoder.rs"]
+#[path = "../../tests/common/tight_encoder.rs"]
 mod test_encoder;
 
 #[cfg(test)]

@@ -12,8 +12,12 @@ use flate2::{Decompress, FlushDecompress, Status};
 
 use crate::error::VncError;
 use crate::framebuffer::{DirtyRegion, Framebuffer, Rect};
-use crate::tight::{self, TightPaint, TightState};
 use crate::wire::{self, check_limit, encoding, read_i32, read_u16, read_u32, read_u8};
+use tight::{TightPaint, TightState};
+
+mod tight;
+
+pub use tight::MAX_TIGHT_LEN;
 
 /// Largest framebuffer side we accept (desktop and ServerInit): a real display's, so one
 /// session's framebuffer stays under 256 MiB.
