@@ -1,5 +1,10 @@
 //! Decoding server-to-client messages into the framebuffer.
 //!
+//! This module reads each message and dispatches a FramebufferUpdate's rectangles on their
+//! encoding: the pseudo-encodings that only carry a size or a flag (desktop size, LastRect,
+//! QEMU's extended keys and LEDs) are handled here; each pixel encoding has its own module
+//! ([`raw`], [`copyrect`], [`zrle`], [`tight`]), as does the [`cursor`] pseudo-encoding.
+//!
 //! The framebuffer lock is never held across a socket read: each rectangle's
 //! bytes are read first, then the lock is taken only to paint them, so a
 //! renderer reading the framebuffer never waits for the network.
@@ -8,16 +13,21 @@ use std::io::Read;
 use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
-use flate2::{Decompress, FlushDecompress, Status};
-
 use crate::error::VncError;
 use crate::framebuffer::{DirtyRegion, Framebuffer, Rect};
 use crate::wire::{self, check_limit, encoding, read_i32, read_u16, read_u32, read_u8};
-use tight::{TightPaint, TightState};
+use tight::TightState;
+use zrle::ZrleState;
 
+mod copyrect;
+mod cursor;
+mod raw;
 mod tight;
+mod zrle;
 
+pub use cursor::{CursorImage, MAX_CURSOR_DIMENSION};
 pub use tight::MAX_TIGHT_LEN;
+pub use zrle::MAX_ZRLE_LEN;
 
 /// Largest framebuffer side we accept (desktop and ServerInit): a real display's, so one
 /// session's framebuffer stays under 256 MiB.
@@ -26,28 +36,6 @@ pub const MAX_DIMENSION: u16 = 8192;
 pub const MAX_NAME_LEN: u32 = 4096;
 /// Largest ServerCutText we skip; more is treated as hostile.
 pub const MAX_CUT_TEXT_LEN: u32 = 1 << 20;
-/// Largest compressed ZRLE rectangle whatever its size; a rectangle's own limit is lower
-/// ([`zrle_limit`]).
-pub const MAX_ZRLE_LEN: u32 = 64 << 20;
-/// Largest cursor side.
-pub const MAX_CURSOR_DIMENSION: u16 = 256;
-/// ZRLE tile side.
-const TILE: u16 = 64;
-
-/// A cursor image from the Cursor pseudo-encoding.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CursorImage {
-    /// Width in pixels (0 hides the cursor).
-    pub width: u16,
-    /// Height in pixels.
-    pub height: u16,
-    /// Hotspot column.
-    pub hotspot_x: u16,
-    /// Hotspot row.
-    pub hotspot_y: u16,
-    /// `width * height` pixels as RGBA bytes; alpha is 0 or 255 from the mask.
-    pub rgba: Vec<u8>,
-}
 
 /// How many rectangles of each encoding a session has decoded: what a server
 /// really sends, for measurements and reports.
@@ -98,15 +86,27 @@ pub(crate) fn lock(fb: &Mutex<Framebuffer>) -> MutexGuard<'_, Framebuffer> {
     fb.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
+/// Returns the screen bounds when `rect` lies inside them.
+fn check_inside(fb: &Mutex<Framebuffer>, rect: &Rect) -> Result<Rect, VncError> {
+    let fb = lock(fb);
+    if fb.contains(rect) {
+        Ok(fb.bounds())
+    } else {
+        Err(VncError::RectOutside {
+            rect: *rect,
+            width: fb.width(),
+            height: fb.height(),
+        })
+    }
+}
+
 /// Per-connection decoding state.
 pub(crate) struct Decoder {
     framebuffer: Arc<Mutex<Framebuffer>>,
-    /// ZRLE uses one zlib stream for the whole connection.
-    zlib: Decompress,
     extended_keys: Arc<AtomicBool>,
     led_state: Arc<AtomicU8>,
     max_dimension: u16,
-    tile: Vec<u32>,
+    zrle: ZrleState,
     tight: TightState,
     counts: Arc<Mutex<RectCounts>>,
 }
@@ -120,11 +120,10 @@ impl Decoder {
     ) -> Self {
         Decoder {
             framebuffer,
-            zlib: Decompress::new(true),
             extended_keys,
             led_state,
             max_dimension,
-            tile: Vec::with_capacity(usize::from(TILE) * usize::from(TILE)),
+            zrle: ZrleState::new(),
             tight: TightState::new(),
             counts: Arc::default(),
         }
@@ -205,7 +204,7 @@ impl Decoder {
                         self.resize(rect.width, rect.height, &mut outcome)?;
                     }
                 }
-                encoding::CURSOR => outcome.cursor = Some(read_cursor(r, &rect)?),
+                encoding::CURSOR => outcome.cursor = Some(cursor::decode(r, &rect)?),
                 encoding::QEMU_EXTENDED_KEY_EVENT => {
                     self.extended_keys.store(true, Ordering::Release);
                 }
@@ -214,19 +213,25 @@ impl Decoder {
                     self.led_state.store(leds, Ordering::Release);
                 }
                 encoding::RAW | encoding::COPY_RECT | encoding::ZRLE | encoding::TIGHT => {
-                    let screen = self.check_inside(&rect)?;
+                    let fb = &self.framebuffer;
+                    let screen = check_inside(fb, &rect)?;
                     match enc {
                         encoding::RAW => {
-                            self.decode_raw(r, &rect)?;
+                            raw::decode(r, &rect, fb)?;
                             self.count(|c| c.raw += 1);
                         }
                         encoding::COPY_RECT => {
-                            self.decode_copy_rect(r, &rect)?;
+                            copyrect::decode(r, &rect, fb)?;
                             self.count(|c| c.copy_rect += 1);
                         }
-                        encoding::TIGHT => self.decode_tight(r, &rect)?,
+                        encoding::TIGHT => {
+                            // Decoded before locking: the data comes from the socket.
+                            let paint = tight::decode(r, &rect, &mut self.tight)?;
+                            self.count(|c| paint.count(c));
+                            paint.paint(&mut lock(fb), &rect);
+                        }
                         _ => {
-                            self.decode_zrle(r, &rect)?;
+                            self.zrle.decode(r, &rect, fb)?;
                             self.count(|c| c.zrle += 1);
                         }
                     }
@@ -262,265 +267,6 @@ impl Decoder {
         }
         Ok(())
     }
-
-    /// Returns the screen bounds when `rect` lies inside them.
-    fn check_inside(&self, rect: &Rect) -> Result<Rect, VncError> {
-        let fb = lock(&self.framebuffer);
-        if fb.contains(rect) {
-            Ok(fb.bounds())
-        } else {
-            Err(VncError::RectOutside {
-                rect: *rect,
-                width: fb.width(),
-                height: fb.height(),
-            })
-        }
-    }
-
-    fn decode_raw(&mut self, r: &mut dyn Read, rect: &Rect) -> Result<(), VncError> {
-        // Bounded: the rectangle lies inside the framebuffer.
-        let bytes = wire::read_vec(r, rect.area() as usize * 4)?;
-        let pixels: Vec<u32> = bytes
-            .chunks_exact(4)
-            .map(|p| u32::from_le_bytes([p[0], p[1], p[2], 0xFF]))
-            .collect();
-        lock(&self.framebuffer).blit(rect, &pixels);
-        Ok(())
-    }
-
-    fn decode_copy_rect(&mut self, r: &mut dyn Read, rect: &Rect) -> Result<(), VncError> {
-        let src = Rect::new(read_u16(r)?, read_u16(r)?, rect.width, rect.height);
-        self.check_inside(&src)?;
-        lock(&self.framebuffer).copy_rect(src.x, src.y, rect);
-        Ok(())
-    }
-
-    fn decode_tight(&mut self, r: &mut dyn Read, rect: &Rect) -> Result<(), VncError> {
-        // Decoded before locking: the data comes from the socket.
-        let paint = tight::decode(r, rect, &mut self.tight)?;
-        match &paint {
-            TightPaint::Fill(_) => self.count(|c| c.tight_fill += 1),
-            TightPaint::Pixels(_) => self.count(|c| c.tight_basic += 1),
-            TightPaint::Jpeg(_) => self.count(|c| c.tight_jpeg += 1),
-        }
-        let mut fb = lock(&self.framebuffer);
-        match paint {
-            TightPaint::Fill(colour) => fb.fill(rect, colour),
-            TightPaint::Pixels(pixels) | TightPaint::Jpeg(pixels) => fb.blit(rect, &pixels),
-        }
-        Ok(())
-    }
-
-    fn decode_zrle(&mut self, r: &mut dyn Read, rect: &Rect) -> Result<(), VncError> {
-        let len = read_u32(r)?;
-        let tiles = u64::from(rect.width.div_ceil(TILE)) * u64::from(rect.height.div_ceil(TILE));
-        // An honest rectangle never inflates beyond 4 bytes per pixel plus
-        // tile headers and palettes; more is a zlib bomb.
-        let max_out = rect.area() * 4 + tiles * 64 + 64;
-        check_limit("ZRLE length", u64::from(len), zrle_limit(max_out))?;
-        let compressed = wire::read_vec(r, len as usize)?;
-        let data = inflate(&mut self.zlib, &compressed, max_out)?;
-        let mut input = ByteCursor {
-            data: &data,
-            pos: 0,
-        };
-        let mut fb = lock(&self.framebuffer);
-        for ty in (0..rect.height).step_by(usize::from(TILE)) {
-            for tx in (0..rect.width).step_by(usize::from(TILE)) {
-                let tile = Rect::new(
-                    rect.x + tx,
-                    rect.y + ty,
-                    TILE.min(rect.width - tx),
-                    TILE.min(rect.height - ty),
-                );
-                decode_zrle_tile(&mut input, &mut self.tile, &tile)?;
-                fb.blit(&tile, &self.tile);
-            }
-        }
-        Ok(())
-    }
-}
-
-/// The largest compressed length of a ZRLE rectangle that inflates to at most `max_out`
-/// bytes: zlib's worst case (stored blocks, 5 bytes per 16 KiB) plus room for a sync flush,
-/// never above [`MAX_ZRLE_LEN`]. Like Tight's, the limit follows the rectangle's size, so a
-/// 1×1 rectangle cannot make us read 64 MiB.
-pub fn zrle_limit(max_out: u64) -> u64 {
-    (max_out + max_out / 16_384 * 5 + 1024).min(u64::from(MAX_ZRLE_LEN))
-}
-
-/// Inflates one ZRLE rectangle's data with the connection's zlib stream.
-fn inflate(zlib: &mut Decompress, input: &[u8], max_out: u64) -> Result<Vec<u8>, VncError> {
-    let max_out = usize::try_from(max_out).unwrap_or(usize::MAX);
-    let mut out = Vec::with_capacity(input.len().saturating_mul(4).clamp(256, max_out.max(256)));
-    let mut pos = 0;
-    loop {
-        if out.len() == out.capacity() {
-            if out.len() >= max_out {
-                return Err(VncError::InvalidZrle("inflates beyond the rectangle"));
-            }
-            let grow = out.len().max(4096).min(max_out - out.len());
-            out.reserve_exact(grow);
-        }
-        let (in_before, out_before) = (zlib.total_in(), zlib.total_out());
-        let status = zlib
-            .decompress_vec(&input[pos..], &mut out, FlushDecompress::Sync)
-            .map_err(VncError::Zlib)?;
-        pos += (zlib.total_in() - in_before) as usize;
-        let progressed = zlib.total_in() != in_before || zlib.total_out() != out_before;
-        let out_full = out.len() == out.capacity();
-        if status == Status::StreamEnd || (!progressed && !out_full) {
-            break;
-        }
-        if pos >= input.len() && !out_full {
-            break;
-        }
-    }
-    Ok(out)
-}
-
-/// A bounds-checked reader over inflated ZRLE data.
-struct ByteCursor<'a> {
-    data: &'a [u8],
-    pos: usize,
-}
-
-impl ByteCursor<'_> {
-    fn bytes(&mut self, n: usize) -> Result<&[u8], VncError> {
-        let end = self.pos.checked_add(n).filter(|&e| e <= self.data.len());
-        let end = end.ok_or(VncError::InvalidZrle("truncated tile"))?;
-        let s = &self.data[self.pos..end];
-        self.pos = end;
-        Ok(s)
-    }
-
-    fn u8(&mut self) -> Result<u8, VncError> {
-        Ok(self.bytes(1)?[0])
-    }
-
-    /// A compressed pixel: for our 32-bpp depth-24 format, the three low
-    /// bytes in little-endian order.
-    fn cpixel(&mut self) -> Result<u32, VncError> {
-        let b = self.bytes(3)?;
-        Ok(u32::from_le_bytes([b[0], b[1], b[2], 0xFF]))
-    }
-
-    /// An RLE run length: 255-valued bytes accumulate, the last byte ends it.
-    fn run_length(&mut self, max: usize) -> Result<usize, VncError> {
-        let mut len = 1usize;
-        loop {
-            let b = self.u8()?;
-            len += usize::from(b);
-            if len > max {
-                return Err(VncError::InvalidZrle("run longer than the tile"));
-            }
-            if b != 255 {
-                return Ok(len);
-            }
-        }
-    }
-}
-
-fn decode_zrle_tile(
-    input: &mut ByteCursor<'_>,
-    out: &mut Vec<u32>,
-    tile: &Rect,
-) -> Result<(), VncError> {
-    let pixels = tile.area() as usize;
-    out.clear();
-    let sub = input.u8()?;
-    match sub {
-        0 => {
-            for _ in 0..pixels {
-                out.push(input.cpixel()?);
-            }
-        }
-        1 => {
-            let colour = input.cpixel()?;
-            out.resize(pixels, colour);
-        }
-        2..=16 => {
-            let mut palette = [0u32; 16];
-            for p in palette.iter_mut().take(usize::from(sub)) {
-                *p = input.cpixel()?;
-            }
-            let bits: usize = match sub {
-                2 => 1,
-                3 | 4 => 2,
-                _ => 4,
-            };
-            let per_byte = 8 / bits;
-            let mask = (1u8 << bits) - 1;
-            let width = usize::from(tile.width);
-            // Each row starts on a byte boundary.
-            let row_bytes = width.div_ceil(per_byte);
-            for _ in 0..tile.height {
-                let row = input.bytes(row_bytes)?;
-                for x in 0..width {
-                    let byte = row[x / per_byte];
-                    let shift = 8 - bits * (x % per_byte + 1);
-                    let index = (byte >> shift) & mask;
-                    if index >= sub {
-                        return Err(VncError::InvalidZrle("palette index out of range"));
-                    }
-                    out.push(palette[usize::from(index)]);
-                }
-            }
-        }
-        128 => {
-            while out.len() < pixels {
-                let colour = input.cpixel()?;
-                let len = input.run_length(pixels - out.len())?;
-                out.resize(out.len() + len, colour);
-            }
-        }
-        130..=255 => {
-            let size = sub - 128;
-            let mut palette = [0u32; 127];
-            for p in palette.iter_mut().take(usize::from(size)) {
-                *p = input.cpixel()?;
-            }
-            while out.len() < pixels {
-                let b = input.u8()?;
-                let index = b & 0x7F;
-                if index >= size {
-                    return Err(VncError::InvalidZrle("palette index out of range"));
-                }
-                let len = if b & 0x80 != 0 {
-                    input.run_length(pixels - out.len())?
-                } else {
-                    1
-                };
-                out.resize(out.len() + len, palette[usize::from(index)]);
-            }
-        }
-        _ => return Err(VncError::InvalidZrle("unknown tile subencoding")),
-    }
-    Ok(())
-}
-
-fn read_cursor(r: &mut dyn Read, rect: &Rect) -> Result<CursorImage, VncError> {
-    let limit = u64::from(MAX_CURSOR_DIMENSION);
-    check_limit("cursor width", u64::from(rect.width), limit)?;
-    check_limit("cursor height", u64::from(rect.height), limit)?;
-    let pixels = rect.area() as usize;
-    let colours = wire::read_vec(r, pixels * 4)?;
-    let mask_stride = usize::from(rect.width).div_ceil(8);
-    let mask = wire::read_vec(r, mask_stride * usize::from(rect.height))?;
-    let mut rgba = Vec::with_capacity(pixels * 4);
-    for (i, p) in colours.chunks_exact(4).enumerate() {
-        let (x, y) = (i % usize::from(rect.width), i / usize::from(rect.width));
-        let bit = mask[y * mask_stride + x / 8] & (0x80 >> (x % 8));
-        // Wire bytes are B, G, R, X in our little-endian format.
-        rgba.extend_from_slice(&[p[2], p[1], p[0], if bit != 0 { 255 } else { 0 }]);
-    }
-    Ok(CursorImage {
-        width: rect.width,
-        height: rect.height,
-        hotspot_x: rect.x,
-        hotspot_y: rect.y,
-        rgba,
-    })
 }
 
 /// Decodes `bytes` as a stream of server messages following a handshake that
@@ -544,12 +290,13 @@ pub fn decode_stream_for_fuzzing(bytes: &[u8]) -> Result<usize, VncError> {
     Ok(count)
 }
 
+/// Builders and checks shared by the unit tests of every encoding.
 #[cfg(test)]
-mod tests {
+mod testing {
     use super::*;
-    use flate2::{Compress, Compression, FlushCompress};
 
-    fn decoder(w: u16, h: u16) -> (Decoder, Arc<Mutex<Framebuffer>>) {
+    /// A decoder over a black `w`×`h` framebuffer.
+    pub(super) fn decoder(w: u16, h: u16) -> (Decoder, Arc<Mutex<Framebuffer>>) {
         let fb = Arc::new(Mutex::new(Framebuffer::new(w, h)));
         let d = Decoder::new(
             Arc::clone(&fb),
@@ -561,7 +308,7 @@ mod tests {
     }
 
     /// A FramebufferUpdate with the given (rect, encoding, body) triples.
-    fn update(rects: &[(Rect, i32, Vec<u8>)]) -> Vec<u8> {
+    pub(super) fn update(rects: &[(Rect, i32, Vec<u8>)]) -> Vec<u8> {
         let mut m = vec![0u8, 0];
         m.extend_from_slice(&(rects.len() as u16).to_be_bytes());
         for (r, enc, body) in rects {
@@ -574,26 +321,8 @@ mod tests {
         m
     }
 
-    fn cpixel(rgb: u32) -> [u8; 3] {
-        let b = rgb.to_le_bytes();
-        [b[0], b[1], b[2]]
-    }
-
-    fn zlib_chunk(z: &mut Compress, data: &[u8]) -> Vec<u8> {
-        let mut out = Vec::with_capacity(data.len() + 1024);
-        let before = z.total_in();
-        z.compress_vec(data, &mut out, FlushCompress::Sync).unwrap();
-        assert_eq!(
-            (z.total_in() - before) as usize,
-            data.len(),
-            "test buffer too small"
-        );
-        let mut body = (out.len() as u32).to_be_bytes().to_vec();
-        body.extend_from_slice(&out);
-        body
-    }
-
-    fn apply(d: &mut Decoder, bytes: &[u8]) -> Result<UpdateOutcome, VncError> {
+    /// Decodes one message that must be a FramebufferUpdate and use every byte.
+    pub(super) fn apply(d: &mut Decoder, bytes: &[u8]) -> Result<UpdateOutcome, VncError> {
         let mut input = bytes;
         let msg = d.read_message(&mut input)?;
         assert!(input.is_empty(), "{} bytes left over", input.len());
@@ -603,280 +332,17 @@ mod tests {
         }
     }
 
-    fn row(fb: &Mutex<Framebuffer>, y: u16, xs: std::ops::Range<u16>) -> Vec<u32> {
+    /// The pixels of row `y` over the columns `xs`, without alpha.
+    pub(super) fn row(fb: &Mutex<Framebuffer>, y: u16, xs: std::ops::Range<u16>) -> Vec<u32> {
         let fb = lock(fb);
         xs.map(|x| fb.pixel(x, y).unwrap() & 0xFF_FFFF).collect()
     }
+}
 
-    #[test]
-    fn raw_rect_paints_pixels() {
-        let (mut d, fb) = decoder(8, 8);
-        let rect = Rect::new(2, 3, 2, 2);
-        let mut body = Vec::new();
-        for p in [0x112233u32, 0x445566, 0x778899, 0xAABBCC] {
-            body.extend_from_slice(&p.to_le_bytes());
-        }
-        let out = apply(&mut d, &update(&[(rect, encoding::RAW, body)])).unwrap();
-        assert_eq!(out.dirty, vec![rect]);
-        assert_eq!(row(&fb, 3, 2..4), vec![0x112233, 0x445566]);
-        assert_eq!(row(&fb, 4, 2..4), vec![0x778899, 0xAABBCC]);
-        assert_eq!(lock(&fb).pixel(2, 3), Some(0xFF11_2233), "alpha is opaque");
-        assert_eq!(lock(&fb).pixel(1, 3), Some(crate::framebuffer::BLACK));
-    }
-
-    #[test]
-    fn copy_rect_overlapping_shifts_right() {
-        let (mut d, fb) = decoder(6, 1);
-        let body: Vec<u8> = (1..=6u32).flat_map(|p| p.to_le_bytes()).collect();
-        apply(
-            &mut d,
-            &update(&[(Rect::new(0, 0, 6, 1), encoding::RAW, body)]),
-        )
-        .unwrap();
-        // Copy x 0..4 to x 2..6: overlapping, must read before overwrite.
-        let src = [0u8, 0, 0, 0];
-        apply(
-            &mut d,
-            &update(&[(Rect::new(2, 0, 4, 1), encoding::COPY_RECT, src.to_vec())]),
-        )
-        .unwrap();
-        assert_eq!(row(&fb, 0, 0..6), vec![1, 2, 1, 2, 3, 4]);
-    }
-
-    #[test]
-    fn copy_rect_source_outside_is_error() {
-        let (mut d, _) = decoder(6, 6);
-        let src = [0u8, 4, 0, 4].to_vec();
-        let err = apply(
-            &mut d,
-            &update(&[(Rect::new(0, 0, 3, 3), encoding::COPY_RECT, src)]),
-        );
-        assert!(matches!(err, Err(VncError::RectOutside { .. })), "{err:?}");
-    }
-
-    #[test]
-    fn zrle_length_follows_the_rectangle() {
-        // A 1x1 rectangle: 4 bytes + one tile header; a 64 MiB claim is refused before reading.
-        let (mut d, _fb) = decoder(8, 8);
-        let body = (32u32 << 20).to_be_bytes().to_vec();
-        let message = update(&[(Rect::new(0, 0, 1, 1), encoding::ZRLE, body)]);
-        let err = d.read_message(&mut &message[..]).unwrap_err();
-        assert!(
-            matches!(err, VncError::TooLarge { what: "ZRLE length", limit, .. } if limit < 2048),
-            "{err}"
-        );
-        assert_eq!(zrle_limit(u64::MAX / 2), u64::from(MAX_ZRLE_LEN));
-    }
-
-    #[test]
-    fn zrle_solid_tile_and_persistent_stream() {
-        let (mut d, fb) = decoder(100, 70);
-        let mut z = Compress::new(Compression::default(), true);
-        // 100x70 splits into 4 tiles: 64x64, 36x64, 64x6, 36x6.
-        let mut tiles = Vec::new();
-        for colour in [0x010203u32, 0x040506, 0x070809, 0x0A0B0C] {
-            tiles.push(1u8);
-            tiles.extend_from_slice(&cpixel(colour));
-        }
-        let body = zlib_chunk(&mut z, &tiles);
-        apply(
-            &mut d,
-            &update(&[(Rect::new(0, 0, 100, 70), encoding::ZRLE, body)]),
-        )
-        .unwrap();
-        assert_eq!(
-            row(&fb, 0, 62..66),
-            vec![0x010203, 0x010203, 0x040506, 0x040506]
-        );
-        assert_eq!(
-            row(&fb, 69, 62..66),
-            vec![0x070809, 0x070809, 0x0A0B0C, 0x0A0B0C]
-        );
-
-        // A second rectangle continues the same zlib stream.
-        let mut tile = vec![1u8];
-        tile.extend_from_slice(&cpixel(0xFFEEDD));
-        let body = zlib_chunk(&mut z, &tile);
-        apply(
-            &mut d,
-            &update(&[(Rect::new(10, 10, 2, 2), encoding::ZRLE, body)]),
-        )
-        .unwrap();
-        assert_eq!(
-            row(&fb, 11, 9..13),
-            vec![0x010203, 0xFFEEDD, 0xFFEEDD, 0x010203]
-        );
-    }
-
-    #[test]
-    fn zrle_packed_palette_tile() {
-        let (mut d, fb) = decoder(5, 2);
-        let mut z = Compress::new(Compression::default(), true);
-        // Palette of 3 → 2 bits per index, rows padded to whole bytes.
-        let mut tile = vec![3u8];
-        for c in [0xAA0000u32, 0x00BB00, 0x0000CC] {
-            tile.extend_from_slice(&cpixel(c));
-        }
-        // Row 0: 0 1 2 1 0 → 00 01 10 01 | 00 000000
-        tile.extend_from_slice(&[0b0001_1001, 0b0000_0000]);
-        // Row 1: 2 2 2 2 1 → 10 10 10 10 | 01 000000
-        tile.extend_from_slice(&[0b1010_1010, 0b0100_0000]);
-        let body = zlib_chunk(&mut z, &tile);
-        apply(
-            &mut d,
-            &update(&[(Rect::new(0, 0, 5, 2), encoding::ZRLE, body)]),
-        )
-        .unwrap();
-        assert_eq!(
-            row(&fb, 0, 0..5),
-            vec![0xAA0000, 0x00BB00, 0x0000CC, 0x00BB00, 0xAA0000]
-        );
-        assert_eq!(
-            row(&fb, 1, 0..5),
-            vec![0x0000CC, 0x0000CC, 0x0000CC, 0x0000CC, 0x00BB00]
-        );
-    }
-
-    #[test]
-    fn zrle_plain_rle_tile() {
-        let (mut d, fb) = decoder(300, 1);
-        let mut z = Compress::new(Compression::default(), true);
-        // 300x1 → tiles of 64, 64, 64, 64, 44 pixels; first tile RLE with a
-        // 3-pixel run and a 61-pixel run, the rest solid.
-        let mut tiles = vec![128u8];
-        tiles.extend_from_slice(&cpixel(0x111111));
-        tiles.push(2);
-        tiles.extend_from_slice(&cpixel(0x222222));
-        tiles.push(60);
-        // Second tile: one run of 64 = 255? No: length-1 = 63.
-        tiles.push(128);
-        tiles.extend_from_slice(&cpixel(0x333333));
-        tiles.push(63);
-        for _ in 0..3 {
-            tiles.push(1);
-            tiles.extend_from_slice(&cpixel(0x444444));
-        }
-        let body = zlib_chunk(&mut z, &tiles);
-        apply(
-            &mut d,
-            &update(&[(Rect::new(0, 0, 300, 1), encoding::ZRLE, body)]),
-        )
-        .unwrap();
-        assert_eq!(
-            row(&fb, 0, 0..4),
-            vec![0x111111, 0x111111, 0x111111, 0x222222]
-        );
-        assert_eq!(row(&fb, 0, 63..65), vec![0x222222, 0x333333]);
-        assert_eq!(row(&fb, 0, 127..129), vec![0x333333, 0x444444]);
-    }
-
-    #[test]
-    fn zrle_long_run_uses_255_continuation() {
-        let (mut d, fb) = decoder(64, 64);
-        let mut z = Compress::new(Compression::default(), true);
-        // One run of 4096 pixels: 4095 = 255*16 + 15.
-        let mut tile = vec![128u8];
-        tile.extend_from_slice(&cpixel(0x123456));
-        tile.extend(std::iter::repeat_n(255u8, 16));
-        tile.push(15);
-        let body = zlib_chunk(&mut z, &tile);
-        apply(
-            &mut d,
-            &update(&[(Rect::new(0, 0, 64, 64), encoding::ZRLE, body)]),
-        )
-        .unwrap();
-        assert_eq!(row(&fb, 63, 62..64), vec![0x123456, 0x123456]);
-    }
-
-    #[test]
-    fn zrle_palette_rle_tile() {
-        let (mut d, fb) = decoder(4, 2);
-        let mut z = Compress::new(Compression::default(), true);
-        let mut tile = vec![130u8]; // palette RLE, 2 colours
-        tile.extend_from_slice(&cpixel(0xABCDEF));
-        tile.extend_from_slice(&cpixel(0x102030));
-        tile.push(0); // one pixel of colour 0
-        tile.extend_from_slice(&[0x81, 4]); // run of 5 of colour 1
-        tile.extend_from_slice(&[0x80, 1]); // run of 2 of colour 0
-        let body = zlib_chunk(&mut z, &tile);
-        apply(
-            &mut d,
-            &update(&[(Rect::new(0, 0, 4, 2), encoding::ZRLE, body)]),
-        )
-        .unwrap();
-        assert_eq!(
-            row(&fb, 0, 0..4),
-            vec![0xABCDEF, 0x102030, 0x102030, 0x102030]
-        );
-        assert_eq!(
-            row(&fb, 1, 0..4),
-            vec![0x102030, 0x102030, 0xABCDEF, 0xABCDEF]
-        );
-    }
-
-    #[test]
-    fn zrle_run_past_tile_end_is_error() {
-        let (mut d, _) = decoder(4, 1);
-        let mut z = Compress::new(Compression::default(), true);
-        let mut tile = vec![128u8];
-        tile.extend_from_slice(&cpixel(1));
-        tile.push(10);
-        let body = zlib_chunk(&mut z, &tile);
-        let err = apply(
-            &mut d,
-            &update(&[(Rect::new(0, 0, 4, 1), encoding::ZRLE, body)]),
-        );
-        assert!(matches!(err, Err(VncError::InvalidZrle(_))), "{err:?}");
-    }
-
-    #[test]
-    fn zrle_bad_palette_index_is_error() {
-        let (mut d, _) = decoder(2, 1);
-        let mut z = Compress::new(Compression::default(), true);
-        let mut tile = vec![3u8];
-        for c in [1u32, 2, 3] {
-            tile.extend_from_slice(&cpixel(c));
-        }
-        tile.push(0b1100_0000); // index 3 of a 3-colour palette
-        let body = zlib_chunk(&mut z, &tile);
-        let err = apply(
-            &mut d,
-            &update(&[(Rect::new(0, 0, 2, 1), encoding::ZRLE, body)]),
-        );
-        assert!(matches!(err, Err(VncError::InvalidZrle(_))), "{err:?}");
-    }
-
-    #[test]
-    fn zrle_bomb_is_rejected() {
-        let (mut d, _) = decoder(2, 2);
-        let mut z = Compress::new(Compression::default(), true);
-        let body = zlib_chunk(&mut z, &vec![1u8; 1 << 20]);
-        let err = apply(
-            &mut d,
-            &update(&[(Rect::new(0, 0, 2, 2), encoding::ZRLE, body)]),
-        );
-        assert!(matches!(err, Err(VncError::InvalidZrle(_))), "{err:?}");
-    }
-
-    #[test]
-    fn zrle_huge_length_is_rejected_before_reading() {
-        let (mut d, _) = decoder(2, 2);
-        let body = u32::MAX.to_be_bytes().to_vec();
-        let err = apply(
-            &mut d,
-            &update(&[(Rect::new(0, 0, 2, 2), encoding::ZRLE, body)]),
-        );
-        assert!(
-            matches!(
-                err,
-                Err(VncError::TooLarge {
-                    what: "ZRLE length",
-                    ..
-                })
-            ),
-            "{err:?}"
-        );
-    }
+#[cfg(test)]
+mod tests {
+    use super::testing::{apply, decoder, update};
+    use super::*;
 
     #[test]
     fn desktop_size_resizes_and_dirties_everything() {
@@ -943,37 +409,6 @@ mod tests {
         );
         assert!(matches!(err, Err(VncError::TooLarge { .. })), "{err:?}");
         assert_eq!(lock(&fb).width(), 4);
-    }
-
-    #[test]
-    fn cursor_is_decoded_with_mask() {
-        let (mut d, _) = decoder(4, 4);
-        let mut body = Vec::new();
-        for p in [0x112233u32, 0x445566] {
-            body.extend_from_slice(&p.to_le_bytes());
-        }
-        body.push(0b1000_0000); // first pixel opaque, second transparent
-        let out = apply(
-            &mut d,
-            &update(&[(Rect::new(1, 0, 2, 1), encoding::CURSOR, body)]),
-        )
-        .unwrap();
-        let cursor = out.cursor.unwrap();
-        assert_eq!((cursor.hotspot_x, cursor.hotspot_y), (1, 0));
-        assert_eq!(
-            cursor.rgba,
-            vec![0x11, 0x22, 0x33, 255, 0x44, 0x55, 0x66, 0]
-        );
-    }
-
-    #[test]
-    fn oversized_cursor_is_rejected() {
-        let (mut d, _) = decoder(4, 4);
-        let err = apply(
-            &mut d,
-            &update(&[(Rect::new(0, 0, 257, 1), encoding::CURSOR, vec![])]),
-        );
-        assert!(matches!(err, Err(VncError::TooLarge { .. })), "{err:?}");
     }
 
     #[test]

@@ -10,8 +10,9 @@ use std::io::Read;
 
 use flate2::{Decompress, FlushDecompress, Status};
 
+use super::RectCounts;
 use crate::error::VncError;
-use crate::framebuffer::Rect;
+use crate::framebuffer::{Framebuffer, Rect};
 use crate::wire::{self, check_limit, read_u8};
 
 /// Largest value a compact length can carry (22 bits), and so the largest Tight data block.
@@ -47,6 +48,25 @@ pub(crate) enum TightPaint {
     Pixels(Vec<u32>),
     /// `width * height` pixels, row-major, from a JPEG.
     Jpeg(Vec<u32>),
+}
+
+impl TightPaint {
+    /// Counts the rectangle under its kind.
+    pub(super) fn count(&self, counts: &mut RectCounts) {
+        match self {
+            TightPaint::Fill(_) => counts.tight_fill += 1,
+            TightPaint::Pixels(_) => counts.tight_basic += 1,
+            TightPaint::Jpeg(_) => counts.tight_jpeg += 1,
+        }
+    }
+
+    /// Paints the decoded rectangle `rect`.
+    pub(super) fn paint(self, fb: &mut Framebuffer, rect: &Rect) {
+        match self {
+            TightPaint::Fill(colour) => fb.fill(rect, colour),
+            TightPaint::Pixels(pixels) | TightPaint::Jpeg(pixels) => fb.blit(rect, &pixels),
+        }
+    }
 }
 
 /// Reads one Tight rectangle (already known to lie inside the framebuffer).
@@ -302,7 +322,6 @@ mod test_encoder;
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::framebuffer::Framebuffer;
 
     use super::test_encoder as encoder;
     use encoder::{compact_len, jpeg_bytes, TightEncoder};
