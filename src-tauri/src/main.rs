@@ -1,162 +1,55 @@
-//! Vireo's window. Each command is a one-line call into `vireo_api`; the inventory's events
-//! are forwarded to the page as the `inventory` event. Nothing else lives here.
+//! Vireo's window. Its commands are generated from `vireo_api`'s operation table, each a call
+//! into `vireo_api`; the inventory's events are forwarded to the page as the `inventory`
+//! event. Nothing else lives here.
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
-use tauri::{Emitter, Manager, State};
-use vireo_api::{
-    ApiError, BulkActionRequest, BulkOutcome, ConnectionInfo, ConnectionUpdate, ConsoleOpenRequest,
-    ConsoleOpened, Consoles, CreateVmRequest, Created, DefaultsRequest, DeleteRequest, DiskChoice,
-    HostReport, InspectRequest, Inventory, InventorySnapshot, NewConnection, OsChoice, OsQuery,
-    SourceInfo, VmActionRequest, VmRef, WizardDefaults,
-};
+use tauri::{Emitter, Manager};
+use vireo_api::{Consoles, Inventory};
 
-#[tauri::command(async)]
-fn check_host() -> Result<HostReport, ApiError> {
-    vireo_api::check_host()
+/// The table's callback that writes one `#[tauri::command]` per operation: it takes the
+/// operation's arguments, fetches the contexts the function needs from Tauri's state, and
+/// calls `vireo_api::<name>`. Async, so no operation runs on the UI thread.
+macro_rules! tauri_commands {
+    ($(
+        $(#[doc = $doc:literal])*
+        fn $name:ident [$($ctx:ident),*] ($($arg:ident : $ty:ty),*)
+            -> $kind:ident $ok:ty => $reply:ident;
+    )*) => {$(
+        $(#[doc = $doc])*
+        #[tauri::command(async)]
+        fn $name(app: tauri::AppHandle, $($arg: $ty),*) -> tauri_commands!(@ret $kind $reply $ok) {
+            let _ = &app; // Operations without contexts do not use it.
+            tauri_commands!(@reply $kind $reply
+                vireo_api::$name($(tauri_commands!(@ctx app $ctx),)* $($arg),*))
+        }
+    )*};
+    (@ret result json $ok:ty) => { Result<$ok, vireo_api::ApiError> };
+    (@ret result bytes $ok:ty) => { Result<tauri::ipc::Response, vireo_api::ApiError> };
+    (@ret value json $ok:ty) => { $ok };
+    (@reply $kind:ident json $call:expr) => { $call };
+    // Raw bytes reach the page as an ArrayBuffer, not as a JSON array of numbers.
+    (@reply result bytes $call:expr) => {
+        $call.map(|ok| tauri::ipc::Response::new(Vec::<u8>::from(ok)))
+    };
+    (@ctx $app:ident inventory) => { &*$app.state::<Inventory>() };
+    (@ctx $app:ident consoles) => { &*$app.state::<Consoles>() };
+    (@ctx $app:ident progress) => {
+        &|p: vireo_api::Progress| drop($app.emit(vireo_api::CREATE_PROGRESS_EVENT, p))
+    };
 }
 
-#[tauri::command(async)]
-fn inventory_snapshot(inv: State<'_, Inventory>) -> InventorySnapshot {
-    vireo_api::inventory_snapshot(&inv)
+/// The table's callback that registers every command written by `tauri_commands`.
+macro_rules! tauri_handler {
+    ($(
+        $(#[doc = $doc:literal])*
+        fn $name:ident [$($ctx:ident),*] ($($arg:ident : $ty:ty),*)
+            -> $kind:ident $ok:ty => $reply:ident;
+    )*) => {
+        tauri::generate_handler![$($name),*]
+    };
 }
 
-#[tauri::command(async)]
-fn vm_action(inv: State<'_, Inventory>, req: VmActionRequest) -> Result<(), ApiError> {
-    vireo_api::vm_action(&inv, req)
-}
-
-#[tauri::command(async)]
-fn vm_action_many(inv: State<'_, Inventory>, req: BulkActionRequest) -> Vec<BulkOutcome> {
-    vireo_api::vm_action_many(&inv, req)
-}
-
-#[tauri::command(async)]
-fn vm_delete_preview(inv: State<'_, Inventory>, vm: VmRef) -> Result<Vec<DiskChoice>, ApiError> {
-    vireo_api::vm_delete_preview(&inv, vm)
-}
-
-#[tauri::command(async)]
-fn vm_delete(inv: State<'_, Inventory>, req: DeleteRequest) -> Result<(), ApiError> {
-    vireo_api::vm_delete(&inv, req)
-}
-
-/// The PNG goes back as raw bytes (an ArrayBuffer in the page), not as a JSON array.
-#[tauri::command(async)]
-fn vm_thumbnail(
-    inv: State<'_, Inventory>,
-    req: vireo_api::VmThumbnailRequest,
-) -> Result<tauri::ipc::Response, ApiError> {
-    vireo_api::vm_thumbnail(&inv, req).map(|t| tauri::ipc::Response::new(t.png))
-}
-
-#[tauri::command(async)]
-fn set_stats_active(inv: State<'_, Inventory>, on: bool) {
-    vireo_api::set_stats_active(&inv, on)
-}
-
-#[tauri::command(async)]
-fn connection_add(
-    inv: State<'_, Inventory>,
-    new: NewConnection,
-) -> Result<ConnectionInfo, ApiError> {
-    vireo_api::connection_add(&inv, new)
-}
-
-#[tauri::command(async)]
-fn connection_update(
-    inv: State<'_, Inventory>,
-    req: ConnectionUpdate,
-) -> Result<ConnectionInfo, ApiError> {
-    vireo_api::connection_update(&inv, req)
-}
-
-#[tauri::command(async)]
-fn connection_remove(inv: State<'_, Inventory>, id: String) -> Result<(), ApiError> {
-    vireo_api::connection_remove(&inv, id)
-}
-
-#[tauri::command(async)]
-fn connection_retry(inv: State<'_, Inventory>, id: String) -> Result<(), ApiError> {
-    vireo_api::connection_retry(&inv, id)
-}
-
-#[tauri::command(async)]
-fn os_search(q: OsQuery) -> Vec<OsChoice> {
-    vireo_api::os_search(q)
-}
-
-#[tauri::command(async)]
-fn inspect_source(inv: State<'_, Inventory>, req: InspectRequest) -> Result<SourceInfo, ApiError> {
-    vireo_api::inspect_source(&inv, req)
-}
-
-#[tauri::command(async)]
-fn wizard_defaults(
-    inv: State<'_, Inventory>,
-    req: DefaultsRequest,
-) -> Result<WizardDefaults, ApiError> {
-    vireo_api::wizard_defaults(&inv, req)
-}
-
-#[tauri::command(async)]
-fn preview_vm(inv: State<'_, Inventory>, req: CreateVmRequest) -> Result<String, ApiError> {
-    vireo_api::preview_vm(&inv, req)
-}
-
-/// Progress goes out as the `create-progress` event.
-#[tauri::command(async)]
-fn create_vm(
-    app: tauri::AppHandle,
-    inv: State<'_, Inventory>,
-    req: CreateVmRequest,
-) -> Result<Created, ApiError> {
-    vireo_api::create_vm(&inv, req, &|p| drop(app.emit("create-progress", p)))
-}
-
-#[tauri::command(async)]
-fn cancel_create() {
-    vireo_api::cancel_create()
-}
-
-/// The page then streams the screen from the returned socket (see `vireo_api::console_open`).
-#[tauri::command(async)]
-fn console_open(
-    inv: State<'_, Inventory>,
-    consoles: State<'_, Consoles>,
-    req: ConsoleOpenRequest,
-) -> Result<ConsoleOpened, ApiError> {
-    vireo_api::console_open(&inv, &consoles, req)
-}
-
-#[tauri::command(async)]
-fn console_cancel_open(
-    consoles: State<'_, Consoles>,
-    req: ConsoleOpenRequest,
-) -> Result<(), ApiError> {
-    vireo_api::console_cancel_open(&consoles, req)
-}
-
-#[tauri::command(async)]
-fn console_close(consoles: State<'_, Consoles>, id: u32) -> Result<(), ApiError> {
-    vireo_api::console_close(&consoles, id)
-}
-
-#[tauri::command(async)]
-fn console_screenshot(
-    consoles: State<'_, Consoles>,
-    req: vireo_api::ConsoleScreenshotRequest,
-) -> Result<vireo_api::ConsoleScreenshot, ApiError> {
-    vireo_api::console_screenshot(&consoles, req)
-}
-
-/// Blocks until the last key is sent (paced for slow guests): async runs it off the UI thread.
-#[tauri::command(async)]
-fn console_type_text(
-    consoles: State<'_, Consoles>,
-    req: vireo_api::ConsoleTypeTextRequest,
-) -> Result<(), ApiError> {
-    vireo_api::console_type_text(&consoles, req)
-}
+vireo_api::for_each_operation!(tauri_commands);
 
 /// The page origins the console socket accepts: the app's, and in debug builds the Vite dev
 /// server's (`cargo tauri dev`).
@@ -238,7 +131,7 @@ fn main() {
         .setup(|app| {
             let handle = app.handle().clone();
             let inventory = Inventory::new(move |event| {
-                let _ = handle.emit("inventory", event);
+                let _ = handle.emit(vireo_api::INVENTORY_EVENT, event);
             });
             inventory.open_builtin();
             app.manage(inventory);
@@ -246,31 +139,7 @@ fn main() {
             app.manage(Consoles::new(console_origins()).with_native_window(native));
             Ok(())
         })
-        .invoke_handler(tauri::generate_handler![
-            check_host,
-            inventory_snapshot,
-            vm_action,
-            vm_action_many,
-            vm_delete_preview,
-            vm_delete,
-            vm_thumbnail,
-            set_stats_active,
-            connection_add,
-            connection_update,
-            connection_remove,
-            connection_retry,
-            os_search,
-            inspect_source,
-            wizard_defaults,
-            preview_vm,
-            create_vm,
-            cancel_create,
-            console_open,
-            console_cancel_open,
-            console_close,
-            console_screenshot,
-            console_type_text,
-        ])
+        .invoke_handler(vireo_api::for_each_operation!(tauri_handler))
         .run(tauri::generate_context!("../tauri.conf.json"))
         .unwrap_or_else(|e| {
             eprintln!("vireo-app: {e}");

@@ -352,8 +352,8 @@ fn cancel_slot() -> &'static std::sync::Mutex<Cancel> {
 /// Creates (and maybe starts) the VM; `progress` hears about long steps. One at a time.
 pub fn create_vm(
     inv: &Inventory,
-    req: CreateVmRequest,
     progress: &dyn Fn(Progress),
+    req: CreateVmRequest,
 ) -> Result<Created, ApiError> {
     let conn = inv.open_connection(&req.connection)?;
     let (host, _) = host_limits()?;

@@ -94,8 +94,11 @@ pub fn set_stats_active(inv: &Inventory, on: bool) {
     inv.set_stats_active(on)
 }
 
-pub fn connection_add(inv: &Inventory, new: NewConnection) -> Result<ConnectionInfo, ApiError> {
-    Ok(inv.add_connection(new)?)
+pub fn connection_add(
+    inv: &Inventory,
+    connection: NewConnection,
+) -> Result<ConnectionInfo, ApiError> {
+    Ok(inv.add_connection(connection)?)
 }
 
 pub fn connection_update(

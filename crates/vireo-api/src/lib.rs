@@ -9,21 +9,18 @@
 //! assert!(report.verdict.can_run_vms);
 //! ```
 
-mod console;
-mod console_capture;
-mod console_socket;
-mod console_text;
+pub mod console;
 mod create;
 mod error;
 mod inventory;
+mod operations;
 mod thumbnail;
 
 pub use console::*;
-pub use console_capture::*;
-pub use console_text::*;
 pub use create::*;
 pub use error::{ApiError, Code};
 pub use inventory::*;
+pub use operations::{CREATE_PROGRESS_EVENT, INVENTORY_EVENT};
 pub use thumbnail::*;
 pub use vireo_create::{CreateRequest, Created, ImportMode, NetworkChoice, Progress, Source};
 pub use vireo_host::has_gpu_render_node;
@@ -40,7 +37,8 @@ pub fn check_host() -> Result<HostReport, ApiError> {
     Ok(vireo_host::check(&vireo_host::SystemProbe::default()))
 }
 
-/// Writes the TypeScript declarations of every type that crosses IPC into `dir`.
+/// Writes the TypeScript declarations of every type that crosses IPC into `dir`, and the
+/// client of every operation (`commands.ts`, from the table in `operations.rs`).
 pub fn export_bindings(dir: &std::path::Path) -> Result<(), ts_rs::ExportError> {
     use ts_rs::TS;
     // Large integers are byte counts: they fit in a JS number (2^53) and serde writes numbers.
@@ -78,5 +76,6 @@ pub fn export_bindings(dir: &std::path::Path) -> Result<(), ts_rs::ExportError> 
     ConsoleScreenshotRequest::export_all(&cfg)?;
     ConsoleScreenshot::export_all(&cfg)?;
     ConsoleTypeTextRequest::export_all(&cfg)?;
+    std::fs::write(dir.join("commands.ts"), operations::commands_ts(&cfg))?;
     Ok(())
 }

@@ -36,6 +36,13 @@ pub struct VmThumbnail {
     pub png: Vec<u8>,
 }
 
+/// The window receives a thumbnail as the PNG's bytes alone.
+impl From<VmThumbnail> for Vec<u8> {
+    fn from(t: VmThumbnail) -> Vec<u8> {
+        t.png
+    }
+}
+
 /// The VM's screen as a PNG at most `max_width` pixels wide. A VM that is not running is
 /// refused with `invalid-state`; blocks for the screenshot's round trip.
 pub fn vm_thumbnail(inv: &Inventory, req: VmThumbnailRequest) -> Result<VmThumbnail, ApiError> {

@@ -19,7 +19,11 @@ fn assert_no_frame(page: &mut Page, when: &str) {
             .unwrap();
         match page.read() {
             Ok(tungstenite::Message::Binary(b)) => {
-                assert_ne!(b[0], vireo_vnc::stream::FRAME, "a frame was sent {when}")
+                assert_ne!(
+                    b[0],
+                    vireo_api::console::stream::FRAME,
+                    "a frame was sent {when}"
+                )
             }
             Ok(other) => panic!("unexpected {other:?}"),
             Err(_) => break,
@@ -44,7 +48,7 @@ struct Frame {
 
 /// The next whole frame (CURSOR messages may come first; large frames come in parts).
 fn next_frame(page: &mut Page) -> Frame {
-    use vireo_vnc::stream::{CURSOR, FRAME, FRAME_PART};
+    use vireo_api::console::stream::{CURSOR, FRAME, FRAME_PART};
     let mut frame: Option<Frame> = None;
     loop {
         let b = match page.read().expect("a message") {
@@ -67,7 +71,7 @@ fn next_frame(page: &mut Page) -> Frame {
         });
         f.messages += 1;
         f.bytes += b.len();
-        let info = vireo_vnc::stream::decode_frame(&b, f.width, f.height, &mut f.rgba)
+        let info = vireo_api::console::stream::decode_frame(&b, f.width, f.height, &mut f.rgba)
             .expect("a well-formed frame");
         assert_eq!((info.width, info.height), (width, height));
         if b[0] == FRAME {
@@ -318,7 +322,7 @@ fn console_streams_frames_with_backpressure_and_types_into_the_guest() {
     let mut page = connect(&opened.url, ORIGIN).expect("the page still connects");
     let reason = loop {
         match page.read().expect("a message before the socket ends") {
-            tungstenite::Message::Binary(b) if b[0] == vireo_vnc::stream::CLOSED => {
+            tungstenite::Message::Binary(b) if b[0] == vireo_api::console::stream::CLOSED => {
                 break String::from_utf8_lossy(&b[1..]).into_owned()
             }
             tungstenite::Message::Binary(_) => continue,

@@ -7,9 +7,9 @@
 #![cfg(target_os = "linux")]
 
 use std::time::{Duration, Instant};
+use vireo_api::console::stream::{CURSOR, FRAME, FRAME_PART, SURFACE};
 use vireo_api::*;
 use vireo_surface::testing;
-use vireo_vnc::stream::{CURSOR, FRAME, FRAME_PART, SURFACE};
 use x11rb::protocol::xproto::{ConnectionExt as _, MapState};
 use x11rb::rust_connection::RustConnection;
 mod common;
@@ -113,7 +113,7 @@ fn next_frame(page: &mut Page, width: u16, height: u16) -> Vec<u8> {
             continue;
         }
         assert!(b[0] == FRAME || b[0] == FRAME_PART, "message kind {}", b[0]);
-        let info = vireo_vnc::stream::decode_frame(&b, width, height, &mut rgba)
+        let info = vireo_api::console::stream::decode_frame(&b, width, height, &mut rgba)
             .expect("a well-formed frame");
         assert_eq!((info.width, info.height), (width, height));
         if info.end {

@@ -26,7 +26,7 @@ fn attach_page(url: &str) -> std::thread::JoinHandle<()> {
     std::thread::spawn(move || {
         while let Ok(message) = page.read() {
             if let tungstenite::Message::Binary(b) = message {
-                if b[0] == vireo_vnc::stream::FRAME && page.send(credit(1)).is_err() {
+                if b[0] == vireo_api::console::stream::FRAME && page.send(credit(1)).is_err() {
                     return;
                 }
             }

@@ -13,7 +13,7 @@
 
 pub mod domain_xml;
 mod error;
-pub mod ffi;
+mod ffi;
 pub mod inventory;
 pub mod screenshot;
 pub mod state;
@@ -35,4 +35,13 @@ pub fn open(uri: &str) -> Result<virt::connect::Connect, BackendError> {
         uri: uri.to_string(),
         source,
     })
+}
+
+/// A connected socket to the VM's first graphics device (VNC), handed over by libvirt: no
+/// TCP port, no password, and it works for `<listen type='none'/>`. Local connections only:
+/// a descriptor cannot cross an ssh link.
+pub fn open_graphics_socket(
+    dom: &virt::domain::Domain,
+) -> Result<std::os::unix::net::UnixStream, virt::error::Error> {
+    ffi::open_graphics(dom)
 }

@@ -20,7 +20,7 @@ fn main() {
     let uri = args.next().unwrap_or_else(|| "qemu:///system".into());
     let conn = vireo_libvirt::open(&uri).expect("libvirt connection");
     let dom = conn.lookup_domain_by_name(&name).expect("the domain");
-    let socket = vireo_libvirt::ffi::open_graphics(&dom).expect("the domain's graphics socket");
+    let socket = vireo_libvirt::open_graphics_socket(&dom).expect("the domain's graphics socket");
     let (session, events) = ConsoleSession::connect_unix(socket).expect("RFB handshake");
     let done = Arc::new(AtomicBool::new(false));
     let stop = done.clone();

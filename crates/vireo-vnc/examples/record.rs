@@ -204,7 +204,7 @@ fn record_jpeg() {
         assert!(Instant::now() < deadline, "the graphics guest did not boot");
         std::thread::sleep(Duration::from_secs(5));
         let mut r = record(
-            vireo_libvirt::ffi::open_graphics(&dom).unwrap(),
+            vireo_libvirt::open_graphics_socket(&dom).unwrap(),
             "tight-jpeg",
         );
         std::thread::sleep(Duration::from_secs(1));

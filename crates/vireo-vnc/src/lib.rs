@@ -41,7 +41,6 @@ mod error;
 mod framebuffer;
 pub mod keymap;
 mod session;
-pub mod stream;
 mod wire;
 
 pub use decode::{

@@ -87,7 +87,7 @@ impl Guest {
     pub fn graphics_socket(&self) -> std::os::unix::net::UnixStream {
         let conn = vireo_libvirt::open(URI).expect("qemu:///system");
         let dom = conn.lookup_domain_by_uuid_string(&self.uuid).unwrap();
-        vireo_libvirt::ffi::open_graphics(&dom).expect("graphics socket from libvirt")
+        vireo_libvirt::open_graphics_socket(&dom).expect("graphics socket from libvirt")
     }
 }
 

@@ -9,7 +9,9 @@
 //! accepts one connection, which must present the console's one-time random token and come
 //! from an allowed page origin. The console closes when its socket closes.
 
-use crate::console::{apply_input, close, lock, Console, ConsoleInput, Pump, Registry};
+use super::input::apply_input;
+use super::pump::PumpInput;
+use super::{close, lock, Console, ConsoleInput, Registry};
 use crate::{ApiError, Code};
 use std::cell::RefCell;
 use std::io::{self, Read, Write};
@@ -195,7 +197,7 @@ fn serve(stream: TcpStream, registry: &Registry, origins: &[String]) {
         WebSocket::from_raw_socket(SharedStream { read: read2, write }, Role::Server, None);
     let _ = console
         .pump
-        .send(Pump::Attach(Box::new(SocketLink { socket: writer })));
+        .send(PumpInput::Attach(Box::new(SocketLink { socket: writer })));
     loop {
         match reader.read() {
             Ok(Message::Text(text)) => {

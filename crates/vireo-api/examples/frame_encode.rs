@@ -2,11 +2,11 @@
 //! how many bytes they take, for a full 1920x1080 screen of text (two colours), of a desktop
 //! (flat areas, a few colours, a photo-like window) and of noise (every tile RAW).
 //!
-//! Run with `cargo run --release -p vireo-vnc --example frame_encode`.
+//! Run with `cargo run --release -p vireo-api --example frame_encode`.
 
 use std::time::Instant;
 
-use vireo_vnc::stream::{frame_messages, PART_BYTES};
+use vireo_api::console::stream::{frame_messages, PART_BYTES};
 use vireo_vnc::Framebuffer;
 
 const W: u16 = 1920;

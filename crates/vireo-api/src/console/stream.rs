@@ -19,8 +19,7 @@
 //! The sender coalesces changes while the page has not painted what it got, so a slow page
 //! never makes memory grow. [`decode_frame`] is the page's decoder in Rust, for tests.
 
-use crate::decode::CursorImage;
-use crate::framebuffer::{Framebuffer, Rect};
+use vireo_vnc::{CursorImage, Framebuffer, Rect};
 
 pub const FRAME: u8 = 1;
 pub const CLOSED: u8 = 2;
@@ -379,13 +378,11 @@ mod tests {
 
     /// A framebuffer filled from `f(x, y)`.
     fn fb_from(width: u16, height: u16, mut f: impl FnMut(u16, u16) -> u32) -> Framebuffer {
-        let mut fb = Framebuffer::new(width, height);
         let px: Vec<u32> = (0..height)
             .flat_map(|y| (0..width).map(move |x| (x, y)))
             .map(|(x, y)| f(x, y))
             .collect();
-        fb.blit(&fb.bounds(), &px);
-        fb
+        Framebuffer::from_pixels(width, height, px).unwrap()
     }
 
     fn as_rgba(fb: &Framebuffer) -> Vec<u8> {
