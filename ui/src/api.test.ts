@@ -91,7 +91,7 @@ describe("inventory commands", () => {
       ["vm_delete_preview", { vm }],
       ["vm_delete", { req: { vm, removeDisks: ["vda"], confirmedRisky: false } }],
       ["set_stats_active", { on: true }],
-      ["connection_add", { new: { uri: "test:///default", name: null } }],
+      ["connection_add", { connection: { uri: "test:///default", name: null } }],
       ["connection_update", { req: { id: "c1", patch: { name: "Lab" } } }],
       ["connection_remove", { id: "c1" }],
       ["connection_retry", { id: "c2" }],

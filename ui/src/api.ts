@@ -118,7 +118,7 @@ export function setStatsActive(on: boolean): Promise<void> {
 }
 
 export function connectionAdd(connection: NewConnection): Promise<ConnectionInfo> {
-  return call<ConnectionInfo>("connection_add", { new: connection });
+  return call<ConnectionInfo>("connection_add", { connection });
 }
 
 export function connectionUpdate(req: ConnectionUpdate): Promise<ConnectionInfo> {
