@@ -397,21 +397,6 @@ mod tests {
     }
 
     #[test]
-    fn huge_desktop_size_is_rejected() {
-        let (mut d, fb) = decoder(4, 4);
-        let err = apply(
-            &mut d,
-            &update(&[(
-                Rect::new(0, 0, 65535, 65535),
-                encoding::DESKTOP_SIZE,
-                vec![],
-            )]),
-        );
-        assert!(matches!(err, Err(VncError::TooLarge { .. })), "{err:?}");
-        assert_eq!(lock(&fb).width(), 4);
-    }
-
-    #[test]
     fn last_rect_ends_open_ended_update_and_qemu_pseudo_rects_are_recorded() {
         let (mut d, _) = decoder(4, 4);
         let mut m = update(&[
@@ -430,61 +415,87 @@ mod tests {
     }
 
     #[test]
-    fn rect_outside_framebuffer_is_error() {
-        let (mut d, _) = decoder(10, 10);
-        let err = apply(
-            &mut d,
-            &update(&[(Rect::new(8, 8, 4, 4), encoding::RAW, vec![0; 64])]),
-        );
-        assert!(matches!(err, Err(VncError::RectOutside { .. })), "{err:?}");
+    fn ignored_messages_are_skipped_whole() {
+        let mut cut_text = vec![3u8, 0, 0, 0];
+        cut_text.extend_from_slice(&5u32.to_be_bytes());
+        cut_text.extend_from_slice(b"hello");
+        let mut colour_map = vec![1u8, 0, 0, 0, 0, 2];
+        colour_map.extend_from_slice(&[0u8; 12]);
+        for (name, mut m) in [("cut text", cut_text), ("colour map entries", colour_map)] {
+            let (mut d, _) = decoder(1, 1);
+            m.push(2); // Bell after it proves the message was fully skipped
+            let mut input = &m[..];
+            let first = d.read_message(&mut input);
+            assert!(
+                matches!(first, Ok(ServerMessage::Ignored)),
+                "{name}: {first:?}"
+            );
+            let next = d.read_message(&mut input);
+            assert!(matches!(next, Ok(ServerMessage::Bell)), "{name}: {next:?}");
+        }
     }
 
     #[test]
-    fn cut_text_is_skipped_and_bounded() {
-        let (mut d, _) = decoder(1, 1);
-        let mut ok = vec![3u8, 0, 0, 0];
-        ok.extend_from_slice(&5u32.to_be_bytes());
-        ok.extend_from_slice(b"hello");
-        ok.push(2); // Bell after it proves the text was fully skipped
-        let mut input = &ok[..];
-        assert!(matches!(
-            d.read_message(&mut input),
-            Ok(ServerMessage::Ignored)
-        ));
-        assert!(matches!(
-            d.read_message(&mut input),
-            Ok(ServerMessage::Bell)
-        ));
-
-        let mut huge = vec![3u8, 0, 0, 0];
-        huge.extend_from_slice(&u32::MAX.to_be_bytes());
-        let err = d.read_message(&mut &huge[..]);
-        assert!(matches!(err, Err(VncError::TooLarge { .. })), "{err:?}");
-    }
-
-    #[test]
-    fn colour_map_entries_are_skipped() {
-        let (mut d, _) = decoder(1, 1);
-        let mut m = vec![1u8, 0, 0, 0, 0, 2];
-        m.extend_from_slice(&[0u8; 12]);
-        m.push(2);
-        let mut input = &m[..];
-        assert!(matches!(
-            d.read_message(&mut input),
-            Ok(ServerMessage::Ignored)
-        ));
-        assert!(matches!(
-            d.read_message(&mut input),
-            Ok(ServerMessage::Bell)
-        ));
-    }
-
-    #[test]
-    fn unknown_encoding_and_message_are_errors() {
-        let (mut d, _) = decoder(4, 4);
-        let err = apply(&mut d, &update(&[(Rect::new(0, 0, 1, 1), 5, vec![])]));
-        assert!(matches!(err, Err(VncError::UnknownEncoding(5))), "{err:?}");
-        let err = d.read_message(&mut &[9u8][..]);
-        assert!(matches!(err, Err(VncError::UnknownMessage(9))), "{err:?}");
+    fn malformed_messages_are_errors() {
+        struct Case {
+            name: &'static str,
+            screen: (u16, u16),
+            message: Vec<u8>,
+            want: fn(&VncError) -> bool,
+        }
+        let mut huge_cut_text = vec![3u8, 0, 0, 0];
+        huge_cut_text.extend_from_slice(&u32::MAX.to_be_bytes());
+        let cases = [
+            Case {
+                name: "rect outside the framebuffer",
+                screen: (10, 10),
+                message: update(&[(Rect::new(8, 8, 4, 4), encoding::RAW, vec![0; 64])]),
+                want: |e| matches!(e, VncError::RectOutside { .. }),
+            },
+            Case {
+                name: "huge desktop size",
+                screen: (4, 4),
+                message: update(&[(
+                    Rect::new(0, 0, 65535, 65535),
+                    encoding::DESKTOP_SIZE,
+                    vec![],
+                )]),
+                want: |e| matches!(e, VncError::TooLarge { .. }),
+            },
+            Case {
+                name: "huge cut text",
+                screen: (1, 1),
+                message: huge_cut_text,
+                want: |e| matches!(e, VncError::TooLarge { .. }),
+            },
+            Case {
+                name: "unknown encoding",
+                screen: (4, 4),
+                message: update(&[(Rect::new(0, 0, 1, 1), 5, vec![])]),
+                want: |e| matches!(e, VncError::UnknownEncoding(5)),
+            },
+            Case {
+                name: "unknown message type",
+                screen: (4, 4),
+                message: vec![9],
+                want: |e| matches!(e, VncError::UnknownMessage(9)),
+            },
+        ];
+        for case in cases {
+            let (mut d, fb) = decoder(case.screen.0, case.screen.1);
+            let err = d.read_message(&mut &case.message[..]);
+            assert!(
+                matches!(&err, Err(e) if (case.want)(e)),
+                "{}: {err:?}",
+                case.name
+            );
+            let fb = lock(&fb);
+            let size = (fb.width(), fb.height());
+            assert_eq!(
+                size, case.screen,
+                "{}: the screen keeps its size",
+                case.name
+            );
+        }
     }
 }

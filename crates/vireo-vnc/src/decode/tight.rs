@@ -352,30 +352,41 @@ mod tests {
             .collect()
     }
 
+    /// A copy rectangle (stream 0, no filter byte) whose zlib data inflates to `data`.
+    fn zlib_body(data: &[u8]) -> Vec<u8> {
+        let z = TightEncoder::new().deflate(0, data);
+        let mut body = vec![0x00];
+        body.extend(compact_len(z.len()));
+        body.extend(z);
+        body
+    }
+
+    /// A JPEG rectangle holding a grey `w`×`h` image.
+    fn jpeg_body(w: u16, h: u16) -> Vec<u8> {
+        let jpeg = jpeg_bytes(&vec![0x80; usize::from(w) * usize::from(h) * 3], w, h, 80);
+        let mut body = vec![0x90];
+        body.extend(compact_len(jpeg.len()));
+        body.extend(jpeg);
+        body
+    }
+
     #[test]
     fn compact_lengths_of_one_two_and_three_bytes() {
-        for n in [
-            0usize,
-            1,
-            127,
-            128,
-            300,
-            16383,
-            16384,
-            1 << 20,
-            (1 << 22) - 1,
-        ] {
+        // (length, bytes it takes)
+        let cases = [
+            (0usize, 1),
+            (1, 1),
+            (127, 1),
+            (128, 2),
+            (300, 2),
+            (16383, 2),
+            (16384, 3),
+            (1 << 20, 3),
+            ((1 << 22) - 1, 3),
+        ];
+        for (n, size) in cases {
             let bytes = compact_len(n);
-            assert_eq!(
-                bytes.len(),
-                if n < 128 {
-                    1
-                } else if n < 16384 {
-                    2
-                } else {
-                    3
-                }
-            );
+            assert_eq!(bytes.len(), size, "{n}");
             assert_eq!(super::compact_len(&mut &bytes[..]).unwrap(), n, "{n}");
         }
         // The third byte carries 8 bits: 0xFF there is the largest value, 2^22 - 1.
@@ -385,21 +396,77 @@ mod tests {
     }
 
     #[test]
-    fn fill_paints_one_colour() {
-        let mut s = TightState::new();
-        let body = TightEncoder::new().fill(0x123456);
-        assert_eq!(body, vec![0x80, 0x12, 0x34, 0x56], "TPIXEL is R, G, B");
-        assert_eq!(paint(&mut s, &body, 3, 2).unwrap(), vec![0x123456; 6]);
-    }
+    fn rectangles_paint_their_pixels() {
+        struct Case {
+            name: &'static str,
+            body: Vec<u8>,
+            size: (u16, u16),
+            want: Vec<u32>,
+        }
 
-    #[test]
-    fn basic_copy_short_data_is_sent_raw() {
+        let fill = TightEncoder::new().fill(0x123456);
+        assert_eq!(fill, vec![0x80, 0x12, 0x34, 0x56], "TPIXEL is R, G, B");
+
         // 3 pixels = 9 bytes < 12: no length, no zlib.
-        let mut s = TightState::new();
-        let pixels = [0xFF0000, 0x00FF00, 0x0000FF];
-        let body = TightEncoder::new().copy(0, &pixels);
-        assert_eq!(body.len(), 1 + 9);
-        assert_eq!(paint(&mut s, &body, 3, 1).unwrap(), pixels);
+        let short = vec![0xFF0000, 0x00FF00, 0x0000FF];
+        let short_copy = TightEncoder::new().copy(0, &short);
+        assert_eq!(short_copy.len(), 1 + 9);
+
+        // 10 pixels wide: each row is 2 bytes, the second padded.
+        let two_indices: Vec<u8> = (0..30).map(|i| u8::from(i % 3 == 0)).collect();
+        let two_colours = TightEncoder::new().palette(0, &[0x111111, 0xEEEEEE], &two_indices, 10);
+
+        let palette: Vec<u32> = (0..256u32).map(|i| i * 0x010101).collect();
+        let indices: Vec<u8> = (0..64 * 8).map(|i| (i * 7 % 256) as u8).collect();
+        let large_palette = TightEncoder::new().palette(2, &palette, &indices, 64);
+
+        let gradient_pixels = pattern(50, 20);
+        let gradient = TightEncoder::new().gradient(3, &gradient_pixels, 50);
+        assert_eq!(gradient[0], 0x40 | 3 << 4);
+        assert_eq!(gradient[1], 2, "gradient filter id");
+
+        let cases = [
+            Case {
+                name: "fill paints one colour",
+                body: fill,
+                size: (3, 2),
+                want: vec![0x123456; 6],
+            },
+            Case {
+                name: "basic copy, short data sent raw",
+                body: short_copy,
+                size: (3, 1),
+                want: short,
+            },
+            Case {
+                name: "two-colour palette, one bit per pixel",
+                body: two_colours,
+                size: (10, 3),
+                want: two_indices
+                    .iter()
+                    .map(|&i| if i == 1 { 0xEEEEEE } else { 0x111111 })
+                    .collect(),
+            },
+            Case {
+                name: "larger palette, one byte per pixel",
+                body: large_palette,
+                size: (64, 8),
+                want: indices.iter().map(|&i| palette[usize::from(i)]).collect(),
+            },
+            Case {
+                name: "gradient filter is undone",
+                body: gradient,
+                size: (50, 20),
+                want: gradient_pixels,
+            },
+        ];
+        for case in cases {
+            let (w, h) = case.size;
+            match paint(&mut TightState::new(), &case.body, w, h) {
+                Ok(got) => assert_eq!(got, case.want, "{}", case.name),
+                Err(e) => panic!("{}: {e:?}", case.name),
+            }
+        }
     }
 
     #[test]
@@ -410,8 +477,12 @@ mod tests {
         for stream in 0..4 {
             let data: Vec<u8> = pixels.iter().flat_map(|p| encoder::tpixel(*p)).collect();
             let body = e.basic(stream, encoder::Filter::Copy, &[], &data);
-            assert_eq!(body[0], 0x40 | (stream as u8) << 4);
-            assert_eq!(paint(&mut s, &body, 40, 30).unwrap(), pixels);
+            assert_eq!(body[0], 0x40 | (stream as u8) << 4, "stream {stream}");
+            assert_eq!(
+                paint(&mut s, &body, 40, 30).unwrap(),
+                pixels,
+                "stream {stream}"
+            );
         }
     }
 
@@ -439,56 +510,6 @@ mod tests {
     }
 
     #[test]
-    fn two_colour_palette_is_one_bit_per_pixel() {
-        let mut s = TightState::new();
-        // 10 pixels wide: each row is 2 bytes, the second padded.
-        let indices: Vec<u8> = (0..30).map(|i| u8::from(i % 3 == 0)).collect();
-        let body = TightEncoder::new().palette(0, &[0x111111, 0xEEEEEE], &indices, 10);
-        let want: Vec<u32> = indices
-            .iter()
-            .map(|&i| if i == 1 { 0xEEEEEE } else { 0x111111 })
-            .collect();
-        assert_eq!(paint(&mut s, &body, 10, 3).unwrap(), want);
-    }
-
-    #[test]
-    fn larger_palette_is_one_byte_per_pixel() {
-        let mut s = TightState::new();
-        let palette: Vec<u32> = (0..256u32).map(|i| i * 0x010101).collect();
-        let indices: Vec<u8> = (0..64 * 8).map(|i| (i * 7 % 256) as u8).collect();
-        let body = TightEncoder::new().palette(2, &palette, &indices, 64);
-        let want: Vec<u32> = indices.iter().map(|&i| palette[usize::from(i)]).collect();
-        assert_eq!(paint(&mut s, &body, 64, 8).unwrap(), want);
-    }
-
-    #[test]
-    fn palette_index_beyond_the_palette_is_error() {
-        let mut s = TightState::new();
-        let palette: Vec<u32> = (0..100u32).collect();
-        let mut indices = vec![5u8; 20];
-        indices[13] = 100;
-        let body = TightEncoder::new().palette(0, &palette, &indices, 5);
-        let err = paint(&mut s, &body, 5, 4);
-        assert!(
-            matches!(
-                err,
-                Err(VncError::InvalidTight("palette index out of range"))
-            ),
-            "{err:?}"
-        );
-    }
-
-    #[test]
-    fn gradient_filter_is_undone() {
-        let mut s = TightState::new();
-        let pixels = pattern(50, 20);
-        let body = TightEncoder::new().gradient(3, &pixels, 50);
-        assert_eq!(body[0], 0x40 | 3 << 4);
-        assert_eq!(body[1], 2, "gradient filter id");
-        assert_eq!(paint(&mut s, &body, 50, 20).unwrap(), pixels);
-    }
-
-    #[test]
     fn jpeg_decodes_close_to_the_source() {
         let mut s = TightState::new();
         // Smooth content, as a server would send as JPEG.
@@ -513,151 +534,178 @@ mod tests {
     }
 
     #[test]
-    fn jpeg_of_another_size_is_error() {
-        let mut s = TightState::new();
-        for (jw, jh) in [(8u16, 8u16), (16, 16), (16, 4)] {
-            let jpeg = jpeg_bytes(
-                &vec![0x80; usize::from(jw) * usize::from(jh) * 3],
-                jw,
-                jh,
-                80,
-            );
-            let mut body = vec![0x90];
-            body.extend(compact_len(jpeg.len()));
-            body.extend(jpeg);
-            let err = paint(&mut s, &body, 8, 4);
-            assert!(
-                matches!(err, Err(VncError::InvalidTight(_) | VncError::Jpeg(_))),
-                "{jw}x{jh}: {err:?}"
-            );
+    fn malformed_rectangles_are_errors() {
+        struct Case {
+            name: &'static str,
+            body: Vec<u8>,
+            size: (u16, u16),
+            want: fn(&VncError) -> bool,
         }
-        // Garbage instead of a JPEG.
-        let mut body = vec![0x90, 20];
-        body.extend([0xAB; 20]);
-        assert!(matches!(paint(&mut s, &body, 8, 4), Err(VncError::Jpeg(_))));
-    }
+        let palette: Vec<u32> = (0..100u32).collect();
+        let mut indices = vec![5u8; 20];
+        indices[13] = 100;
+        let mut garbage_jpeg = vec![0x90, 20];
+        garbage_jpeg.extend([0xAB; 20]);
+        let mut zlib_length_lie = vec![0x00];
+        zlib_length_lie.extend(compact_len(3 << 20));
 
-    #[test]
-    fn zlib_bomb_and_short_zlib_data_are_errors() {
-        // 64x64 copy needs 12,288 bytes. Megabytes of zlib output is either longer on the
-        // wire than the rectangle can need, or stopped at exactly 12,288 bytes.
-        for (size, want_len_error) in [(1usize << 23, true), (1 << 16, false)] {
-            let mut e = TightEncoder::new();
-            let z = e.deflate(0, &vec![7u8; size]);
-            let mut body = vec![0x00];
-            body.extend(compact_len(z.len()));
-            body.extend(z);
-            let err = paint(&mut TightState::new(), &body, 64, 64);
-            if want_len_error {
-                assert!(matches!(err, Err(VncError::TooLarge { .. })), "{err:?}");
-            } else {
-                assert!(
+        let cases = [
+            Case {
+                name: "palette index beyond the palette",
+                body: TightEncoder::new().palette(0, &palette, &indices, 5),
+                size: (5, 4),
+                want: |e| matches!(e, VncError::InvalidTight("palette index out of range")),
+            },
+            Case {
+                name: "8x8 JPEG for an 8x4 rectangle",
+                body: jpeg_body(8, 8),
+                size: (8, 4),
+                want: |e| matches!(e, VncError::InvalidTight(_) | VncError::Jpeg(_)),
+            },
+            Case {
+                name: "16x16 JPEG for an 8x4 rectangle",
+                body: jpeg_body(16, 16),
+                size: (8, 4),
+                want: |e| matches!(e, VncError::InvalidTight(_) | VncError::Jpeg(_)),
+            },
+            Case {
+                name: "16x4 JPEG for an 8x4 rectangle",
+                body: jpeg_body(16, 4),
+                size: (8, 4),
+                want: |e| matches!(e, VncError::InvalidTight(_) | VncError::Jpeg(_)),
+            },
+            Case {
+                name: "garbage instead of a JPEG",
+                body: garbage_jpeg,
+                size: (8, 4),
+                want: |e| matches!(e, VncError::Jpeg(_)),
+            },
+            // A 64x64 copy needs 12,288 bytes. Megabytes of zlib output is either longer on
+            // the wire than the rectangle can need, or stopped at exactly 12,288 bytes.
+            Case {
+                name: "8 MiB of zlib output for 64x64",
+                body: zlib_body(&vec![7u8; 1 << 23]),
+                size: (64, 64),
+                want: |e| matches!(e, VncError::TooLarge { .. }),
+            },
+            Case {
+                name: "64 KiB of zlib output for 64x64",
+                body: zlib_body(&vec![7u8; 1 << 16]),
+                size: (64, 64),
+                want: |e| {
                     matches!(
-                        err,
-                        Err(VncError::InvalidTight(
-                            "zlib data inflates beyond the rectangle"
-                        ))
-                    ),
-                    "{err:?}"
-                );
-            }
-        }
-
-        // One byte more than the rectangle needs is already too much.
-        let mut e = TightEncoder::new();
-        let z = e.deflate(0, &[7u8; 49]);
-        let mut body = vec![0x00];
-        body.extend(compact_len(z.len()));
-        body.extend(z);
-        let err = paint(&mut TightState::new(), &body, 4, 4);
-        assert!(
-            matches!(
-                err,
-                Err(VncError::InvalidTight(
-                    "zlib data inflates beyond the rectangle"
-                ))
-            ),
-            "{err:?}"
-        );
-
-        // And one byte less is corrupt.
-        let mut e = TightEncoder::new();
-        let z = e.deflate(0, &[7u8; 47]);
-        let mut body = vec![0x00];
-        body.extend(compact_len(z.len()));
-        body.extend(z);
-        let err = paint(&mut TightState::new(), &body, 4, 4);
-        assert!(
-            matches!(
-                err,
-                Err(VncError::InvalidTight(
-                    "zlib data ends before the rectangle"
-                ))
-            ),
-            "{err:?}"
-        );
-    }
-
-    #[test]
-    fn compact_length_beyond_what_the_rectangle_needs_is_rejected_before_reading() {
-        // 4x4 copy: 48 bytes inflated, so 3 MiB of zlib data is a lie.
-        let mut body = vec![0x00];
-        body.extend(compact_len(3 << 20));
-        let err = paint(&mut TightState::new(), &body, 4, 4);
-        assert!(
-            matches!(
-                err,
-                Err(VncError::TooLarge {
-                    what: "Tight zlib length",
-                    ..
-                })
-            ),
-            "{err:?}"
-        );
-        // A JPEG claiming more than it sends ends in EOF, not a 4 MiB allocation up front.
-        let body = vec![0x90, 0xFF, 0xFF, 0xFF, 1, 2, 3];
-        let err = paint(&mut TightState::new(), &body, 4, 4);
-        assert!(matches!(err, Err(VncError::Io(_))), "{err:?}");
-    }
-
-    #[test]
-    fn unknown_compression_and_filter_are_errors() {
-        for control in [0xA0u8, 0xB0, 0xF0] {
-            let err = paint(&mut TightState::new(), &[control, 0, 0, 0], 1, 1);
+                        e,
+                        VncError::InvalidTight("zlib data inflates beyond the rectangle")
+                    )
+                },
+            },
+            Case {
+                name: "one byte more than the rectangle needs",
+                body: zlib_body(&[7u8; 49]),
+                size: (4, 4),
+                want: |e| {
+                    matches!(
+                        e,
+                        VncError::InvalidTight("zlib data inflates beyond the rectangle")
+                    )
+                },
+            },
+            Case {
+                name: "one byte less than the rectangle needs",
+                body: zlib_body(&[7u8; 47]),
+                size: (4, 4),
+                want: |e| {
+                    matches!(
+                        e,
+                        VncError::InvalidTight("zlib data ends before the rectangle")
+                    )
+                },
+            },
+            // 4x4 copy: 48 bytes inflated, so 3 MiB of zlib data is a lie, refused before
+            // reading it.
+            Case {
+                name: "compact length beyond what the rectangle needs",
+                body: zlib_length_lie,
+                size: (4, 4),
+                want: |e| {
+                    matches!(
+                        e,
+                        VncError::TooLarge {
+                            what: "Tight zlib length",
+                            ..
+                        }
+                    )
+                },
+            },
+            // A JPEG claiming more than it sends ends in EOF, not a 4 MiB allocation up front.
+            Case {
+                name: "JPEG claiming more than it sends",
+                body: vec![0x90, 0xFF, 0xFF, 0xFF, 1, 2, 3],
+                size: (4, 4),
+                want: |e| matches!(e, VncError::Io(_)),
+            },
+            Case {
+                name: "compression type 0xA",
+                body: vec![0xA0, 0, 0, 0],
+                size: (1, 1),
+                want: |e| matches!(e, VncError::InvalidTight("unknown compression type")),
+            },
+            Case {
+                name: "compression type 0xB",
+                body: vec![0xB0, 0, 0, 0],
+                size: (1, 1),
+                want: |e| matches!(e, VncError::InvalidTight("unknown compression type")),
+            },
+            Case {
+                name: "compression type 0xF",
+                body: vec![0xF0, 0, 0, 0],
+                size: (1, 1),
+                want: |e| matches!(e, VncError::InvalidTight("unknown compression type")),
+            },
+            Case {
+                name: "filter 3",
+                body: vec![0x40, 3, 0, 0, 0],
+                size: (1, 1),
+                want: |e| matches!(e, VncError::InvalidTight("unknown filter")),
+            },
+        ];
+        for case in cases {
+            let (w, h) = case.size;
+            let err = paint(&mut TightState::new(), &case.body, w, h);
             assert!(
-                matches!(err, Err(VncError::InvalidTight("unknown compression type"))),
-                "{control:x}: {err:?}"
+                matches!(&err, Err(e) if (case.want)(e)),
+                "{}: {err:?}",
+                case.name
             );
         }
-        let err = paint(&mut TightState::new(), &[0x40, 3, 0, 0, 0], 1, 1);
-        assert!(
-            matches!(err, Err(VncError::InvalidTight("unknown filter"))),
-            "{err:?}"
-        );
     }
 
     #[test]
     fn every_truncation_is_a_clean_error() {
         let mut e = TightEncoder::new();
         let pixels = pattern(20, 10);
-        let bodies = [
-            e.fill(0xABCDEF),
-            e.copy(0, &pixels),
-            e.palette(
-                1,
-                &[1, 2, 3],
-                &[0, 1, 2, 1, 0, 2, 2, 2, 1, 1, 0, 0, 1, 2, 0, 1, 2, 0, 1, 2],
-                5,
+        let palette_indices = [0, 1, 2, 1, 0, 2, 2, 2, 1, 1, 0, 0, 1, 2, 0, 1, 2, 0, 1, 2];
+        // (name, body, rectangle size)
+        let cases = [
+            ("fill", e.fill(0xABCDEF), (20, 10)),
+            ("copy", e.copy(0, &pixels), (20, 10)),
+            (
+                "palette",
+                e.palette(1, &[1, 2, 3], &palette_indices, 5),
+                (5, 4),
             ),
-            e.gradient(2, &pixels, 20),
-            e.jpeg(&pixels, 20, 10, 75),
+            ("gradient", e.gradient(2, &pixels, 20), (20, 10)),
+            ("JPEG", e.jpeg(&pixels, 20, 10, 75), (20, 10)),
         ];
-        let sizes = [(20, 10), (20, 10), (5, 4), (20, 10), (20, 10)];
-        for (body, (w, h)) in bodies.iter().zip(sizes) {
+        for (name, body, (w, h)) in cases {
             for len in 0..body.len() {
                 // Fresh streams each time: a truncated rectangle leaves its stream unusable.
                 let err = paint(&mut TightState::new(), &body[..len], w, h);
-                assert!(err.is_err(), "truncated to {len} of {} decoded", body.len());
+                assert!(
+                    err.is_err(),
+                    "{name}: truncated to {len} of {} decoded",
+                    body.len()
+                );
             }
         }
     }

@@ -256,17 +256,52 @@ mod tests {
         body
     }
 
+    /// The ZRLE body of `data` as the first rectangle of a connection.
+    fn first_chunk(data: &[u8]) -> Vec<u8> {
+        zlib_chunk(&mut Compress::new(Compression::default(), true), data)
+    }
+
     #[test]
-    fn zrle_length_follows_the_rectangle() {
-        // A 1x1 rectangle: 4 bytes + one tile header; a 64 MiB claim is refused before reading.
-        let (mut d, _fb) = decoder(8, 8);
-        let body = (32u32 << 20).to_be_bytes().to_vec();
-        let message = update(&[(Rect::new(0, 0, 1, 1), encoding::ZRLE, body)]);
-        let err = d.read_message(&mut &message[..]).unwrap_err();
-        assert!(
-            matches!(err, VncError::TooLarge { what: "ZRLE length", limit, .. } if limit < 2048),
-            "{err}"
-        );
+    fn zrle_length_beyond_the_rectangle_is_rejected_before_reading() {
+        struct Case {
+            name: &'static str,
+            screen: (u16, u16),
+            rect: Rect,
+            len: u32,
+            /// The limit must be below this, when given.
+            limit_below: Option<u64>,
+        }
+        let cases = [
+            // A 1x1 rectangle needs 4 bytes + one tile header.
+            Case {
+                name: "32 MiB for a 1x1 rectangle",
+                screen: (8, 8),
+                rect: Rect::new(0, 0, 1, 1),
+                len: 32 << 20,
+                limit_below: Some(2048),
+            },
+            Case {
+                name: "u32::MAX for a 2x2 rectangle",
+                screen: (2, 2),
+                rect: Rect::new(0, 0, 2, 2),
+                len: u32::MAX,
+                limit_below: None,
+            },
+        ];
+        for case in cases {
+            let (mut d, _) = decoder(case.screen.0, case.screen.1);
+            let body = case.len.to_be_bytes().to_vec();
+            let err = apply(&mut d, &update(&[(case.rect, encoding::ZRLE, body)]));
+            assert!(
+                matches!(
+                    err,
+                    Err(VncError::TooLarge { what: "ZRLE length", limit, .. })
+                        if case.limit_below.is_none_or(|below| limit < below)
+                ),
+                "{}: {err:?}",
+                case.name
+            );
+        }
         assert_eq!(zrle_limit(u64::MAX / 2), u64::from(MAX_ZRLE_LEN));
     }
 
@@ -311,172 +346,149 @@ mod tests {
     }
 
     #[test]
-    fn zrle_packed_palette_tile() {
-        let (mut d, fb) = decoder(5, 2);
-        let mut z = Compress::new(Compression::default(), true);
+    fn zrle_tiles_paint_their_pixels() {
+        struct Case {
+            name: &'static str,
+            /// The screen and the rectangle, at (0, 0).
+            size: (u16, u16),
+            /// The inflated tiles.
+            tiles: Vec<u8>,
+            /// (row, columns, the pixels there).
+            rows: Vec<(u16, std::ops::Range<u16>, Vec<u32>)>,
+        }
+
         // Palette of 3 → 2 bits per index, rows padded to whole bytes.
-        let mut tile = vec![3u8];
+        let mut packed_palette = vec![3u8];
         for c in [0xAA0000u32, 0x00BB00, 0x0000CC] {
-            tile.extend_from_slice(&cpixel(c));
+            packed_palette.extend_from_slice(&cpixel(c));
         }
         // Row 0: 0 1 2 1 0 → 00 01 10 01 | 00 000000
-        tile.extend_from_slice(&[0b0001_1001, 0b0000_0000]);
+        packed_palette.extend_from_slice(&[0b0001_1001, 0b0000_0000]);
         // Row 1: 2 2 2 2 1 → 10 10 10 10 | 01 000000
-        tile.extend_from_slice(&[0b1010_1010, 0b0100_0000]);
-        let body = zlib_chunk(&mut z, &tile);
-        apply(
-            &mut d,
-            &update(&[(Rect::new(0, 0, 5, 2), encoding::ZRLE, body)]),
-        )
-        .unwrap();
-        assert_eq!(
-            row(&fb, 0, 0..5),
-            vec![0xAA0000, 0x00BB00, 0x0000CC, 0x00BB00, 0xAA0000]
-        );
-        assert_eq!(
-            row(&fb, 1, 0..5),
-            vec![0x0000CC, 0x0000CC, 0x0000CC, 0x0000CC, 0x00BB00]
-        );
-    }
+        packed_palette.extend_from_slice(&[0b1010_1010, 0b0100_0000]);
 
-    #[test]
-    fn zrle_plain_rle_tile() {
-        let (mut d, fb) = decoder(300, 1);
-        let mut z = Compress::new(Compression::default(), true);
         // 300x1 → tiles of 64, 64, 64, 64, 44 pixels; first tile RLE with a
         // 3-pixel run and a 61-pixel run, the rest solid.
-        let mut tiles = vec![128u8];
-        tiles.extend_from_slice(&cpixel(0x111111));
-        tiles.push(2);
-        tiles.extend_from_slice(&cpixel(0x222222));
-        tiles.push(60);
-        // Second tile: one run of 64 = 255? No: length-1 = 63.
-        tiles.push(128);
-        tiles.extend_from_slice(&cpixel(0x333333));
-        tiles.push(63);
+        let mut plain_rle = vec![128u8];
+        plain_rle.extend_from_slice(&cpixel(0x111111));
+        plain_rle.push(2);
+        plain_rle.extend_from_slice(&cpixel(0x222222));
+        plain_rle.push(60);
+        // Second tile: one run of 64, sent as length - 1 = 63.
+        plain_rle.push(128);
+        plain_rle.extend_from_slice(&cpixel(0x333333));
+        plain_rle.push(63);
         for _ in 0..3 {
-            tiles.push(1);
-            tiles.extend_from_slice(&cpixel(0x444444));
+            plain_rle.push(1);
+            plain_rle.extend_from_slice(&cpixel(0x444444));
         }
-        let body = zlib_chunk(&mut z, &tiles);
-        apply(
-            &mut d,
-            &update(&[(Rect::new(0, 0, 300, 1), encoding::ZRLE, body)]),
-        )
-        .unwrap();
-        assert_eq!(
-            row(&fb, 0, 0..4),
-            vec![0x111111, 0x111111, 0x111111, 0x222222]
-        );
-        assert_eq!(row(&fb, 0, 63..65), vec![0x222222, 0x333333]);
-        assert_eq!(row(&fb, 0, 127..129), vec![0x333333, 0x444444]);
-    }
 
-    #[test]
-    fn zrle_long_run_uses_255_continuation() {
-        let (mut d, fb) = decoder(64, 64);
-        let mut z = Compress::new(Compression::default(), true);
         // One run of 4096 pixels: 4095 = 255*16 + 15.
-        let mut tile = vec![128u8];
-        tile.extend_from_slice(&cpixel(0x123456));
-        tile.extend(std::iter::repeat_n(255u8, 16));
-        tile.push(15);
-        let body = zlib_chunk(&mut z, &tile);
-        apply(
-            &mut d,
-            &update(&[(Rect::new(0, 0, 64, 64), encoding::ZRLE, body)]),
-        )
-        .unwrap();
-        assert_eq!(row(&fb, 63, 62..64), vec![0x123456, 0x123456]);
-    }
+        let mut long_run = vec![128u8];
+        long_run.extend_from_slice(&cpixel(0x123456));
+        long_run.extend(std::iter::repeat_n(255u8, 16));
+        long_run.push(15);
 
-    #[test]
-    fn zrle_palette_rle_tile() {
-        let (mut d, fb) = decoder(4, 2);
-        let mut z = Compress::new(Compression::default(), true);
-        let mut tile = vec![130u8]; // palette RLE, 2 colours
-        tile.extend_from_slice(&cpixel(0xABCDEF));
-        tile.extend_from_slice(&cpixel(0x102030));
-        tile.push(0); // one pixel of colour 0
-        tile.extend_from_slice(&[0x81, 4]); // run of 5 of colour 1
-        tile.extend_from_slice(&[0x80, 1]); // run of 2 of colour 0
-        let body = zlib_chunk(&mut z, &tile);
-        apply(
-            &mut d,
-            &update(&[(Rect::new(0, 0, 4, 2), encoding::ZRLE, body)]),
-        )
-        .unwrap();
-        assert_eq!(
-            row(&fb, 0, 0..4),
-            vec![0xABCDEF, 0x102030, 0x102030, 0x102030]
-        );
-        assert_eq!(
-            row(&fb, 1, 0..4),
-            vec![0x102030, 0x102030, 0xABCDEF, 0xABCDEF]
-        );
-    }
+        let mut palette_rle = vec![130u8]; // palette RLE, 2 colours
+        palette_rle.extend_from_slice(&cpixel(0xABCDEF));
+        palette_rle.extend_from_slice(&cpixel(0x102030));
+        palette_rle.push(0); // one pixel of colour 0
+        palette_rle.extend_from_slice(&[0x81, 4]); // run of 5 of colour 1
+        palette_rle.extend_from_slice(&[0x80, 1]); // run of 2 of colour 0
 
-    #[test]
-    fn zrle_run_past_tile_end_is_error() {
-        let (mut d, _) = decoder(4, 1);
-        let mut z = Compress::new(Compression::default(), true);
-        let mut tile = vec![128u8];
-        tile.extend_from_slice(&cpixel(1));
-        tile.push(10);
-        let body = zlib_chunk(&mut z, &tile);
-        let err = apply(
-            &mut d,
-            &update(&[(Rect::new(0, 0, 4, 1), encoding::ZRLE, body)]),
-        );
-        assert!(matches!(err, Err(VncError::InvalidZrle(_))), "{err:?}");
-    }
-
-    #[test]
-    fn zrle_bad_palette_index_is_error() {
-        let (mut d, _) = decoder(2, 1);
-        let mut z = Compress::new(Compression::default(), true);
-        let mut tile = vec![3u8];
-        for c in [1u32, 2, 3] {
-            tile.extend_from_slice(&cpixel(c));
+        let cases = [
+            Case {
+                name: "packed palette",
+                size: (5, 2),
+                tiles: packed_palette,
+                rows: vec![
+                    (
+                        0,
+                        0..5,
+                        vec![0xAA0000, 0x00BB00, 0x0000CC, 0x00BB00, 0xAA0000],
+                    ),
+                    (
+                        1,
+                        0..5,
+                        vec![0x0000CC, 0x0000CC, 0x0000CC, 0x0000CC, 0x00BB00],
+                    ),
+                ],
+            },
+            Case {
+                name: "plain RLE",
+                size: (300, 1),
+                tiles: plain_rle,
+                rows: vec![
+                    (0, 0..4, vec![0x111111, 0x111111, 0x111111, 0x222222]),
+                    (0, 63..65, vec![0x222222, 0x333333]),
+                    (0, 127..129, vec![0x333333, 0x444444]),
+                ],
+            },
+            Case {
+                name: "long run uses 255 continuation",
+                size: (64, 64),
+                tiles: long_run,
+                rows: vec![(63, 62..64, vec![0x123456, 0x123456])],
+            },
+            Case {
+                name: "palette RLE",
+                size: (4, 2),
+                tiles: palette_rle,
+                rows: vec![
+                    (0, 0..4, vec![0xABCDEF, 0x102030, 0x102030, 0x102030]),
+                    (1, 0..4, vec![0x102030, 0x102030, 0xABCDEF, 0xABCDEF]),
+                ],
+            },
+        ];
+        for case in cases {
+            let (w, h) = case.size;
+            let (mut d, fb) = decoder(w, h);
+            let body = first_chunk(&case.tiles);
+            let out = apply(
+                &mut d,
+                &update(&[(Rect::new(0, 0, w, h), encoding::ZRLE, body)]),
+            );
+            assert!(out.is_ok(), "{}: {out:?}", case.name);
+            for (y, xs, want) in case.rows {
+                assert_eq!(
+                    row(&fb, y, xs.clone()),
+                    want,
+                    "{}: row {y}, {xs:?}",
+                    case.name
+                );
+            }
         }
-        tile.push(0b1100_0000); // index 3 of a 3-colour palette
-        let body = zlib_chunk(&mut z, &tile);
-        let err = apply(
-            &mut d,
-            &update(&[(Rect::new(0, 0, 2, 1), encoding::ZRLE, body)]),
-        );
-        assert!(matches!(err, Err(VncError::InvalidZrle(_))), "{err:?}");
     }
 
     #[test]
-    fn zrle_bomb_is_rejected() {
-        let (mut d, _) = decoder(2, 2);
-        let mut z = Compress::new(Compression::default(), true);
-        let body = zlib_chunk(&mut z, &vec![1u8; 1 << 20]);
-        let err = apply(
-            &mut d,
-            &update(&[(Rect::new(0, 0, 2, 2), encoding::ZRLE, body)]),
-        );
-        assert!(matches!(err, Err(VncError::InvalidZrle(_))), "{err:?}");
-    }
+    fn zrle_bad_tiles_are_errors() {
+        let mut run_past_end = vec![128u8];
+        run_past_end.extend_from_slice(&cpixel(1));
+        run_past_end.push(10);
 
-    #[test]
-    fn zrle_huge_length_is_rejected_before_reading() {
-        let (mut d, _) = decoder(2, 2);
-        let body = u32::MAX.to_be_bytes().to_vec();
-        let err = apply(
-            &mut d,
-            &update(&[(Rect::new(0, 0, 2, 2), encoding::ZRLE, body)]),
-        );
-        assert!(
-            matches!(
-                err,
-                Err(VncError::TooLarge {
-                    what: "ZRLE length",
-                    ..
-                })
-            ),
-            "{err:?}"
-        );
+        let mut bad_index = vec![3u8];
+        for c in [1u32, 2, 3] {
+            bad_index.extend_from_slice(&cpixel(c));
+        }
+        bad_index.push(0b1100_0000); // index 3 of a 3-colour palette
+
+        // (name, screen and rectangle size, inflated tiles)
+        let cases = [
+            ("run past the tile's end", (4, 1), run_past_end),
+            ("palette index out of range", (2, 1), bad_index),
+            ("zlib bomb", (2, 2), vec![1u8; 1 << 20]),
+        ];
+        for (name, (w, h), tiles) in cases {
+            let (mut d, _) = decoder(w, h);
+            let body = first_chunk(&tiles);
+            let err = apply(
+                &mut d,
+                &update(&[(Rect::new(0, 0, w, h), encoding::ZRLE, body)]),
+            );
+            assert!(
+                matches!(err, Err(VncError::InvalidZrle(_))),
+                "{name}: {err:?}"
+            );
+        }
     }
 }
