@@ -2,6 +2,7 @@
 //! into `vireo_api`; the inventory's events are forwarded to the page as the `inventory`
 //! event. Nothing else lives here.
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
+#![forbid(unsafe_code)]
 
 use tauri::{Emitter, Manager};
 use vireo_api::{Consoles, Inventory};
@@ -113,6 +114,7 @@ fn rendering_hint<R: tauri::Runtime>(software: bool) -> tauri::plugin::TauriPlug
 }
 
 fn main() {
+    vireo_api::log_to_stderr();
     #[cfg(target_os = "linux")]
     if std::env::var_os("DISPLAY").is_none() && std::env::var_os("WAYLAND_DISPLAY").is_none() {
         eprintln!(

@@ -8,11 +8,13 @@
 //! let report = vireo_api::check_host().unwrap();
 //! assert!(report.verdict.can_run_vms);
 //! ```
+#![forbid(unsafe_code)]
 
 pub mod console;
 mod create;
 mod error;
 mod inventory;
+mod logging;
 mod operations;
 mod thumbnail;
 
@@ -20,6 +22,7 @@ pub use console::*;
 pub use create::*;
 pub use error::{ApiError, Code};
 pub use inventory::*;
+pub use logging::log_to_stderr;
 pub use operations::{CREATE_PROGRESS_EVENT, INVENTORY_EVENT};
 pub use thumbnail::*;
 pub use vireo_create::{CreateRequest, Created, ImportMode, NetworkChoice, Progress, Source};

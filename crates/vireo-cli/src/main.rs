@@ -1,5 +1,6 @@
 //! `vireo`: Vireo's operations from a terminal. Each subcommand calls one `vireo_api`
 //! function, exactly as the window does.
+#![forbid(unsafe_code)]
 
 use clap::{Parser, Subcommand};
 use std::io::IsTerminal;
@@ -51,6 +52,7 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    vireo_api::log_to_stderr();
     let cli = Cli::parse();
     let uri = cli
         .uri

@@ -14,6 +14,7 @@
 //! Golden files in `tests/golden/` pin the output for each source × firmware × network
 //! combination; `VIREO_BLESS=1 cargo test -p vireo-domain` rewrites them, and the test
 //! validates each with `virt-xml-validate`.
+#![forbid(unsafe_code)]
 
 pub mod xml;
 

@@ -26,7 +26,7 @@ pub fn ensure_event_loop() {
                 }
             });
         if let Err(e) = spawned {
-            eprintln!("vireo: cannot start the libvirt event thread: {e}");
+            log::error!("cannot start the libvirt event thread: {e}");
         }
     });
 }

@@ -11,6 +11,7 @@
 //! let debian = db.get("http://debian.org/debian/11").unwrap();
 //! println!("{} needs {:?} bytes of RAM", debian.name, debian.recommended().ram);
 //! ```
+#![forbid(unsafe_code)]
 
 use regex::Regex;
 use roxmltree::{Document, Node};

@@ -16,6 +16,7 @@
 //! Headers are parsed here (a few microseconds, [`qcow2`]) rather than by running `qemu-img`
 //! on files we do not trust yet. Paths are resolved and judged from metadata first
 //! ([`path`]); every name taken from a file is shown through [`vireo_text::shown`].
+#![forbid(unsafe_code)]
 
 pub mod path;
 pub mod qcow2;

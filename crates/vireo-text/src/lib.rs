@@ -17,6 +17,7 @@
 //! Escaping is idempotent (a backslash is left as it is), so a message built from already
 //! shown parts can be passed through [`shown_capped`] again at the IPC boundary; a second
 //! pass with a smaller cap may cut further (the cap counts characters before escaping).
+#![forbid(unsafe_code)]
 
 /// Characters of one outside string that are shown; the rest is cut to `…`.
 pub const MAX_SHOWN: usize = 160;

@@ -34,6 +34,7 @@
 //! }
 //! # Ok(()) }
 //! ```
+#![forbid(unsafe_code)]
 
 mod decode;
 mod des;

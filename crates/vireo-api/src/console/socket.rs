@@ -206,7 +206,7 @@ fn serve(stream: TcpStream, registry: &Registry, origins: &[String]) {
                     Ok(input) => {
                         let _ = apply_input(&console, input);
                     }
-                    Err(e) => eprintln!("vireo: console {id}: bad input message: {e}"),
+                    Err(e) => log::warn!("console {id}: bad input message: {e}"),
                 }
             }
             Ok(Message::Close(_)) | Err(_) => break,
