@@ -1,7 +1,7 @@
 import { cleanup, fireEvent, render, screen, waitFor } from "@solidjs/testing-library";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { App } from "./App";
-import { pvmReport } from "./fixtures";
+import { pvmReport } from "./hostcheck/fixtures";
 import { sampleSnapshot } from "./inventory/fixtures";
 import { createFakeApi } from "./machines/fakeApi";
 

@@ -1,9 +1,9 @@
 import { createSignal, Show } from "solid-js";
 import type { InventoryApi, WizardApi } from "./api";
 import type { HostReport } from "./bindings/HostReport";
-import { HostCheck } from "./HostCheck";
+import { HostCheck } from "./hostcheck/HostCheck";
 import { Machines } from "./machines/Machines";
-import { type View, ViewSwitcher } from "./TopBar";
+import { type View, ViewSwitcher } from "./shared/TopBar";
 
 export interface AppProps {
   /** The inventory backend; tests inject a fake. */

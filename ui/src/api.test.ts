@@ -8,7 +8,7 @@ vi.mock("@tauri-apps/api/event", () => ({ listen: (...args: unknown[]) => listen
 const { checkHost, errorHint, subscribeInventory, tauriInventoryApi, toApiError } = await import(
   "./api"
 );
-const { pvmReport } = await import("./fixtures");
+const { pvmReport } = await import("./hostcheck/fixtures");
 
 describe("toApiError", () => {
   it("keeps a backend ApiError", () => {

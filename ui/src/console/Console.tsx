@@ -10,8 +10,8 @@ import {
 } from "../api";
 import type { VmRef } from "../bindings/VmRef";
 import type { VmState } from "../bindings/VmState";
-import { Modal } from "../machines/Dialog";
 import { hasConsole } from "../machines/RowActions";
+import { Modal } from "../shared/Modal";
 import { ConsoleActions } from "./ConsoleActions";
 import { ConsoleBar } from "./ConsoleBar";
 import { createDevicePixelRatio } from "./dpr";

@@ -1,6 +1,6 @@
 import { cleanup, fireEvent, render, screen } from "@solidjs/testing-library";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { Modal } from "../machines/Dialog";
+import { Modal } from "../shared/Modal";
 import { chordStrokes, KEY_CHORDS, type Key, SendKeysMenu } from "./SendKeysMenu";
 
 afterEach(cleanup);

@@ -1,6 +1,6 @@
 import { createSignal, Show } from "solid-js";
 import { type ConsoleToolsApi, toApiError } from "../api";
-import { Modal } from "../machines/Dialog";
+import { Modal } from "../shared/Modal";
 
 /** As the backend's limit (`vireo_api::MAX_TYPED_CHARS`). */
 export const MAX_TYPED_CHARS = 4096;

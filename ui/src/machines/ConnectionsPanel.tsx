@@ -3,9 +3,10 @@ import { errorHint, type InventoryApi, toApiError } from "../api";
 import type { ApiError } from "../bindings/ApiError";
 import type { ConnectionInfo } from "../bindings/ConnectionInfo";
 import type { InventoryEvent } from "../bindings/InventoryEvent";
-import { plural } from "../format";
 import type { InventoryState } from "../inventory/store";
-import { ConfirmDialog, Modal } from "./Dialog";
+import { ConfirmDialog } from "../shared/ConfirmDialog";
+import { plural } from "../shared/format";
+import { Modal } from "../shared/Modal";
 import { CONN_STATE_LABELS } from "./labels";
 
 export interface ConnectionsPanelProps {

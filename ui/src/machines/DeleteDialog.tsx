@@ -4,7 +4,7 @@ import { errorHint, type InventoryApi, toApiError } from "../api";
 import type { ApiError } from "../bindings/ApiError";
 import type { DiskChoice } from "../bindings/DiskChoice";
 import type { VmRef } from "../bindings/VmRef";
-import { Modal } from "./Dialog";
+import { Modal } from "../shared/Modal";
 
 export const RISK_CONFIRMATION =
   "I understand these files will be deleted although they are outside a storage pool / used by other VMs";

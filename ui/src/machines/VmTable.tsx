@@ -9,7 +9,6 @@ import {
   Show,
 } from "solid-js";
 import type { Action } from "../bindings/Action";
-import { formatBytes } from "../format";
 import {
   clearSelection,
   extendTo,
@@ -21,6 +20,7 @@ import {
 } from "../inventory/selection";
 import { ariaSort, type SortColumn, type SortSpec } from "../inventory/sort";
 import { type InventoryState, isRunning, type VmLiveStats } from "../inventory/store";
+import { formatBytes } from "../shared/format";
 import { VM_STATE_LABELS, VM_STATE_TONES } from "./labels";
 import { RowActions } from "./RowActions";
 import { Sparkline } from "./Sparkline";

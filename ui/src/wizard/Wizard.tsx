@@ -10,9 +10,9 @@ import type { OsChoice } from "../bindings/OsChoice";
 import type { Progress } from "../bindings/Progress";
 import type { SourceInfo } from "../bindings/SourceInfo";
 import type { WizardDefaults } from "../bindings/WizardDefaults";
-import { formatBytes } from "../format";
-import { StatusIcon } from "../icons";
-import { Modal } from "../machines/Dialog";
+import { formatBytes } from "../shared/format";
+import { StatusIcon } from "../shared/icons";
+import { Modal } from "../shared/Modal";
 import {
   applyDefaults,
   buildCreateRequest,

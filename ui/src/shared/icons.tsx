@@ -1,5 +1,4 @@
-import type { Status } from "./bindings/Status";
-import type { Tone } from "./verdict";
+import type { Status } from "../bindings/Status";
 
 const PATHS: Record<Status, string> = {
   ok: "M4.5 8.5 7 11l4.5-6",
@@ -23,10 +22,4 @@ export function StatusIcon(props: { status: Status }) {
       />
     </svg>
   );
-}
-
-const TONE_STATUS: Record<Tone, Status> = { good: "ok", limited: "warning", bad: "error" };
-
-export function ToneIcon(props: { tone: Tone }) {
-  return <StatusIcon status={TONE_STATUS[props.tone]} />;
 }

@@ -1,7 +1,7 @@
 import { cleanup, fireEvent, render, screen, waitFor } from "@solidjs/testing-library";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import type { ApiError } from "./bindings/ApiError";
-import type { HostReport } from "./bindings/HostReport";
+import type { ApiError } from "../bindings/ApiError";
+import type { HostReport } from "../bindings/HostReport";
 import { cannotRunReport, kvmReport, pvmReport } from "./fixtures";
 import { HostCheck } from "./HostCheck";
 

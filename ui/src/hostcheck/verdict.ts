@@ -1,8 +1,8 @@
-import type { Accelerator } from "./bindings/Accelerator";
-import type { Finding } from "./bindings/Finding";
-import type { HostReport } from "./bindings/HostReport";
-import type { Status } from "./bindings/Status";
-import { plural } from "./format";
+import type { Accelerator } from "../bindings/Accelerator";
+import type { Finding } from "../bindings/Finding";
+import type { HostReport } from "../bindings/HostReport";
+import type { Status } from "../bindings/Status";
+import { plural } from "../shared/format";
 
 /** `good`: hardware acceleration; `limited`: emulation only; `bad`: no VMs at all. */
 export type Tone = "good" | "limited" | "bad";

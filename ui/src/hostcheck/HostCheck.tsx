@@ -1,11 +1,12 @@
 import { createSignal, For, type JSX, onMount, Show } from "solid-js";
-import { checkHost, errorHint, toApiError } from "./api";
-import type { ApiError } from "./bindings/ApiError";
-import type { Finding } from "./bindings/Finding";
-import type { HostReport } from "./bindings/HostReport";
-import { formatBytes, formatDuration } from "./format";
-import { StatusIcon, ToneIcon } from "./icons";
-import { TopBar } from "./TopBar";
+import { checkHost, errorHint, toApiError } from "../api";
+import type { ApiError } from "../bindings/ApiError";
+import type { Finding } from "../bindings/Finding";
+import type { HostReport } from "../bindings/HostReport";
+import { formatBytes, formatDuration } from "../shared/format";
+import { StatusIcon } from "../shared/icons";
+import { TopBar } from "../shared/TopBar";
+import { ToneIcon } from "./ToneIcon";
 import {
   acceleratorLabel,
   classifyVerdict,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { HostReport } from "./bindings/HostReport";
+import type { HostReport } from "../bindings/HostReport";
 import { cannotRunReport, kvmReport, pvmReport } from "./fixtures";
 import { acceleratorLabel, classifyVerdict, findingsSummary } from "./verdict";
 

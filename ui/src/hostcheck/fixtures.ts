@@ -1,4 +1,4 @@
-import type { HostReport } from "./bindings/HostReport";
+import type { HostReport } from "../bindings/HostReport";
 
 /**
  * A real report from a kvm_pvm sandbox (`vireo check --json`): /dev/kvm works but is provided by
