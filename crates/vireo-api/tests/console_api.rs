@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use vireo_api::*;
 mod common;
 use common::page::{close_and_wait, connect, credit, key_json, send_input, Page};
-use common::{keys_for, system_inventory, wait_for_text, Guest, URI};
+use common::{system_inventory, us_key, wait_for_text, TestGuest, URI};
 
 const ORIGIN: &str = "tauri://localhost";
 
@@ -82,7 +82,7 @@ fn next_frame(page: &mut Page) -> Frame {
 
 #[test]
 fn console_streams_frames_with_backpressure_and_types_into_the_guest() {
-    let guest = Guest::define("vireo-console");
+    let guest = TestGuest::define("vireo-console");
     let log = guest.log.clone();
     let conn = vireo_libvirt::open(URI).unwrap();
 
@@ -169,7 +169,7 @@ fn console_streams_frames_with_backpressure_and_types_into_the_guest() {
 
     // Backpressure: with the credit spent nothing more is sent, even while the screen changes
     // (keys go over the socket as the page sends them).
-    let (code, key, _) = keys_for('x');
+    let (code, key, _) = us_key('x');
     for down in [true, false] {
         send_input(&mut page, &key_json(&code, &key, down));
     }
@@ -198,7 +198,7 @@ fn console_streams_frames_with_backpressure_and_types_into_the_guest() {
     }
     let typed = Instant::now();
     for c in "echo vireo-console-ok >/dev/ttyS0\n".chars() {
-        let (code, key, shift) = keys_for(c);
+        let (code, key, shift) = us_key(c);
         let press = |code: &str, key: &str, down: bool| {
             let req = ConsoleKeyRequest {
                 id: opened.id,

@@ -14,7 +14,7 @@ use x11rb::protocol::xproto::{ConnectionExt as _, MapState};
 use x11rb::rust_connection::RustConnection;
 mod common;
 use common::page::{close_and_wait, connect, credit, key_json, send_input, Page};
-use common::{keys_for, system_inventory, wait_for_text, Guest};
+use common::{system_inventory, us_key, wait_for_text, TestGuest};
 
 const ORIGIN: &str = "tauri://localhost";
 /// The parent window's size and colour (0x00RRGGBB).
@@ -79,7 +79,7 @@ fn type_keys(page: &mut Page, text: &str) {
         send_input(page, &key_json(code, key, down));
     };
     for c in text.chars() {
-        let (code, name, shift) = keys_for(c);
+        let (code, name, shift) = us_key(c);
         if shift {
             key(page, "ShiftLeft", "Shift", true);
         }
@@ -188,10 +188,10 @@ fn read_while_shown(
 #[test]
 fn a_shown_surface_paints_the_screen_into_the_window_and_frames_resume_when_hidden() {
     let started = Instant::now();
-    let x = testing::xvfb(1280, 1024);
+    let x = vireo_test_support::xvfb(1280, 1024);
     let (xconn, top) = parent(&x.display);
 
-    let guest = Guest::define("vireo-surface");
+    let guest = TestGuest::define("vireo-surface");
     let log = guest.log.clone();
     let inv = system_inventory();
     let consoles = Consoles::new([ORIGIN]).with_native_window(Some(NativeWindow::X11 {

@@ -6,7 +6,7 @@ use std::path::Path;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 use vireo_api::*;
 mod common;
-use common::{system_inventory, wait_for_text, Guest};
+use common::{system_inventory, wait_for_text, TestGuest};
 
 const ORIGIN: &str = "tauri://localhost";
 
@@ -49,7 +49,7 @@ fn decode(path: &Path) -> (u32, u32, Vec<u8>) {
 
 #[test]
 fn typed_text_runs_in_the_guest_and_screenshots_show_its_screen() {
-    let guest = Guest::define("vireo-tools");
+    let guest = TestGuest::define("vireo-tools");
     guest.boot();
     let log = guest.log.clone();
 

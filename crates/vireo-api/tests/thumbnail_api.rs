@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 use vireo_api::*;
 mod common;
-use common::{Guest, URI};
+use common::{TestGuest, URI};
 
 const SHOWN: &str = "44444444-4444-4444-8444-444444444444";
 const DARK: &str = "55555555-5555-4555-8555-555555555555";
@@ -92,7 +92,7 @@ fn median(mut v: Vec<Duration>) -> Duration {
 
 #[test]
 fn thumbnail_of_the_test_guest_shows_its_text_console() {
-    let guest = Guest::define("vireo-thumb");
+    let guest = TestGuest::define("vireo-thumb");
 
     let inv = Inventory::with_config_dir(|_| {}, None);
     inv.open_transient("sys", "System", URI);

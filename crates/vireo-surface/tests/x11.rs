@@ -39,8 +39,16 @@ fn screen() -> Vec<u32> {
 
 /// A surface in a fresh Xvfb's grey window, painted with `screen()` and shown at `image`
 /// (clipped to it), once the server has drawn it.
-fn painted(image: Rect) -> (testing::Xvfb, RustConnection, u32, X11Surface, Vec<u32>) {
-    let x = testing::xvfb(640, 480);
+fn painted(
+    image: Rect,
+) -> (
+    vireo_test_support::Xvfb,
+    RustConnection,
+    u32,
+    X11Surface,
+    Vec<u32>,
+) {
+    let x = vireo_test_support::xvfb(640, 480);
     let (conn, top) = parent(&x.display);
     let mut surface = X11Surface::new(Some(&x.display), top, Box::new(|| {})).unwrap();
     let fb = screen();
@@ -133,7 +141,7 @@ fn doubled_placement_is_sharp_and_a_scrolled_one_is_clipped() {
 
 #[test]
 fn a_resized_screen_is_copied_whole_and_exposes_are_reported() {
-    let x = testing::xvfb(640, 480);
+    let x = vireo_test_support::xvfb(640, 480);
     let (conn, top) = parent(&x.display);
     let exposed = Arc::new(AtomicUsize::new(0));
     let seen = exposed.clone();
@@ -169,7 +177,7 @@ fn a_resized_screen_is_copied_whole_and_exposes_are_reported() {
 
 #[test]
 fn a_destroyed_parent_ends_in_errors_not_a_crash() {
-    let x = testing::xvfb(640, 480);
+    let x = vireo_test_support::xvfb(640, 480);
     let (conn, top) = parent(&x.display);
     let mut surface = X11Surface::new(Some(&x.display), top, Box::new(|| {})).unwrap();
     conn.destroy_window(top).unwrap();

@@ -80,7 +80,7 @@ fn encodings(name: &str) -> Vec<i32> {
     list
 }
 
-fn connect(guest: &guest::Guest, name: &'static str) -> Recording {
+fn connect(guest: &guest::TestGuest, name: &'static str) -> Recording {
     record(guest.graphics_socket(), name)
 }
 
@@ -182,19 +182,19 @@ fn record_jpeg() {
     impl Drop for Cleanup {
         fn drop(&mut self) {
             let _ = std::process::Command::new("virsh")
-                .args(["-c", guest::URI, "destroy", &self.0])
+                .args(["-c", guest::SYSTEM_URI, "destroy", &self.0])
                 .output();
             let _ = std::fs::remove_dir_all(&self.1);
         }
     }
     let cleanup = Cleanup(name.clone(), dir);
     let created = std::process::Command::new("virsh")
-        .args(["-c", guest::URI, "create"])
+        .args(["-c", guest::SYSTEM_URI, "create"])
         .arg(&path)
         .status()
         .unwrap();
     assert!(created.success(), "virsh create");
-    let conn = vireo_libvirt::open(guest::URI).expect("qemu:///system");
+    let conn = vireo_libvirt::open(guest::SYSTEM_URI).expect("qemu:///system");
     let dom = conn
         .lookup_domain_by_name(&name)
         .expect("the transient domain");
@@ -246,7 +246,7 @@ fn main() {
     if std::env::args().nth(1).as_deref() == Some("jpeg") {
         return record_jpeg();
     }
-    let guest = guest::Guest::boot("vireo-vncrec");
+    let guest = guest::TestGuest::booted("vireo-vncrec");
     let recordings: Vec<Recording> = ["zrle", "tight", "tight-jpeg"]
         .into_iter()
         .map(|name| connect(&guest, name))
@@ -262,7 +262,7 @@ fn main() {
         typist,
         "echo Vireo records ZRLE and Tight. 0123456789 >/dev/ttyS0\n",
     );
-    guest::wait_for_text(&guest.serial_log(), "Vireo records", 30);
+    guest::wait_for_text(guest.serial_log(), "Vireo records", 30);
     settle(&recordings, Duration::from_secs(3), Duration::from_secs(60));
 
     for mut r in recordings {

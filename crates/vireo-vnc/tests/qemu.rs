@@ -8,11 +8,11 @@ use vireo_vnc::{ConsoleEvent, ConsoleSession};
 
 #[path = "common/guest.rs"]
 mod guest;
-use guest::{type_text, wait_for_text, Guest};
+use guest::{type_text, wait_for_text, TestGuest};
 
 #[test]
 fn the_test_guest_screen_and_keyboard_over_libvirt() {
-    let guest = Guest::boot("vireo-vnc");
+    let guest = TestGuest::booted("vireo-vnc");
     let log = guest.serial_log();
 
     let started = Instant::now();
@@ -60,7 +60,7 @@ fn the_test_guest_screen_and_keyboard_over_libvirt() {
     // its output lands in the serial log.
     let typed = Instant::now();
     type_text(&session, "echo vireo-vnc-ok >/dev/ttyS0\n");
-    wait_for_text(&log, "vireo-vnc-ok", 30);
+    wait_for_text(log, "vireo-vnc-ok", 30);
     println!(
         "typed command ran, output on the serial port {:?} after the first key",
         typed.elapsed()
