@@ -640,4 +640,75 @@ mod tests {
     fn closed_carries_the_reason() {
         assert_eq!(closed_message("bye"), b"\x02bye");
     }
+
+    /// The page's decoder is tested against what this encoder really sends: the frames
+    /// below, encoded here, are decoded by `ui/src/console/protocol.golden.test.ts`, which
+    /// compares the pixels with the screens they came from. `VIREO_BLESS=1` rewrites the file.
+    #[test]
+    fn golden_frames_for_the_page_are_current() {
+        let hex = |b: &[u8]| b.iter().map(|x| format!("{x:02x}")).collect::<String>();
+        let mut rng = Lcg(7);
+        let screens: Vec<(&str, Framebuffer, usize)> = vec![
+            ("solid", fb_from(70, 20, |_, _| 0xFF20_4060), PART_BYTES),
+            (
+                "text: two colours, 1-bit indices",
+                fb_from(70, 20, |x, y| {
+                    if (x * 7 + y * 3) % 5 == 0 {
+                        0xFFFF_FFFF
+                    } else {
+                        0xFF00_0000
+                    }
+                }),
+                PART_BYTES,
+            ),
+            (
+                "four colours, 2-bit indices",
+                fb_from(70, 20, |x, y| {
+                    [0xFF00_0000, 0xFFFF_0000, 0xFF00_FF00, 0xFF00_00FF]
+                        [usize::from((x / 3 + y) % 4)]
+                }),
+                PART_BYTES,
+            ),
+            (
+                "sixteen colours, 4-bit indices",
+                fb_from(70, 20, |x, y| {
+                    0xFF00_0000 | u32::from((x + y * 2) % 16) * 0x0011_0F03
+                }),
+                PART_BYTES,
+            ),
+            (
+                "noise: RAW tiles, sent in parts",
+                fb_from(70, 20, |_, _| rng_pixel(&mut rng)),
+                4096,
+            ),
+        ];
+        let mut json = String::from("[\n");
+        for (i, (name, fb, part)) in screens.iter().enumerate() {
+            let messages = frame_messages(fb, &[fb.bounds()], 1, *part);
+            let rgba: Vec<u8> = fb.pixels().iter().flat_map(|&p| rgba(p)).collect();
+            let list: Vec<String> = messages.iter().map(|m| format!("\"{}\"", hex(m))).collect();
+            json.push_str(&format!(
+                "  {{\"name\": \"{name}\", \"width\": {}, \"height\": {}, \"messages\": [{}], \"rgba\": \"{}\"}}{}\n",
+                fb.width(),
+                fb.height(),
+                list.join(", "),
+                hex(&rgba),
+                if i + 1 < screens.len() { "," } else { "" }
+            ));
+        }
+        json.push_str("]\n");
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../ui/src/console/testdata/frames.golden.json");
+        if std::env::var_os("VIREO_BLESS").is_some() {
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(&path, &json).unwrap();
+        }
+        let current = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(
+            current == json,
+            "{} is out of date with the frame encoder; regenerate with \
+             VIREO_BLESS=1 cargo test -p vireo-api golden_frames",
+            path.display()
+        );
+    }
 }
