@@ -1,0 +1,323 @@
+import { vi } from "vitest";
+import type { Backend, ConsoleSocket, Unsubscribe } from "../backend";
+import type { BulkActionRequest } from "../bindings/BulkActionRequest";
+import type { BulkOutcome } from "../bindings/BulkOutcome";
+import type { ConnectionInfo } from "../bindings/ConnectionInfo";
+import type { ConnectionUpdate } from "../bindings/ConnectionUpdate";
+import type { ConsoleInput } from "../bindings/ConsoleInput";
+import type { ConsoleOpened } from "../bindings/ConsoleOpened";
+import type { ConsoleOpenRequest } from "../bindings/ConsoleOpenRequest";
+import type { ConsoleScreenshot } from "../bindings/ConsoleScreenshot";
+import type { ConsoleScreenshotRequest } from "../bindings/ConsoleScreenshotRequest";
+import type { ConsoleTypeTextRequest } from "../bindings/ConsoleTypeTextRequest";
+import type { CreateVmRequest } from "../bindings/CreateVmRequest";
+import type { Events } from "../bindings/commands";
+import type { DiskChoice } from "../bindings/DiskChoice";
+import type { HostReport } from "../bindings/HostReport";
+import type { InspectRequest } from "../bindings/InspectRequest";
+import type { InventorySnapshot } from "../bindings/InventorySnapshot";
+import type { NewConnection } from "../bindings/NewConnection";
+import type { OsChoice } from "../bindings/OsChoice";
+import type { OsQuery } from "../bindings/OsQuery";
+import type { SourceInfo } from "../bindings/SourceInfo";
+import type { VmRef } from "../bindings/VmRef";
+import type { VmThumbnailRequest } from "../bindings/VmThumbnailRequest";
+import type { WizardDefaults } from "../bindings/WizardDefaults";
+
+/** The smallest PNG: one black pixel. */
+export const ONE_PIXEL_PNG = Uint8Array.from(
+  atob(
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAAAAAA6fptVAAAACklEQVR4nGNgAAAAAgABSK+kcQAAAABJRU5ErkJggg==",
+  ),
+  (c) => c.charCodeAt(0),
+);
+
+/**
+ * jsdom has no object URLs: tests get `blob:fake/N`, and can count the ones not yet revoked.
+ * Installed on import, since every test rendering the Machines view imports this file.
+ */
+export const fakeObjectUrls = (() => {
+  const live = new Set<string>();
+  let next = 0;
+  URL.createObjectURL = (_blob: Blob | MediaSource) => {
+    next += 1;
+    const url = `blob:fake/${next}`;
+    live.add(url);
+    return url;
+  };
+  URL.revokeObjectURL = (url: string) => {
+    live.delete(url);
+  };
+  return { live: () => [...live] };
+})();
+
+export function makeOs(id: string, extra: Partial<OsChoice> = {}): OsChoice {
+  return {
+    id,
+    shortId: id,
+    name: id,
+    vendor: null,
+    releaseDate: null,
+    eol: false,
+    generic: false,
+    memoryMib: 2048,
+    minMemoryMib: null,
+    vcpus: 2,
+    diskGib: 20,
+    firmware: "either",
+    virtio: true,
+    ...extra,
+  };
+}
+
+export const genericLinux = makeOs("generic-linux", { name: "Generic Linux", generic: true });
+export const fedora = makeOs("fedora41", {
+  name: "Fedora 41",
+  vendor: "Fedora Project",
+  releaseDate: "2024-10-29",
+});
+export const win11 = makeOs("win11", {
+  name: "Windows 11",
+  vendor: "Microsoft",
+  firmware: "uefi-required",
+  memoryMib: 4096,
+  minMemoryMib: 4096,
+});
+
+export const sampleDefaults: WizardDefaults = {
+  name: "linux-1",
+  memoryMib: 2048,
+  vcpus: 2,
+  diskGib: 20,
+  firmware: "bios",
+  tpm: false,
+  virtio: true,
+  hostMemoryMib: 16384,
+  hostCpus: 8,
+  domainType: "kvm",
+  slowNotice: null,
+  swtpm: true,
+};
+
+/** A console socket the test drives: `serverOpen`, `serverSend`, `serverClose`. */
+export class FakeConsoleSocket implements ConsoleSocket {
+  binaryType: BinaryType = "blob";
+  readyState = 0;
+  onopen: ((event: Event) => void) | null = null;
+  onmessage: ((event: MessageEvent) => void) | null = null;
+  onclose: ((event: CloseEvent) => void) | null = null;
+  onerror: ((event: Event) => void) | null = null;
+  /** Everything the page sent, parsed. */
+  sent: ConsoleInput[] = [];
+  closed = false;
+
+  constructor(public url: string) {}
+
+  send(data: string) {
+    if (this.readyState !== 1) throw new Error("the socket is not open");
+    this.sent.push(JSON.parse(data) as ConsoleInput);
+  }
+
+  close() {
+    this.closed = true;
+    this.readyState = 3;
+  }
+
+  serverOpen() {
+    this.readyState = 1;
+    this.onopen?.(new Event("open"));
+  }
+
+  serverSend(message: ArrayBuffer) {
+    this.onmessage?.({ data: message } as MessageEvent);
+  }
+
+  serverClose() {
+    this.readyState = 3;
+    this.onclose?.({} as CloseEvent);
+  }
+
+  /** Credits the page gave back, summed. */
+  credits() {
+    return this.sent.reduce((n, m) => (m.kind === "credit" ? n + m.frames : n), 0);
+  }
+
+  keys() {
+    return this.sent.filter((m) => m.kind === "key");
+  }
+
+  pointers() {
+    return this.sent.filter((m) => m.kind === "pointer");
+  }
+}
+
+const EMPTY_SNAPSHOT: InventorySnapshot = { connections: [], vms: [] };
+
+export interface FakeBackendOptions {
+  /** What `inventorySnapshot` answers (a copy each time). */
+  snapshot?: InventorySnapshot;
+  /** What `checkHost` answers; without it, it rejects. */
+  report?: HostReport;
+  /** What each `consoleOpen` resolves with, or an Error it rejects with (`invalid-state`). */
+  consoleOpened?: (Omit<ConsoleOpened, "url" | "surface"> & { surface?: boolean }) | Error;
+  /** Whether a socket from `connectConsole` opens at once (default true). */
+  autoOpen?: boolean;
+}
+
+/**
+ * For tests: the whole backend in memory, every operation a `vi.fn` (replace its
+ * implementation per test), with event sources (`emit`) and scripted console sockets.
+ */
+export function createFakeBackend(options: FakeBackendOptions = {}) {
+  const snapshot = options.snapshot ?? EMPTY_SNAPSHOT;
+  const opened = options.consoleOpened ?? { id: 7, width: 4, height: 2 };
+  const autoOpen = options.autoOpen ?? true;
+  const handlers: { [E in keyof Events]: Set<(payload: Events[E]) => void> } = {
+    inventory: new Set(),
+    "create-progress": new Set(),
+  };
+  const copy = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
+  const sockets: FakeConsoleSocket[] = [];
+  let held = false;
+  const waiting: (() => void)[] = [];
+
+  const backend = {
+    checkHost: vi.fn(async (): Promise<HostReport> => {
+      if (!options.report) throw { code: "internal", message: "no host report in this test" };
+      return copy(options.report);
+    }),
+    inventorySnapshot: vi.fn(async () => copy(snapshot)),
+    vmAction: vi.fn(async () => {}),
+    vmActionMany: vi.fn(
+      async (req: BulkActionRequest): Promise<BulkOutcome[]> =>
+        req.vms.map((vm) => ({ vm, error: null })),
+    ),
+    vmDeletePreview: vi.fn(async (_vm: VmRef): Promise<DiskChoice[]> => []),
+    vmDelete: vi.fn(async () => {}),
+    /** A 1×1 PNG for every VM, as if all were running. */
+    vmThumbnail: vi.fn(
+      async (_req: VmThumbnailRequest): Promise<ArrayBuffer> => ONE_PIXEL_PNG.slice().buffer,
+    ),
+    setStatsActive: vi.fn(async (_on: boolean) => {}),
+    connectionAdd: vi.fn(
+      async (connection: NewConnection): Promise<ConnectionInfo> => ({
+        id: `custom-${connection.uri}`,
+        name: connection.name ?? connection.uri,
+        uri: connection.uri,
+        builtin: false,
+        state: "connecting",
+        error: null,
+        hint: null,
+        liveEvents: false,
+      }),
+    ),
+    connectionUpdate: vi.fn(async (req: ConnectionUpdate): Promise<ConnectionInfo> => {
+      const info = snapshot.connections.find((c) => c.id === req.id);
+      if (!info) throw { code: "not-found", message: `no connection ${req.id}` };
+      return { ...info, name: req.patch.name ?? info.name };
+    }),
+    connectionRemove: vi.fn(async (_id: string) => {}),
+    connectionRetry: vi.fn(async (_id: string) => {}),
+    osSearch: vi.fn(async (q: OsQuery): Promise<OsChoice[]> => {
+      // Out of order on purpose: the wizard pins the generic choices.
+      const all = [fedora, genericLinux, win11];
+      const query = q.query.toLowerCase();
+      return all.filter((os) => os.generic || os.name.toLowerCase().includes(query));
+    }),
+    inspectSource: vi.fn(
+      async (req: InspectRequest): Promise<SourceInfo> => ({
+        image: {
+          path: req.path,
+          format: req.iso ? "iso" : "qcow2",
+          virtualSize: 20 * 1024 ** 3,
+          fileSize: 1024 ** 3,
+          backingChain: [],
+          link: null,
+          warnings: [],
+        },
+        detectedOs: null,
+        volumeId: null,
+        warnings: [],
+      }),
+    ),
+    wizardDefaults: vi.fn(async () => ({ ...sampleDefaults })),
+    previewVm: vi.fn(
+      async (req: CreateVmRequest) => `<domain><name>${req.request.name}</name></domain>`,
+    ),
+    createVm: vi.fn(async (req: CreateVmRequest) => ({
+      uuid: `uuid-${req.request.name}`,
+      name: req.request.name,
+      xml: "<domain/>",
+      started: req.request.start,
+    })),
+    cancelCreate: vi.fn(async () => {}),
+    consoleOpen: vi.fn(
+      (_req: ConsoleOpenRequest) =>
+        new Promise<ConsoleOpened>((resolve, reject) => {
+          const settle = () =>
+            opened instanceof Error
+              ? reject({ code: "invalid-state", message: opened.message })
+              : resolve({
+                  surface: false,
+                  ...opened,
+                  url: `ws://127.0.0.1:1/console/${opened.id}?token=t`,
+                });
+          if (held) waiting.push(settle);
+          else settle();
+        }),
+    ),
+    consoleCancelOpen: vi.fn(async (_req: ConsoleOpenRequest) => {}),
+    consoleClose: vi.fn(async (_id: number) => {}),
+    consoleScreenshot: vi.fn(
+      async (_req: ConsoleScreenshotRequest): Promise<ConsoleScreenshot> => ({
+        path: "Pictures/Vireo/screen.png",
+      }),
+    ),
+    consoleTypeText: vi.fn(async (_req: ConsoleTypeTextRequest) => {}),
+    listen: vi.fn(
+      async <E extends keyof Events>(
+        event: E,
+        handler: (payload: Events[E]) => void,
+      ): Promise<Unsubscribe> => {
+        const set = handlers[event] as Set<(payload: Events[E]) => void>;
+        set.add(handler);
+        return () => {
+          set.delete(handler);
+        };
+      },
+    ),
+    connectConsole: vi.fn((url: string) => {
+      const socket = new FakeConsoleSocket(url);
+      sockets.push(socket);
+      if (autoOpen) queueMicrotask(() => socket.serverOpen());
+      return socket;
+    }),
+  } satisfies Backend;
+
+  return {
+    backend,
+    /** Delivers `payload` to every listener of `event`, as the backend's event would. */
+    emit<E extends keyof Events>(event: E, payload: Events[E]) {
+      for (const handler of handlers[event] as Set<(payload: Events[E]) => void>) handler(payload);
+    },
+    /** How many listeners `event` has now. */
+    listeners: (event: keyof Events) => handlers[event].size,
+    sockets,
+    /** The newest console socket. */
+    get socket(): FakeConsoleSocket {
+      const last = sockets[sockets.length - 1];
+      if (!last) throw new Error("no socket yet");
+      return last;
+    },
+    /** Keeps `consoleOpen` pending until `release`. */
+    hold() {
+      held = true;
+    },
+    release() {
+      held = false;
+      for (const settle of waiting.splice(0)) settle();
+    },
+  };
+}
+
+export type FakeBackend = ReturnType<typeof createFakeBackend>;
