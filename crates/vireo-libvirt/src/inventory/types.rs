@@ -1,0 +1,105 @@
+//! The public types of the inventory: a connection's state and description, a VM row, stats,
+//! the snapshot and the events that keep a copy of it current, and the requests to add or
+//! edit a connection. They are serialized for the UI (and typed for it by ts-rs).
+
+use crate::vm::VmSummary;
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+/// A connection's state machine: connecting → connected → lost → reconnecting → connected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "kebab-case")]
+pub enum ConnState {
+    Connecting,
+    Connected,
+    /// The daemon or the link went away; a reconnect is scheduled.
+    Lost,
+    Reconnecting,
+    /// Opening failed; `error` and `hint` say why. Retry with `reconnect`.
+    Failed,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ConnectionInfo {
+    pub id: String,
+    pub name: String,
+    pub uri: String,
+    /// `qemu:///system` and `qemu:///session`, which cannot be removed.
+    pub builtin: bool,
+    pub state: ConnState,
+    pub error: Option<String>,
+    /// What the user can do about `error`.
+    pub hint: Option<String>,
+    /// False when the driver has no events and the list is polled (vbox).
+    pub live_events: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct VmRow {
+    pub connection: String,
+    pub vm: VmSummary,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct VmStats {
+    pub uuid: String,
+    /// Share of the VM's vCPUs in use, 0–100.
+    pub cpu_percent: f64,
+    /// Bytes of host memory the VM uses, when the driver reports it.
+    pub memory_used: Option<u64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct InventorySnapshot {
+    pub connections: Vec<ConnectionInfo>,
+    pub vms: Vec<VmRow>,
+}
+
+/// What the inventory tells its listener. The UI applies these to its copy of the snapshot.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum InventoryEvent {
+    Connection {
+        connection: ConnectionInfo,
+    },
+    ConnectionRemoved {
+        id: String,
+    },
+    /// The whole VM list of one connection, after it (re)connected: replaces what the UI had.
+    VmsReplaced {
+        connection: String,
+        vms: Vec<VmSummary>,
+    },
+    VmUpserted {
+        connection: String,
+        vm: VmSummary,
+    },
+    VmRemoved {
+        connection: String,
+        uuid: String,
+    },
+    Stats {
+        connection: String,
+        stats: Vec<VmStats>,
+    },
+}
+
+/// A custom connection to add.
+#[derive(Debug, Clone, Deserialize, TS)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct NewConnection {
+    pub uri: String,
+    /// Defaults to the URI.
+    pub name: Option<String>,
+}
+
+/// Edits to a connection; absent fields stay as they are.
+#[derive(Debug, Clone, Default, Deserialize, TS)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ConnectionPatch {
+    pub name: Option<String>,
+}
