@@ -16,6 +16,7 @@
 //! let created = create(&conn, &req, &host, &|_| {}, &Cancel::default()).unwrap();
 //! println!("{}", created.uuid);
 //! ```
+#![forbid(unsafe_code)]
 
 mod error;
 mod network;
