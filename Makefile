@@ -37,7 +37,7 @@ bench:
 	@$(MAKE) --no-print-directory app
 	@cargo build --release -p vireo-cli --quiet
 	@cargo build --release -p vireo-vnc --example count_updates --quiet
-	@target/e2e-venv/bin/python tests/bench.py
+	@PYTHONPATH=$(CURDIR)/tests target/e2e-venv/bin/python -m bench
 
 ui:
 	@cd ui && npm run --silent build

@@ -1,35 +1,17 @@
-#!/usr/bin/env python3
-"""`make bench`: Vireo's speed and memory figures on this machine.
-
-- the core benchmarks: host check, osinfo-db load, listing 1000 VMs, create and start;
-- `vireo check --json` as a whole process;
-- app start-up: spawn -> window mapped (xwininfo), and launch -> host check shown (WebDriver);
-- memory of the app's whole process tree (UI process + WebKit processes) 5 s after start;
-- idle CPU of the app with 50 defined VMs on qemu:///system;
-- 1000 test-driver VMs: connection added -> list painted; libvirt event -> row updated;
-- WebKit's paint ceiling: a 1920x1080 canvas repainted over the list (tests/bench_paint.py);
-- the console against noVNC and gvncviewer on a flooding guest (tests/bench_console.py).
-
-Figures are printed, not asserted: targets are judged by people reading them.
-"""
+"""The app's own figures for `make bench`: the core crates' benchmarks, `vireo check --json` as
+a whole process, start-up (spawn -> window mapped, launch -> machines list connected), memory
+of the process tree, idle CPU with 50 defined VMs, and 1000 test-driver VMs listed and updated
+by libvirt events."""
 
 import os
 import statistics
 import subprocess
-import sys
 import time
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path[:0] = [HERE, os.path.join(HERE, "e2e")]
-from xvfb import start_xvfb  # noqa: E402
-
-TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-APP = os.path.join(TOP, "target", "release", "vireo-app")
-CLI = os.path.join(TOP, "target", "release", "vireo")
-
-
-def ms(seconds):
-    return f"{seconds * 1000:.0f} ms"
+from bench.procfs import comm, cpu_ticks, memory_kib, process_tree
+from bench.stats import ms
+from lib.libvirt import virsh
+from lib.paths import APP, CLI, TOP
 
 
 def bench_rust():
@@ -59,40 +41,6 @@ def window_mapped(display):
     out = subprocess.run(["xwininfo", "-root", "-tree"], env=dict(os.environ, DISPLAY=display),
                          capture_output=True, text=True, check=False).stdout
     return '"Vireo"' in out
-
-
-def process_tree(root):
-    children = {}
-    for pid in filter(str.isdigit, os.listdir("/proc")):
-        try:
-            with open(f"/proc/{pid}/stat") as f:
-                ppid = int(f.read().rsplit(")", 1)[1].split()[1])
-            children.setdefault(ppid, []).append(int(pid))
-        except (OSError, IndexError, ValueError):
-            continue
-    tree, todo = [], [root]
-    while todo:
-        pid = todo.pop()
-        tree.append(pid)
-        todo.extend(children.get(pid, []))
-    return tree
-
-
-def memory_kib(pid):
-    """(PSS, RSS) in KiB from smaps_rollup."""
-    pss = rss = 0
-    with open(f"/proc/{pid}/smaps_rollup") as f:
-        for line in f:
-            if line.startswith("Pss:"):
-                pss = int(line.split()[1])
-            elif line.startswith("Rss:"):
-                rss = int(line.split()[1])
-    return pss, rss
-
-
-def comm(pid):
-    with open(f"/proc/{pid}/comm") as f:
-        return f.read().strip()
 
 
 def bench_startup_and_memory(display, runs=5):
@@ -127,10 +75,11 @@ def bench_startup_and_memory(display, runs=5):
 
 def bench_first_render(display, runs=3):
     """Launch through WebDriver until the machines list is connected, and the page clock."""
-    from conftest import open_app, running_tauri_driver
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions as EC
     from selenium.webdriver.support.ui import WebDriverWait
+
+    from lib.app import open_app, running_tauri_driver
 
     os.environ["DISPLAY"] = display
     launch, page = [], []
@@ -145,11 +94,6 @@ def bench_first_render(display, runs=3):
                 page.append(driver.execute_script("return performance.now()") / 1000)
     print(f"launch (WebDriver session) -> machines list connected: median {ms(statistics.median(launch))}; "
           f"page load -> list connected: median {ms(statistics.median(page))} ({runs} runs)")
-
-
-def virsh(*args):
-    return subprocess.run(["virsh", "-q", "-c", "qemu:///system", *args],
-                          capture_output=True, text=True, check=False)
 
 
 def define_idle_vms(count, prefix):
@@ -168,18 +112,6 @@ def undefine_vms(prefix):
         if name.startswith(prefix):
             virsh("destroy", name)
             virsh("undefine", name)
-
-
-def cpu_ticks(pids):
-    total = 0
-    for pid in pids:
-        try:
-            with open(f"/proc/{pid}/stat") as f:
-                fields = f.read().rsplit(")", 1)[1].split()
-            total += int(fields[11]) + int(fields[12])
-        except (OSError, IndexError, ValueError):
-            continue
-    return total
 
 
 def bench_idle_cpu(display, seconds=20):
@@ -207,9 +139,10 @@ def bench_idle_cpu(display, seconds=20):
 
 def bench_list_and_events(display):
     """1000 test-driver VMs painted, and libvirt event → row updated, in the real window."""
-    from conftest import open_app, running_tauri_driver
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
+
+    from lib.app import open_app, running_tauri_driver
 
     fixture = os.path.join(TOP, "target", "bench-1000.xml")
     with open(fixture, "w") as f:
@@ -293,25 +226,3 @@ def bench_list_and_events(display):
                   f"it was called), {len(lat)} suspend/resume events")
     finally:
         undefine_vms(f"vireo-bench-ev-{os.getpid()}")
-
-
-def main():
-    bench_rust()
-    bench_cli()
-    xvfb, display = start_xvfb()
-    try:
-        bench_startup_and_memory(display)
-        bench_first_render(display)
-        bench_idle_cpu(display)
-        bench_list_and_events(display)
-    finally:
-        if xvfb:
-            xvfb.terminate()
-    import bench_paint
-    bench_paint.main()
-    import bench_console
-    bench_console.main()
-
-
-if __name__ == "__main__":
-    main()
