@@ -15,7 +15,8 @@ import subprocess
 import sys
 import time
 
-from xvfb import start_xvfb
+# tests/ is the import root of the shared code (lib/); as this script's directory it is on sys.path.
+from lib.xvfb import start_xvfb
 
 TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 RESULTS = []  # (tier, passed, failed, seconds)

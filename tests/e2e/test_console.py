@@ -3,23 +3,17 @@ into it runs in the guest (the command's output lands in the guest's serial log)
 
 import os
 import subprocess
-import time
 
 import pytest
-from conftest import TOP
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
 
-GUEST = os.path.join(TOP, "target", "test-guest", "test-guest.qcow2")
+from lib.libvirt import READY, TEST_GUEST, linked_overlay, overlay_disk_xml, serial_log_shows, virsh
+
 NAME = f"vireo-e2e-console-{os.getpid()}"
 WORK = f"/var/tmp/{NAME}"
-
-
-def virsh(*args, check=False):
-    return subprocess.run(["virsh", "-q", "-c", "qemu:///system", *args],
-                          capture_output=True, text=True, check=check)
 
 
 @pytest.fixture
@@ -27,16 +21,11 @@ def running_guest():
     os.makedirs(WORK, exist_ok=True)
     os.chmod(WORK, 0o755)
     overlay = os.path.join(WORK, "overlay.qcow2")
-    subprocess.run(["qemu-img", "create", "-q", "-f", "qcow2", "-F", "qcow2", "-b", GUEST, overlay],
-                   check=True)
-    os.chmod(overlay, 0o644)
+    linked_overlay(TEST_GUEST, overlay, 0o644)
     log = os.path.join(WORK, "serial.log")
     xml = f"""<domain type='qemu'><name>{NAME}</name><memory unit='MiB'>256</memory><vcpu>1</vcpu>
 <os><type arch='x86_64' machine='q35'>hvm</type></os><features><acpi/></features><devices>
-<disk type='file' device='disk'><driver name='qemu' type='qcow2'/><source file='{overlay}'/>
-<backingStore type='file'><format type='qcow2'/><source file='{GUEST}'>
-<seclabel model='dac' relabel='no'/></source><backingStore/></backingStore>
-<target dev='vda' bus='virtio'/></disk>
+{overlay_disk_xml(overlay, TEST_GUEST)}
 <serial type='file'><source path='{log}'/></serial>
 <graphics type='vnc'><listen type='none'/></graphics><video><model type='virtio'/></video>
 </devices></domain>"""
@@ -45,12 +34,7 @@ def running_guest():
         f.write(xml)
     virsh("define", path, check=True)
     virsh("start", NAME, check=True)
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        if os.path.exists(log) and "VIREO-TEST-GUEST-READY" in open(log, errors="replace").read():
-            break
-        time.sleep(0.5)
-    else:
+    if not serial_log_shows(log, READY, timeout=120, every=0.5):
         pytest.fail("the test guest did not boot")
     yield log
     virsh("destroy", NAME)
@@ -88,12 +72,7 @@ def test_console_shows_the_screen_and_types_into_the_guest(running_guest, app, a
     # the Period key without a Shift press, which a scancode-exact console types as '.'.
     shifted = lambda text: Keys.SHIFT + text + Keys.SHIFT  # noqa: E731
     canvas.send_keys("echo vireo-ui-keys " + shifted(".") + "/dev/tty" + shifted("s") + "0" + Keys.ENTER)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if "vireo-ui-keys" in open(log, errors="replace").read():
-            break
-        time.sleep(0.2)
-    else:
+    if not serial_log_shows(log, "vireo-ui-keys", timeout=30, every=0.2):
         pytest.fail("typed text did not reach the guest: " + open(log, errors="replace").read()[-300:])
     app.save_screenshot(os.path.join(artifacts, "console-typed.png"))
     # On X11 the typed line reached the screen through the native surface, not the page.

@@ -18,11 +18,14 @@ import time
 import zlib
 
 import pytest
-from conftest import open_app, private_xvfb, running_tauri_driver
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
-from test_console import NAME, open_console, running_guest, virsh  # noqa: F401  (a fixture)
+from test_console import NAME, open_console, running_guest  # noqa: F401  (a fixture)
+
+from lib.app import open_app, running_tauri_driver
+from lib.libvirt import READY, serial_log_shows, virsh
+from lib.xvfb import private_xvfb
 
 
 @pytest.fixture(params=["native", "page"])
@@ -210,10 +213,7 @@ def test_console_reconnects_after_the_vm_is_stopped_and_started(running_guest, a
     # The new boot's screen arrives without any click.
     WebDriverWait(app, 60).until(EC.invisibility_of_element_located(
         (By.CSS_SELECTOR, '[data-testid="console-closed"]')))
-    deadline = time.monotonic() + 120
-    while "VIREO-TEST-GUEST-READY" not in open(log, errors="replace").read():
-        assert time.monotonic() < deadline, "the guest booted again"
-        time.sleep(0.5)
+    assert serial_log_shows(log, READY, timeout=120, every=0.5), "the guest booted again"
     canvas = app.find_element(By.CSS_SELECTOR, '[data-testid="console-canvas"]')
 
     def lit_on_screen():

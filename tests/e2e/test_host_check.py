@@ -4,15 +4,16 @@ import json
 import os
 import subprocess
 
-from conftest import TOP
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
 
+from lib.paths import CLI, TOP
+
 
 def cli_report():
     """The same check from the CLI: the window must agree with it."""
-    exe = os.path.join(TOP, "target", "release", "vireo")
+    exe = CLI
     if not os.access(exe, os.X_OK):
         exe = os.path.join(TOP, "target", "debug", "vireo")
     out = subprocess.run([exe, "check", "--json"], capture_output=True, text=True, check=False)

@@ -5,11 +5,9 @@ Next not moving when an error appears under it. A screenshot of each state is sa
 target/e2e/layout/ for review."""
 
 import os
-import subprocess
 import time
 
 import pytest
-from conftest import ARTIFACTS, TOP, open_app, private_xvfb, running_tauri_driver
 from layout import problems
 from selenium.common.exceptions import ElementNotInteractableException, TimeoutException
 from selenium.webdriver.common.by import By
@@ -17,15 +15,14 @@ from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
 
+from lib.app import open_app, running_tauri_driver
+from lib.libvirt import TEST_GUEST, virsh
+from lib.paths import ARTIFACTS
+from lib.xvfb import private_xvfb
+
 PREFIX = f"vireo-e2e-layout-{os.getpid()}"
-GUEST = os.path.join(TOP, "target", "test-guest", "test-guest.qcow2")
 SIZES = [(1024, 700), (1100, 720), (1920, 1080)]
 SHOTS = os.path.join(ARTIFACTS, "layout")
-
-
-def virsh(*args):
-    return subprocess.run(["virsh", "-q", "-c", "qemu:///system", *args],
-                          capture_output=True, text=True)
 
 
 def domain_xml(name):
@@ -148,7 +145,7 @@ def walk_wizard(w):
     after = w.next_button().rect
     if (before["x"], before["y"]) != (after["x"], after["y"]):
         w.found.append(f"{w.tag} wizard-source-error: Next moved from {before} to {after}")
-    type_into(d, '[data-field="path"]', GUEST)
+    type_into(d, '[data-field="path"]', TEST_GUEST)
     w.next_button().click()
     wait(d, '[data-step="os"]')
     # Next before choosing: the OS step's error.

@@ -1,13 +1,15 @@
 """The live VM list in the real window: start and stop a VM from the UI and watch its state
 change with no reload. The VM is a TCG guest with no disk on qemu:///system, defined here."""
 
+import functools
 import os
-import subprocess
 
 import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
+
+from lib.libvirt import virsh
 
 NAME = f"vireo-e2e-{os.getpid()}"
 DOMAIN_XML = f"""<domain type='qemu'><name>{NAME}</name><memory unit='MiB'>64</memory>
@@ -15,9 +17,8 @@ DOMAIN_XML = f"""<domain type='qemu'><name>{NAME}</name><memory unit='MiB'>64</m
 <devices><graphics type='vnc'><listen type='none'/></graphics></devices></domain>"""
 
 
-def virsh(*args, check=True):
-    return subprocess.run(["virsh", "-q", "-c", "qemu:///system", *args],
-                          capture_output=True, text=True, check=check)
+# Here a virsh command that fails fails the test, unless the call says otherwise.
+virsh = functools.partial(virsh, check=True)
 
 
 @pytest.fixture

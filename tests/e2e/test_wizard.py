@@ -3,22 +3,16 @@ overlay on qemu:///system (TCG). The original image must be unchanged afterwards
 
 import hashlib
 import os
-import subprocess
 
 import pytest
-from conftest import TOP
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
 
-GUEST = os.path.join(TOP, "target", "test-guest", "test-guest.qcow2")
+from lib.libvirt import TEST_GUEST, virsh
+
 NAME = f"vireo-e2e-wizard-{os.getpid()}"
-
-
-def virsh(*args, check=False):
-    return subprocess.run(["virsh", "-q", "-c", "qemu:///system", *args],
-                          capture_output=True, text=True, check=check)
 
 
 def sha256(path):
@@ -52,14 +46,14 @@ def fill(driver, css, text):
 
 
 def test_wizard_imports_the_test_guest_and_starts_it(app, artifacts, cleanup):
-    assert os.path.exists(GUEST), "make test builds the test guest first"
-    original = sha256(GUEST)
-    owner = os.stat(GUEST)[4:6]
+    assert os.path.exists(TEST_GUEST), "make test builds the test guest first"
+    original = sha256(TEST_GUEST)
+    owner = os.stat(TEST_GUEST)[4:6]
     click(app, '[data-action="new-vm"]')
 
     WebDriverWait(app, 20).until(EC.presence_of_element_located((By.CSS_SELECTOR, '[data-step="source"]')))
     click(app, '[data-source="import"]')
-    fill(app, '[data-field="path"]', GUEST)
+    fill(app, '[data-field="path"]', TEST_GUEST)
     next_step(app)
 
     WebDriverWait(app, 20).until(EC.presence_of_element_located((By.CSS_SELECTOR, '[data-step="os"]')))
@@ -88,8 +82,8 @@ def test_wizard_imports_the_test_guest_and_starts_it(app, artifacts, cleanup):
         (By.CSS_SELECTOR, '[data-testid="console-canvas"]')))
     xml = virsh("dumpxml", NAME).stdout
     assert "<domain type='qemu'" in xml, "TCG on this host (kvm_pvm)"
-    assert GUEST in xml and "relabel='no'" in xml, "a linked overlay of the original"
+    assert TEST_GUEST in xml and "relabel='no'" in xml, "a linked overlay of the original"
     app.save_screenshot(os.path.join(artifacts, "wizard-created.png"))
     virsh("destroy", NAME)
-    assert sha256(GUEST) == original, "the imported image was never written"
-    assert os.stat(GUEST)[4:6] == owner, "nor chowned"
+    assert sha256(TEST_GUEST) == original, "the imported image was never written"
+    assert os.stat(TEST_GUEST)[4:6] == owner, "nor chowned"

@@ -5,13 +5,14 @@ text, never as control characters), and nothing is created."""
 import os
 import shutil
 import struct
-import subprocess
 
 import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
-from test_wizard import click, fill, next_step, virsh
+from test_wizard import click, fill, next_step
+
+from lib.libvirt import virsh
 
 CLUSTER = 1 << 16
 
@@ -47,8 +48,7 @@ def image_dir():
 
 
 def state():
-    vols = subprocess.run(["virsh", "-q", "-c", "qemu:///system", "vol-list", "default"],
-                          capture_output=True, text=True).stdout
+    vols = virsh("vol-list", "default").stdout
     return virsh("list", "--all", "--name").stdout, vols
 
 
