@@ -1,6 +1,15 @@
 import { render } from "solid-js/web";
+// The shared stylesheets, in cascade order, before any feature's: a feature's rules override
+// them. (Each feature component imports its own sheet, before its child components.)
+import "./shared/tokens.css";
+import "./shared/base.css";
+import "./shared/banner.css";
+import "./shared/badge.css";
+import "./shared/menu.css";
+import "./shared/modal.css";
+import "./shared/topbar.css";
+import "./shared/disk.css";
 import { App } from "./App";
-import "./styles.css";
 import { installTooltips } from "./tooltip/tooltip";
 import "./tooltip/tooltip.css";
 

@@ -1,3 +1,4 @@
+import "./console.css";
 import { createEffect, on, Show } from "solid-js";
 import { type ConsoleApi, type ConsoleToolsApi, consoleTools, tauriConsoleApi } from "../api";
 import type { VmRef } from "../bindings/VmRef";

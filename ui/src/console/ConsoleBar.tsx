@@ -1,5 +1,5 @@
-import { createEffect, createSignal, type JSX, on, onCleanup } from "solid-js";
 import "./console-tools.css";
+import { createEffect, createSignal, type JSX, on, onCleanup } from "solid-js";
 
 /** The toolbar hides this long after the pointer left it (fullscreen only). */
 export const HIDE_AFTER_MS = 2000;

@@ -1,3 +1,4 @@
+import "./hostcheck.css";
 import { createSignal, For, type JSX, onMount, Show } from "solid-js";
 import { checkHost, errorHint, toApiError } from "../api";
 import type { ApiError } from "../bindings/ApiError";

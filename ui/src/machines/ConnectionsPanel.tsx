@@ -1,3 +1,4 @@
+import "./connections.css";
 import { createSignal, For, Show } from "solid-js";
 import { errorHint, type InventoryApi, toApiError } from "../api";
 import type { ApiError } from "../bindings/ApiError";

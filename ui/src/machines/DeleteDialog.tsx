@@ -1,3 +1,4 @@
+import "./delete-dialog.css";
 import { createSignal, For, onMount, Show } from "solid-js";
 import { createStore } from "solid-js/store";
 import { errorHint, type InventoryApi, toApiError } from "../api";

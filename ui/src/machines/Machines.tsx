@@ -1,3 +1,4 @@
+import "./machines.css";
 import { createEffect, createSignal, type JSX, onCleanup, Show } from "solid-js";
 import {
   type ConsoleApi,

@@ -1,3 +1,4 @@
+import "./row-actions.css";
 import { createSignal, For, type JSX, onCleanup, Show } from "solid-js";
 import type { Action } from "../bindings/Action";
 import type { VmState } from "../bindings/VmState";

@@ -1,3 +1,4 @@
+import "./vm-table.css";
 import {
   createEffect,
   createMemo,
@@ -29,7 +30,7 @@ import { VmThumbnail } from "./VmThumbnail";
 
 /** Every row has this height: the window of rendered rows is computed from it. */
 export const ROW_HEIGHT = 48;
-/** From this list width on, the toolbar's enabled buttons show their labels (styles.css). */
+/** From this list width on, the toolbar's enabled buttons show their labels (row-actions.css). */
 export const LABELS_MIN_WIDTH = 760;
 /** The focused row grows by its action toolbar's line (it covers none of the row's cells). */
 export const TOOLBAR_HEIGHT = 40;
@@ -121,7 +122,7 @@ export function VmTable(props: VmTableProps) {
   const [scrollTop, setScrollTop] = createSignal(0);
   const [viewport, setViewport] = createSignal(0);
   const [width, setWidth] = createSignal(0);
-  /** The toolbar's buttons show their labels (styles.css, the same 760 px). */
+  /** The toolbar's buttons show their labels (row-actions.css, the same 760 px). */
   const labelled = () => width() >= LABELS_MIN_WIDTH;
 
   const range = createMemo(() =>

@@ -1,3 +1,4 @@
+import "./wizard.css";
 import { createEffect, For, on, Show } from "solid-js";
 import { Modal } from "../shared/Modal";
 import { createWizard, type WizardProps } from "./controller";
