@@ -89,6 +89,16 @@ node_major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0
 [ "$node_major" -ge 18 ] || die "Node.js 18 or newer is needed (found $(node --version 2>/dev/null || echo none))"
 
 command -v cargo >/dev/null || die "Rust is missing. Install it with rustup (https://rustup.rs), then run make again."
+# rust-toolchain.toml pins a version. Where rustup has it installed as "stable" but not by
+# its number, link it under the number instead of letting rustup try to download it.
+PINNED=$(sed -n 's/^channel = "\(.*\)"/\1/p' rust-toolchain.toml)
+if command -v rustup >/dev/null && ! rustup toolchain list | grep -q "^$PINNED"; then
+  if [ "$(rustc +stable --version 2>/dev/null | cut -d' ' -f2)" = "$PINNED" ]; then
+    rustup toolchain link "$PINNED" "$(rustc +stable --print sysroot)"
+  fi
+fi
+[ "$(rustc --version | cut -d' ' -f2)" = "$PINNED" ] \
+  || die "Rust $PINNED is needed (rust-toolchain.toml): rustup toolchain install $PINNED"
 
 # --- libvirt daemons --------------------------------------------------------------------
 libvirt_up() { virsh -q -c qemu:///system uri >/dev/null 2>&1; }
