@@ -1,7 +1,7 @@
 import { isTauri } from "@tauri-apps/api/core";
 import { getCurrentWindow } from "@tauri-apps/api/window";
 import { createSignal, onCleanup } from "solid-js";
-import { toApiError } from "../api";
+import { toApiError } from "../backend";
 
 /** Making the window fullscreen; tests inject a fake. */
 export interface FullscreenApi {

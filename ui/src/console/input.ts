@@ -1,5 +1,5 @@
 import { onCleanup, onMount } from "solid-js";
-import type { ConsoleInput } from "../api";
+import type { ConsoleInput } from "../bindings/ConsoleInput";
 import type { createKeyboardGrab } from "./grab";
 import { pointerPosition, rfbButtons, wheelBit } from "./protocol";
 import { chordStrokes, type Key } from "./SendKeysMenu";

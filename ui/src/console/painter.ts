@@ -1,5 +1,5 @@
 import { createSignal, onCleanup } from "solid-js";
-import type { ConsoleInput } from "../api";
+import type { ConsoleInput } from "../bindings/ConsoleInput";
 import type { ConsoleOpened } from "../bindings/ConsoleOpened";
 import { nextAnimationFrame } from "./nextAnimationFrame";
 import { type ConsoleMessage, decodeRect } from "./protocol";

@@ -1,5 +1,5 @@
 import { onCleanup, onMount } from "solid-js";
-import type { ConsoleInput } from "../api";
+import type { ConsoleInput } from "../bindings/ConsoleInput";
 import { nextAnimationFrame } from "./nextAnimationFrame";
 import { coveringRects, surfacePlace } from "./surface";
 

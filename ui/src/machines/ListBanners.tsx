@@ -1,5 +1,5 @@
 import { For, Show } from "solid-js";
-import { errorHint } from "../api";
+import { errorHint } from "../backend";
 import type { ApiError } from "../bindings/ApiError";
 import type { InventoryState } from "../inventory/store";
 import { StatusIcon } from "../shared/icons";

@@ -1,5 +1,5 @@
 import { For, Show } from "solid-js";
-import { errorHint } from "../api";
+import { errorHint } from "../backend";
 import { StatusIcon } from "../shared/icons";
 import type { Notice } from "./notices";
 

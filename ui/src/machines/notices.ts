@@ -1,5 +1,5 @@
 import { createSignal } from "solid-js";
-import { toApiError } from "../api";
+import { toApiError } from "../backend";
 import type { Code } from "../bindings/Code";
 
 export interface Notice {
