@@ -1,9 +1,9 @@
-import { cleanup, fireEvent, render, screen, waitFor } from "@solidjs/testing-library";
+import { cleanup, fireEvent, screen, waitFor } from "@solidjs/testing-library";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { App } from "./App";
 import { pvmReport } from "./hostcheck/fixtures";
 import { sampleSnapshot } from "./inventory/fixtures";
-import { createFakeApi } from "./machines/fakeApi";
+import { createFakeBackend, renderWithBackend } from "./testing";
 
 afterEach(() => {
   cleanup();
@@ -11,9 +11,9 @@ afterEach(() => {
 });
 
 function setup(initialView?: "machines" | "host-check") {
-  const fake = createFakeApi(sampleSnapshot());
+  const fake = createFakeBackend({ snapshot: sampleSnapshot() });
   const check = vi.fn(async () => pvmReport);
-  render(() => <App api={fake.api} check={check} initialView={initialView} />);
+  renderWithBackend(() => <App check={check} initialView={initialView} />, fake.backend);
   return { ...fake, check };
 }
 
@@ -21,7 +21,7 @@ const viewButton = (name: string) => screen.getByRole("button", { name });
 
 describe("App", () => {
   it("opens on Machines; the host check runs only when its view opens", async () => {
-    const { check, api } = setup();
+    const { check, backend } = setup();
     const machines = screen.getByTestId("machines");
     await waitFor(() => expect(screen.getByTestId("vm-list").dataset.rowCount).toBe("5"));
     expect(viewButton("Machines").getAttribute("aria-current")).toBe("page");
@@ -29,7 +29,7 @@ describe("App", () => {
     expect(screen.queryByTestId("host-check")).toBeNull();
     expect(screen.queryByRole("button", { name: "Check again" })).toBeNull();
     expect(check).not.toHaveBeenCalled();
-    expect(api.setStatsActive).toHaveBeenLastCalledWith(true);
+    expect(backend.setStatsActive).toHaveBeenLastCalledWith(true);
 
     fireEvent.click(viewButton("Host check"));
     const hostCheck = await screen.findByTestId("host-check");
@@ -41,7 +41,7 @@ describe("App", () => {
     // Only the shown view's switcher and "Check again" are accessible.
     expect(viewButton("Host check").getAttribute("aria-current")).toBe("page");
     expect(screen.getByRole("button", { name: "Check again" })).toBeTruthy();
-    expect(api.setStatsActive).toHaveBeenLastCalledWith(false);
+    expect(backend.setStatsActive).toHaveBeenLastCalledWith(false);
     expect(window.location.hash).toBe("#host-check");
 
     // Back: both stay mounted; the check is not repeated, the inventory not reloaded.
@@ -49,8 +49,8 @@ describe("App", () => {
     expect(machines.closest(".view")?.hasAttribute("hidden")).toBe(false);
     expect(hostCheck.closest(".view")?.hasAttribute("hidden")).toBe(true);
     expect(screen.queryByRole("button", { name: "Check again" })).toBeNull();
-    expect(api.setStatsActive).toHaveBeenLastCalledWith(true);
-    expect(api.snapshot).toHaveBeenCalledTimes(1);
+    expect(backend.setStatsActive).toHaveBeenLastCalledWith(true);
+    expect(backend.inventorySnapshot).toHaveBeenCalledTimes(1);
     fireEvent.click(viewButton("Host check"));
     expect(check).toHaveBeenCalledTimes(1);
     expect(screen.getByTestId("host-check")).toBe(hostCheck);
@@ -58,10 +58,10 @@ describe("App", () => {
 
   it("can open on the host check (#host-check)", async () => {
     history.replaceState(null, "", "#host-check");
-    const fake = createFakeApi(sampleSnapshot());
-    render(() => <App api={fake.api} check={async () => pvmReport} />);
+    const fake = createFakeBackend({ snapshot: sampleSnapshot() });
+    renderWithBackend(() => <App check={async () => pvmReport} />, fake.backend);
     await screen.findByTestId("verdict");
     expect(viewButton("Host check").getAttribute("aria-current")).toBe("page");
-    expect(fake.api.setStatsActive).not.toHaveBeenCalledWith(true);
+    expect(fake.backend.setStatsActive).not.toHaveBeenCalledWith(true);
   });
 });

@@ -1,15 +1,10 @@
 import { createSignal, Show } from "solid-js";
-import type { InventoryApi, WizardApi } from "./api";
 import type { HostReport } from "./bindings/HostReport";
 import { HostCheck } from "./hostcheck/HostCheck";
 import { Machines } from "./machines/Machines";
 import { type View, ViewSwitcher } from "./shared/TopBar";
 
 export interface AppProps {
-  /** The inventory backend; tests inject a fake. */
-  api?: InventoryApi;
-  /** The create-VM wizard's backend; tests inject a fake. */
-  wizardApi?: WizardApi;
   /** The host check; tests inject their own. */
   check?: () => Promise<HostReport>;
   /** The view to open on; defaults to the URL's hash (`#host-check`), else Machines. */
@@ -43,12 +38,7 @@ export function App(props: AppProps) {
   return (
     <>
       <div class="view" hidden={view() !== "machines"}>
-        <Machines
-          api={props.api}
-          wizardApi={props.wizardApi}
-          nav={nav()}
-          active={view() === "machines"}
-        />
+        <Machines nav={nav()} active={view() === "machines"} />
       </div>
       <Show when={hostCheckOpened()}>
         <div class="view" hidden={view() !== "host-check"}>

@@ -10,10 +10,19 @@ import "./shared/modal.css";
 import "./shared/topbar.css";
 import "./shared/disk.css";
 import { App } from "./App";
+import { BackendProvider } from "./backend";
+import { tauriBackend } from "./backend/tauri";
 import { installTooltips } from "./tooltip/tooltip";
 import "./tooltip/tooltip.css";
 
 const root = document.getElementById("app");
 if (!root) throw new Error("index.html has no #app element");
-render(() => <App />, root);
+render(
+  () => (
+    <BackendProvider backend={tauriBackend()}>
+      <App />
+    </BackendProvider>
+  ),
+  root,
+);
 installTooltips();

@@ -1,9 +1,9 @@
-import { cleanup, fireEvent, render, screen, waitFor } from "@solidjs/testing-library";
+import { cleanup, fireEvent, screen, waitFor } from "@solidjs/testing-library";
 import { createSignal, Show } from "solid-js";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { VmState } from "../bindings/VmState";
+import { createFakeBackend, type FakeBackend, renderWithBackend } from "../testing";
 import { Console } from "./Console";
-import { createFakeConsoleApi } from "./fakeConsoleApi";
 import { encodeClosed, encodeCursor, encodeFrame, encodeSurface, MSG_FRAME_PART } from "./protocol";
 
 const VM = { connection: "local", uuid: "0b5f6d2e-0000-4000-8000-000000000001" };
@@ -67,24 +67,27 @@ afterEach(() => {
   vi.unstubAllGlobals();
 });
 
-function setup(fake = createFakeConsoleApi(), initialState: VmState = "running") {
+function setup(fake = createFakeBackend(), initialState: VmState = "running") {
   const [open, setOpen] = createSignal(true);
   const [state, setState] = createSignal<VmState>(initialState);
   const onClose = vi.fn(() => setOpen(false));
-  render(() => (
-    <Show when={open()}>
-      <Console vm={VM} name="web-01" api={fake.api} state={state()} onClose={onClose} />
-    </Show>
-  ));
+  renderWithBackend(
+    () => (
+      <Show when={open()}>
+        <Console vm={VM} name="web-01" state={state()} onClose={onClose} />
+      </Show>
+    ),
+    fake.backend,
+  );
   const canvas = screen.getByTestId("console-canvas") as HTMLCanvasElement;
   /** Plays one message from the backend on the newest socket. */
   const send = (message: ArrayBuffer) => fake.socket.serverSend(message);
-  return { api: fake.api, canvas, onClose, send, setState };
+  return { backend: fake.backend, canvas, onClose, send, setState };
 }
 
 /** The console is open and its socket connected (the page has sent its first credits). */
-async function opened(fake: ReturnType<typeof createFakeConsoleApi>, canvas: HTMLCanvasElement) {
-  await waitFor(() => expect(fake.api.open).toHaveBeenCalled());
+async function opened(fake: FakeBackend, canvas: HTMLCanvasElement) {
+  await waitFor(() => expect(fake.backend.consoleOpen).toHaveBeenCalled());
   await waitFor(() => expect(canvas.width).toBeGreaterThan(0));
   await waitFor(() => expect(fake.sockets.length).toBeGreaterThan(0));
   await waitFor(() => expect(fake.socket.credits()).toBe(2));
@@ -95,16 +98,16 @@ const painted = () => new Promise((resolve) => setTimeout(resolve, 40));
 
 describe("Console", () => {
   it("opens the VM's console, titled with its name, with the canvas focused", async () => {
-    const fake = createFakeConsoleApi();
-    const { api, canvas } = setup(fake);
+    const fake = createFakeBackend();
+    const { backend, canvas } = setup(fake);
     expect(screen.getByTestId("console").textContent).toContain("web-01");
     expect(screen.getByTestId("console-grab-hint").textContent).toContain("Press Ctrl+Alt");
     expect(canvas.getAttribute("tabindex")).toBe("0");
     expect(document.activeElement).toBe(canvas);
     await opened(fake, canvas);
-    expect(api.open).toHaveBeenCalledTimes(1);
-    expect(api.open.mock.calls[0][0]).toEqual({ vm: VM });
-    expect(api.connect).toHaveBeenCalledWith("ws://127.0.0.1:1/console/7?token=t");
+    expect(backend.consoleOpen).toHaveBeenCalledTimes(1);
+    expect(backend.consoleOpen.mock.calls[0][0]).toEqual({ vm: VM });
+    expect(backend.connectConsole).toHaveBeenCalledWith("ws://127.0.0.1:1/console/7?token=t");
     expect(fake.socket.binaryType).toBe("arraybuffer");
     expect(canvas.width).toBe(4);
     expect(canvas.height).toBe(2);
@@ -112,7 +115,7 @@ describe("Console", () => {
   });
 
   it("shows the connecting overlay until the socket opens", async () => {
-    const fake = createFakeConsoleApi(undefined, { autoOpen: false });
+    const fake = createFakeBackend({ autoOpen: false });
     const { canvas } = setup(fake);
     await waitFor(() => expect(fake.sockets.length).toBe(1));
     expect(screen.getByText("Connecting to the console…")).toBeTruthy();
@@ -123,7 +126,7 @@ describe("Console", () => {
   });
 
   it("paints a frame's rects and credits it back, resizing the canvas first", async () => {
-    const fake = createFakeConsoleApi();
+    const fake = createFakeBackend();
     const { canvas, send } = setup(fake);
     await opened(fake, canvas);
     const frame = encodeFrame(8, 6, [
@@ -148,7 +151,7 @@ describe("Console", () => {
   });
 
   it("paints palette rects, solid and indexed, decoded", async () => {
-    const fake = createFakeConsoleApi();
+    const fake = createFakeBackend();
     const { canvas, send } = setup(fake);
     await opened(fake, canvas);
     const stats = window.vireoConsoleStats;
@@ -178,7 +181,7 @@ describe("Console", () => {
   });
 
   it("keeps the screen between frames, puts only what changed, and starts blank on a resize", async () => {
-    const fake = createFakeConsoleApi();
+    const fake = createFakeBackend();
     const { canvas, send } = setup(fake);
     await opened(fake, canvas);
     send(encodeFrame(4, 2, [{ x: 0, y: 0, w: 1, h: 1, rgba: new Uint8Array(RED) }]));
@@ -201,7 +204,7 @@ describe("Console", () => {
   });
 
   it("clips rects to the screen and puts nothing for a rect outside it", async () => {
-    const fake = createFakeConsoleApi();
+    const fake = createFakeBackend();
     const { canvas, send } = setup(fake);
     await opened(fake, canvas);
     send(encodeFrame(4, 2, [{ x: 4, y: 0, w: 2, h: 2, palette: new Uint8Array(RED) }]));
@@ -215,7 +218,7 @@ describe("Console", () => {
   });
 
   it("credits a frame that fails to decode, and paints the next", async () => {
-    const fake = createFakeConsoleApi();
+    const fake = createFakeBackend();
     const { canvas, send } = setup(fake);
     await opened(fake, canvas);
     const logged = vi.spyOn(console, "error").mockImplementation(() => {});
@@ -233,7 +236,7 @@ describe("Console", () => {
   });
 
   it("paints frames that arrive together in one animation frame, in order, and counts them", async () => {
-    const fake = createFakeConsoleApi();
+    const fake = createFakeBackend();
     const { canvas, send } = setup(fake);
     await opened(fake, canvas);
     const before = window.vireoConsoleStats?.framesPainted ?? 0;
@@ -260,7 +263,7 @@ describe("Console", () => {
   });
 
   it("holds a large frame's parts until its end, then paints them together for one credit", async () => {
-    const fake = createFakeConsoleApi();
+    const fake = createFakeBackend();
     const { canvas, send } = setup(fake);
     await opened(fake, canvas);
     send(
@@ -288,7 +291,7 @@ describe("Console", () => {
   });
 
   it("credits an empty frame too", async () => {
-    const fake = createFakeConsoleApi();
+    const fake = createFakeBackend();
     const { canvas, send } = setup(fake);
     await opened(fake, canvas);
     send(encodeFrame(4, 2, []));
@@ -298,7 +301,7 @@ describe("Console", () => {
   });
 
   it("shows the guest's cursor as the canvas's cursor, and hides it for an empty one", async () => {
-    const fake = createFakeConsoleApi();
+    const fake = createFakeBackend();
     const { canvas, send } = setup(fake);
     await opened(fake, canvas);
     vi.spyOn(HTMLCanvasElement.prototype, "toDataURL").mockReturnValue("data:image/png;base64,AA");
@@ -311,7 +314,7 @@ describe("Console", () => {
   });
 
   it("sends keys with code, key and direction, and keeps them from the page", async () => {
-    const fake = createFakeConsoleApi();
+    const fake = createFakeBackend();
     const { canvas } = setup(fake);
     await opened(fake, canvas);
     const down = new KeyboardEvent("keydown", {
@@ -351,7 +354,7 @@ describe("Console", () => {
   });
 
   it("sends auto-repeats as further downs", async () => {
-    const fake = createFakeConsoleApi();
+    const fake = createFakeBackend();
     const { canvas } = setup(fake);
     await opened(fake, canvas);
     fireEvent.keyDown(canvas, { code: "KeyB", key: "b" });
@@ -360,7 +363,7 @@ describe("Console", () => {
   });
 
   it("releases keys still held when the canvas loses the focus", async () => {
-    const fake = createFakeConsoleApi();
+    const fake = createFakeBackend();
     const { canvas } = setup(fake);
     await opened(fake, canvas);
     fireEvent.keyDown(canvas, { code: "ShiftLeft", key: "Shift" });
@@ -380,7 +383,7 @@ describe("Console", () => {
   });
 
   it("sends Ctrl+Alt+Del", async () => {
-    const fake = createFakeConsoleApi();
+    const fake = createFakeBackend();
     const { canvas } = setup(fake);
     await opened(fake, canvas);
     fireEvent.click(document.querySelector('[data-action="ctrl-alt-del"]') as HTMLElement);
@@ -396,7 +399,7 @@ describe("Console", () => {
   });
 
   it("sends the pointer in framebuffer pixels, with the RFB button mask and the wheel", async () => {
-    const fake = createFakeConsoleApi({ id: 3, width: 800, height: 600 });
+    const fake = createFakeBackend({ consoleOpened: { id: 3, width: 800, height: 600 } });
     const { canvas } = setup(fake);
     await opened(fake, canvas);
     vi.spyOn(canvas, "getBoundingClientRect").mockReturnValue({
@@ -439,7 +442,7 @@ describe("Console", () => {
   });
 
   it("Fit, 1:1 and Fullscreen leave the keyboard grab as it was", async () => {
-    const fake = createFakeConsoleApi();
+    const fake = createFakeBackend();
     const { canvas } = setup(fake);
     await opened(fake, canvas);
     // Released: clicking the tools does not grab the keyboard again.
@@ -461,59 +464,59 @@ describe("Console", () => {
   });
 
   it("closes the console on Close", async () => {
-    const fake = createFakeConsoleApi();
-    const { api, canvas, onClose } = setup(fake);
+    const fake = createFakeBackend();
+    const { backend, canvas, onClose } = setup(fake);
     await opened(fake, canvas);
     fireEvent.click(document.querySelector('[data-action="close-console"]') as HTMLElement);
     expect(onClose).toHaveBeenCalledTimes(1);
     expect(screen.queryByTestId("console")).toBeNull();
-    expect(api.close).toHaveBeenCalledTimes(1);
-    expect(api.close).toHaveBeenCalledWith(7);
+    expect(backend.consoleClose).toHaveBeenCalledTimes(1);
+    expect(backend.consoleClose).toHaveBeenCalledWith(7);
     expect(fake.socket.closed).toBe(true);
   });
 
   it("closes a console that opens after the panel was closed", async () => {
-    const fake = createFakeConsoleApi();
+    const fake = createFakeBackend();
     fake.hold();
-    const { api } = setup(fake);
-    await waitFor(() => expect(api.open).toHaveBeenCalled());
+    const { backend } = setup(fake);
+    await waitFor(() => expect(backend.consoleOpen).toHaveBeenCalled());
     fireEvent.click(document.querySelector('[data-action="close-console"]') as HTMLElement);
-    expect(api.close).not.toHaveBeenCalled();
+    expect(backend.consoleClose).not.toHaveBeenCalled();
     fake.release();
-    await waitFor(() => expect(api.close).toHaveBeenCalledWith(7));
-    expect(api.connect).not.toHaveBeenCalled();
+    await waitFor(() => expect(backend.consoleClose).toHaveBeenCalledWith(7));
+    expect(backend.connectConsole).not.toHaveBeenCalled();
   });
 
   it("closing while the console opens cancels the backend's handshake", async () => {
-    const fake = createFakeConsoleApi();
+    const fake = createFakeBackend();
     fake.hold();
-    const { api } = setup(fake);
-    await waitFor(() => expect(api.open).toHaveBeenCalled());
-    expect(api.cancelOpen).not.toHaveBeenCalled();
+    const { backend } = setup(fake);
+    await waitFor(() => expect(backend.consoleOpen).toHaveBeenCalled());
+    expect(backend.consoleCancelOpen).not.toHaveBeenCalled();
     fireEvent.click(document.querySelector('[data-action="close-console"]') as HTMLElement);
-    expect(api.cancelOpen).toHaveBeenCalledTimes(1);
-    expect(api.cancelOpen).toHaveBeenCalledWith({ vm: VM });
+    expect(backend.consoleCancelOpen).toHaveBeenCalledTimes(1);
+    expect(backend.consoleCancelOpen).toHaveBeenCalledWith({ vm: VM });
   });
 
   it("an opened console's close does not cancel anything", async () => {
-    const fake = createFakeConsoleApi();
-    const { api, canvas } = setup(fake);
+    const fake = createFakeBackend();
+    const { backend, canvas } = setup(fake);
     await opened(fake, canvas);
     fireEvent.click(document.querySelector('[data-action="close-console"]') as HTMLElement);
-    expect(api.cancelOpen).not.toHaveBeenCalled();
+    expect(backend.consoleCancelOpen).not.toHaveBeenCalled();
   });
 
   it("shows why the console could not open", async () => {
-    const fake = createFakeConsoleApi(new Error("The machine is not running"));
+    const fake = createFakeBackend({ consoleOpened: new Error("The machine is not running") });
     setup(fake);
     const error = await screen.findByTestId("console-error");
     expect(error.textContent).toBe("The machine is not running");
-    expect(fake.api.close).not.toHaveBeenCalled();
+    expect(fake.backend.consoleClose).not.toHaveBeenCalled();
   });
 
   it("shows why the backend closed the console, and stops", async () => {
-    const fake = createFakeConsoleApi();
-    const { api, canvas, send } = setup(fake);
+    const fake = createFakeBackend();
+    const { backend, canvas, send } = setup(fake);
     await opened(fake, canvas);
     const socket = fake.socket;
     send(encodeClosed("the guest shut down"));
@@ -521,7 +524,7 @@ describe("Console", () => {
       "Console closed: the guest shut down",
     );
     expect(socket.closed).toBe(true);
-    expect(api.close).toHaveBeenCalledWith(7);
+    expect(backend.consoleClose).toHaveBeenCalledWith(7);
     send(encodeFrame(4, 2, [{ x: 0, y: 0, w: 1, h: 1 }]));
     fireEvent.keyDown(canvas, { code: "KeyA", key: "a" });
     await painted();
@@ -530,7 +533,7 @@ describe("Console", () => {
   });
 
   it("says so when the socket drops, and reconnects on request", async () => {
-    const fake = createFakeConsoleApi();
+    const fake = createFakeBackend();
     const { canvas } = setup(fake);
     await opened(fake, canvas);
     fake.socket.serverClose();
@@ -543,8 +546,8 @@ describe("Console", () => {
   });
 
   it("waits while the VM is shut off and reconnects when it runs again", async () => {
-    const fake = createFakeConsoleApi();
-    const { api, canvas, send, setState } = setup(fake);
+    const fake = createFakeBackend();
+    const { backend, canvas, send, setState } = setup(fake);
     await opened(fake, canvas);
     setState("shut-off");
     send(encodeClosed("the VM stopped"));
@@ -552,9 +555,9 @@ describe("Console", () => {
       "reconnects when the VM runs again",
     );
     expect(screen.queryByRole("button", { name: "Reconnect" })).toBeNull();
-    expect(api.open).toHaveBeenCalledTimes(1);
+    expect(backend.consoleOpen).toHaveBeenCalledTimes(1);
     setState("running");
-    await waitFor(() => expect(api.open).toHaveBeenCalledTimes(2));
+    await waitFor(() => expect(backend.consoleOpen).toHaveBeenCalledTimes(2));
     await waitFor(() => expect(fake.sockets).toHaveLength(2));
     await waitFor(() => expect(screen.queryByTestId("console-closed")).toBeNull());
     send(encodeFrame(4, 2, [{ x: 0, y: 0, w: 1, h: 1 }]));
@@ -563,7 +566,7 @@ describe("Console", () => {
   });
 
   it("shows a malformed frame as an error instead of reading past it", async () => {
-    const fake = createFakeConsoleApi();
+    const fake = createFakeBackend();
     const { canvas, send } = setup(fake);
     await opened(fake, canvas);
     send(encodeFrame(4, 2, [{ x: 0, y: 0, w: 2, h: 2 }]).slice(0, 16));
@@ -576,11 +579,8 @@ describe("Console", () => {
 
 describe("Console view controls", () => {
   function setupTools() {
-    const fake = createFakeConsoleApi();
-    const tools = {
-      screenshot: vi.fn(async (_req: { id: number }) => ({ path: "/p/Vireo/web-01.png" })),
-      typeText: vi.fn(async (_req: { id: number; text: string }) => {}),
-    };
+    const fake = createFakeBackend();
+    fake.backend.consoleScreenshot.mockResolvedValue({ path: "/p/Vireo/web-01.png" });
     let fullscreenOn = false;
     const fullscreenApi = {
       set: vi.fn(async (on: boolean) => {
@@ -589,21 +589,22 @@ describe("Console view controls", () => {
       get: vi.fn(async () => fullscreenOn),
     };
     const onClose = vi.fn();
-    render(() => (
-      <Console
-        vm={VM}
-        name="web-01"
-        api={fake.api}
-        state="running"
-        tools={tools}
-        fullscreenApi={fullscreenApi}
-        onClose={onClose}
-      />
-    ));
+    renderWithBackend(
+      () => (
+        <Console
+          vm={VM}
+          name="web-01"
+          state="running"
+          fullscreenApi={fullscreenApi}
+          onClose={onClose}
+        />
+      ),
+      fake.backend,
+    );
     const canvas = screen.getByTestId("console-canvas") as HTMLCanvasElement;
     const keys = () =>
       fake.socket.keys().map((k) => k.kind === "key" && [k.code, k.down ? "down" : "up"]);
-    return { fake, canvas, tools, fullscreenApi, keys };
+    return { fake, canvas, fullscreenApi, keys };
   }
 
   const hint = () => screen.getByTestId("console-grab-hint").textContent ?? "";
@@ -715,10 +716,10 @@ describe("Console view controls", () => {
   });
 
   it("saves a screenshot of this console", async () => {
-    const { fake, canvas, tools } = setupTools();
+    const { fake, canvas } = setupTools();
     await opened(fake, canvas);
     fireEvent.click(screen.getByRole("button", { name: "Screenshot" }));
-    expect(tools.screenshot).toHaveBeenCalledWith({ id: 7 });
+    expect(fake.backend.consoleScreenshot).toHaveBeenCalledWith({ id: 7 });
     expect((await screen.findByTestId("console-notice")).textContent).toContain(
       "Saved to /p/Vireo/web-01.png",
     );
@@ -741,7 +742,7 @@ describe("Console with a native surface", () => {
     });
   }
 
-  const places = (fake: ReturnType<typeof createFakeConsoleApi>) =>
+  const places = (fake: FakeBackend) =>
     fake.socket.sent.flatMap((m) => (m.kind === "surface" ? [m.place] : []));
   const AT = {
     clip: { x: 100, y: 50, width: 400, height: 300 },
@@ -749,7 +750,9 @@ describe("Console with a native surface", () => {
   };
 
   it("says where the screen is, and takes it back while the Send key menu covers it", async () => {
-    const fake = createFakeConsoleApi({ id: 3, width: 800, height: 600, surface: true });
+    const fake = createFakeBackend({
+      consoleOpened: { id: 3, width: 800, height: 600, surface: true },
+    });
     const { canvas } = setup(fake);
     layout();
     await opened(fake, canvas);
@@ -775,7 +778,9 @@ describe("Console with a native surface", () => {
   });
 
   it("does not take the screen back for a menu beside it", async () => {
-    const fake = createFakeConsoleApi({ id: 3, width: 800, height: 600, surface: true });
+    const fake = createFakeBackend({
+      consoleOpened: { id: 3, width: 800, height: 600, surface: true },
+    });
     const { canvas } = setup(fake);
     layout(new DOMRect(600, 0, 100, 40));
     await opened(fake, canvas);
@@ -786,7 +791,9 @@ describe("Console with a native surface", () => {
   });
 
   it("keeps the canvas the screen's size and counts what the surface painted", async () => {
-    const fake = createFakeConsoleApi({ id: 3, width: 800, height: 600, surface: true });
+    const fake = createFakeBackend({
+      consoleOpened: { id: 3, width: 800, height: 600, surface: true },
+    });
     const { canvas, send } = setup(fake);
     layout();
     await opened(fake, canvas);
@@ -803,7 +810,7 @@ describe("Console with a native surface", () => {
   });
 
   it("sends no placement when the backend has no surface", async () => {
-    const fake = createFakeConsoleApi({ id: 3, width: 800, height: 600 });
+    const fake = createFakeBackend({ consoleOpened: { id: 3, width: 800, height: 600 } });
     const { canvas } = setup(fake);
     layout();
     await opened(fake, canvas);

@@ -1,6 +1,6 @@
 import "./console.css";
 import { createEffect, on, Show } from "solid-js";
-import { type ConsoleApi, type ConsoleToolsApi, consoleTools, tauriConsoleApi } from "../api";
+import { useBackend } from "../backend";
 import type { VmRef } from "../bindings/VmRef";
 import type { VmState } from "../bindings/VmState";
 import { hasConsole } from "../machines/RowActions";
@@ -22,13 +22,9 @@ export interface ConsoleProps {
   vm: VmRef;
   /** The VM's name: the panel's title. */
   name: string;
-  /** The backend; tests inject a fake. */
-  api?: ConsoleApi;
   /** The VM's live state: a console closed by a shutdown reconnects when it runs again. */
   state?: VmState;
   onClose: () => void;
-  /** Screenshots and typing text; tests inject a fake. */
-  tools?: ConsoleToolsApi;
   /** Fullscreen of the window; tests inject a fake. */
   fullscreenApi?: FullscreenApi;
 }
@@ -37,7 +33,7 @@ export interface ConsoleProps {
  * A running VM's screen in a large modal panel. The canvas keeps the guest's resolution; CSS
  * scales it to fit. Keys and pointer go to the VM while the canvas has the focus.
  *
- * Stream: `open` connects to the VM and names a local WebSocket; FRAME messages arrive on it
+ * Stream: `consoleOpen` connects to the VM and names a local WebSocket; FRAME messages arrive on it
  * and are painted in the next animation frame, then credited back (the backend sends a frame
  * only against a credit and coalesces changes meanwhile). CURSOR messages set the pointer image
  * (drawn by the page, so it moves without a round trip). Input goes out on the same socket, in
@@ -50,10 +46,9 @@ export interface ConsoleProps {
  * still comes through the canvas, which stays beneath (the surface takes no input).
  */
 export function Console(props: ConsoleProps) {
-  const api = props.api ?? tauriConsoleApi;
+  const backend = useBackend();
   let canvas: HTMLCanvasElement | undefined;
   let screenBox: HTMLDivElement | undefined;
-  const tools = props.tools ?? consoleTools;
   const fullscreen = createFullscreen(props.fullscreenApi ?? defaultFullscreenApi());
   /** The canvas has the keyboard; left Ctrl+Alt pressed and released alone gives it back. */
   const grab = createKeyboardGrab(() => canvas);
@@ -64,7 +59,7 @@ export function Console(props: ConsoleProps) {
     send: (message) => connection.send(message),
   });
   const connection = createConsoleConnection({
-    api,
+    backend,
     vm: () => props.vm,
     vmState: () => props.state,
     onOpened: (opened) => {
@@ -133,7 +128,6 @@ export function Console(props: ConsoleProps) {
         <ConsoleActions
           consoleId={connection.id}
           disabled={connection.inactive()}
-          tools={tools}
           onTyped={() => canvas?.focus()}
         />
         <ScaleToggle mode={scaling.scaleMode()} onChange={(mode) => scaling.setScaleMode(mode)} />

@@ -1,5 +1,5 @@
 import { createSignal, onCleanup, Show } from "solid-js";
-import { type ConsoleToolsApi, toApiError } from "../api";
+import { toApiError, useBackend } from "../backend";
 import { TypeTextDialog } from "./TypeTextDialog";
 
 /** A "Saved to …" notice goes away after this long; errors stay until dismissed. */
@@ -9,7 +9,6 @@ export interface ConsoleActionsProps {
   /** The open console's id, read when a button is pressed; null while connecting. */
   consoleId: () => number | null;
   disabled: boolean;
-  tools: ConsoleToolsApi;
   /** After typing text: give the keyboard back to the screen. */
   onTyped?: () => void;
 }
@@ -21,6 +20,7 @@ interface Notice {
 
 /** "Type text…" and "Screenshot", with the notice that says where the picture went. */
 export function ConsoleActions(props: ConsoleActionsProps) {
+  const backend = useBackend();
   const [notice, setNotice] = createSignal<Notice | null>(null);
   /** The console the "Type text" dialog types into, while it is open. */
   const [typingInto, setTypingInto] = createSignal<number | null>(null);
@@ -39,7 +39,7 @@ export function ConsoleActions(props: ConsoleActionsProps) {
     if (id === null || saving()) return;
     setSaving(true);
     try {
-      const saved = await props.tools.screenshot({ id });
+      const saved = await backend.consoleScreenshot({ id });
       tell({ tone: "ok", text: `Saved to ${saved.path}` });
     } catch (err) {
       tell({ tone: "error", text: `Could not save the screenshot: ${toApiError(err).message}` });
@@ -71,7 +71,6 @@ export function ConsoleActions(props: ConsoleActionsProps) {
       <Show when={typingInto() !== null}>
         <TypeTextDialog
           consoleId={typingInto() as number}
-          tools={props.tools}
           onClose={() => setTypingInto(null)}
           onTyped={(count) => {
             setTypingInto(null);

@@ -1,21 +1,24 @@
-import { cleanup, fireEvent, render, screen, waitFor } from "@solidjs/testing-library";
+import { cleanup, fireEvent, screen, waitFor } from "@solidjs/testing-library";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import type { ConsoleToolsApi, ConsoleTypeTextRequest } from "../api";
+import type { ConsoleTypeTextRequest } from "../bindings/ConsoleTypeTextRequest";
+import { createFakeBackend, renderWithBackend } from "../testing";
 import { MAX_TYPED_CHARS, TypeTextDialog } from "./TypeTextDialog";
 
 afterEach(cleanup);
 
-function setup(typeText = vi.fn(async (_req: ConsoleTypeTextRequest) => {})) {
-  const tools: ConsoleToolsApi = {
-    typeText,
-    screenshot: vi.fn(async () => ({ path: "" })),
-  };
+/** Renders the dialog over a fake backend; `typeText` answers its `consoleTypeText`. */
+function setup(typeText?: (req: ConsoleTypeTextRequest) => Promise<void>) {
+  const { backend } = createFakeBackend();
+  if (typeText) backend.consoleTypeText.mockImplementation(typeText);
   const onTyped = vi.fn();
   const onClose = vi.fn();
-  render(() => <TypeTextDialog consoleId={3} tools={tools} onTyped={onTyped} onClose={onClose} />);
+  renderWithBackend(
+    () => <TypeTextDialog consoleId={3} onTyped={onTyped} onClose={onClose} />,
+    backend,
+  );
   const box = screen.getByLabelText("Text") as HTMLTextAreaElement;
   const submit = screen.getByRole("button", { name: "Type into the VM" }) as HTMLButtonElement;
-  return { typeText, onTyped, onClose, box, submit };
+  return { typeText: backend.consoleTypeText, onTyped, onClose, box, submit };
 }
 
 describe("TypeTextDialog", () => {

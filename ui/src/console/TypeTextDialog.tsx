@@ -1,5 +1,5 @@
 import { createSignal, Show } from "solid-js";
-import { type ConsoleToolsApi, toApiError } from "../api";
+import { toApiError, useBackend } from "../backend";
 import { Modal } from "../shared/Modal";
 
 /** As the backend's limit (`vireo_api::MAX_TYPED_CHARS`). */
@@ -7,7 +7,6 @@ export const MAX_TYPED_CHARS = 4096;
 
 export interface TypeTextDialogProps {
   consoleId: number;
-  tools: ConsoleToolsApi;
   /** After the text was typed: how many characters. */
   onTyped: (characters: number) => void;
   onClose: () => void;
@@ -18,6 +17,7 @@ export interface TypeTextDialogProps {
  * asks. The keys are those of a US keyboard, so the guest should use a US layout.
  */
 export function TypeTextDialog(props: TypeTextDialogProps) {
+  const backend = useBackend();
   const [text, setText] = createSignal("");
   const [typing, setTyping] = createSignal(false);
   const [error, setError] = createSignal<string | null>(null);
@@ -30,7 +30,7 @@ export function TypeTextDialog(props: TypeTextDialogProps) {
     setTyping(true);
     setError(null);
     try {
-      await props.tools.typeText({ id: props.consoleId, text: text() });
+      await backend.consoleTypeText({ id: props.consoleId, text: text() });
       props.onTyped(length());
     } catch (err) {
       setError(toApiError(err).message);

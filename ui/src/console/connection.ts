@@ -1,5 +1,6 @@
 import { createEffect, createSignal, on, onCleanup, onMount } from "solid-js";
-import { type ConsoleApi, type ConsoleInput, type ConsoleSocket, toApiError } from "../api";
+import { type Backend, type ConsoleSocket, toApiError } from "../backend";
+import type { ConsoleInput } from "../bindings/ConsoleInput";
 import type { ConsoleOpened } from "../bindings/ConsoleOpened";
 import type { VmRef } from "../bindings/VmRef";
 import type { VmState } from "../bindings/VmState";
@@ -11,7 +12,7 @@ import { type ConsoleMessage, parseConsoleMessage } from "./protocol";
 export type ConnectionState =
   | { kind: "connecting" }
   | { kind: "connected" }
-  /** `open` failed, or the stream broke (a message that does not parse). */
+  /** `consoleOpen` failed, or the stream broke (a message that does not parse). */
   | { kind: "failed"; error: string }
   /** The backend closed the console (the VM stopped, …), or the socket ended. */
   | { kind: "closed"; reason: string };
@@ -23,11 +24,11 @@ function sameState(a: ConnectionState, b: ConnectionState): boolean {
 }
 
 export interface ConnectionOptions {
-  api: ConsoleApi;
+  backend: Pick<Backend, "consoleOpen" | "consoleCancelOpen" | "consoleClose" | "connectConsole">;
   vm: () => VmRef;
   /** The VM's live state: a console closed by a shutdown reconnects when it runs again. */
   vmState: () => VmState | undefined;
-  /** `open` answered; the socket is not open yet. */
+  /** `consoleOpen` answered; the socket is not open yet. */
   onOpened: (opened: ConsoleOpened) => void;
   /** The socket opened: the stream starts. */
   onOpen: () => void;
@@ -37,18 +38,18 @@ export interface ConnectionOptions {
 }
 
 /**
- * The console's stream: `open` connects to the VM and names a local WebSocket, which carries
+ * The console's stream: `consoleOpen` connects to the VM and names a local WebSocket, which carries
  * the screen in and the input out, in order. Opens on mount, closes on cleanup, and reconnects
  * once a VM whose shutdown closed it runs again.
  */
 export function createConsoleConnection(options: ConnectionOptions) {
-  const api = options.api;
+  const backend = options.backend;
   const [state, setState] = createSignal<ConnectionState>(
     { kind: "connecting" },
     { equals: sameState },
   );
   let id: number | null = null;
-  /** An `open` is under way: closing now cancels its handshake in the backend. */
+  /** A `consoleOpen` is under way: closing now cancels its handshake in the backend. */
   let openInFlight = false;
   let socket: ConsoleSocket | null = null;
   /** Unmounted: nothing more is painted or sent. */
@@ -83,12 +84,14 @@ export function createConsoleConnection(options: ConnectionOptions) {
       s.onmessage = null;
       s.close();
     }
-    if (id !== null) void api.close(id).catch(() => {});
+    if (id !== null) void backend.consoleClose(id).catch(() => {});
     id = null;
     if (openInFlight) {
       openInFlight = false;
       const vm = options.vm();
-      void api.cancelOpen({ vm: { connection: vm.connection, uuid: vm.uuid } }).catch(() => {});
+      void backend
+        .consoleCancelOpen({ vm: { connection: vm.connection, uuid: vm.uuid } })
+        .catch(() => {});
     }
   }
 
@@ -102,17 +105,17 @@ export function createConsoleConnection(options: ConnectionOptions) {
     setState({ kind: "connecting" });
     openInFlight = true;
     const vm = options.vm();
-    api
-      .open({ vm: { connection: vm.connection, uuid: vm.uuid } })
+    backend
+      .consoleOpen({ vm: { connection: vm.connection, uuid: vm.uuid } })
       .then((opened) => {
         openInFlight = false;
         if (disposed || stopped) {
-          void api.close(opened.id).catch(() => {});
+          void backend.consoleClose(opened.id).catch(() => {});
           return;
         }
         id = opened.id;
         options.onOpened(opened);
-        const s = api.connect(opened.url);
+        const s = backend.connectConsole(opened.url);
         socket = s;
         s.binaryType = "arraybuffer";
         s.onopen = () => {

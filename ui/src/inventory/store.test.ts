@@ -254,12 +254,12 @@ describe("createInventorySync", () => {
       unsubscribe,
       emit: (event: InventoryEvent) => handler?.(event),
       source: {
-        subscribe: vi.fn(async (h: (event: InventoryEvent) => void) => {
+        listen: vi.fn(async (_event: "inventory", h: (event: InventoryEvent) => void) => {
           calls.push("subscribe");
           handler = h;
           return unsubscribe;
         }),
-        snapshot: vi.fn(() => {
+        inventorySnapshot: vi.fn(() => {
           calls.push("snapshot");
           return snapshot;
         }),
@@ -325,9 +325,9 @@ describe("createInventorySync", () => {
     fake.emit({ kind: "vm-upserted", connection: "system", vm: makeVm("meanwhile") });
     expect(state.loaded).toBe(false);
 
-    fake.source.snapshot.mockImplementation(() => Promise.resolve(sampleSnapshot()));
+    fake.source.inventorySnapshot.mockImplementation(() => Promise.resolve(sampleSnapshot()));
     await sync.start();
-    expect(fake.source.subscribe).toHaveBeenCalledTimes(1);
+    expect(fake.source.listen).toHaveBeenCalledTimes(1);
     expect(state.loaded).toBe(true);
     expect(state.vms["system/uuid-meanwhile"]).toBeDefined();
     expect(Object.keys(state.vms)).toHaveLength(6);
@@ -335,13 +335,13 @@ describe("createInventorySync", () => {
 
   it("a failed subscription rejects start and is retried by the next start", async () => {
     const fake = source(Promise.resolve(sampleSnapshot()));
-    fake.source.subscribe.mockRejectedValueOnce({ code: "internal", message: "no IPC" });
+    fake.source.listen.mockRejectedValueOnce({ code: "internal", message: "no IPC" });
     const sink = { applySnapshot: vi.fn(), applyEvents: vi.fn() };
     const sync = createInventorySync(fake.source, sink);
     await expect(sync.start()).rejects.toEqual({ code: "internal", message: "no IPC" });
-    expect(fake.source.snapshot).not.toHaveBeenCalled();
+    expect(fake.source.inventorySnapshot).not.toHaveBeenCalled();
     await sync.start();
-    expect(fake.source.subscribe).toHaveBeenCalledTimes(2);
+    expect(fake.source.listen).toHaveBeenCalledTimes(2);
     expect(sink.applySnapshot).toHaveBeenCalledTimes(1);
   });
 

@@ -1,6 +1,6 @@
 import { batch } from "solid-js";
 import { createStore, produce } from "solid-js/store";
-import type { Unsubscribe } from "../api";
+import type { Unsubscribe } from "../backend";
 import type { ConnectionInfo } from "../bindings/ConnectionInfo";
 import type { InventoryEvent } from "../bindings/InventoryEvent";
 import type { InventorySnapshot } from "../bindings/InventorySnapshot";
@@ -193,10 +193,13 @@ export function createInventoryStore(): InventoryStore {
   };
 }
 
-/** Where the inventory comes from: the backend, or a fake in tests. */
+/**
+ * Where the inventory comes from: the part of the `Backend` this uses (a `Backend` is one),
+ * narrowed to the `inventory` event so a test's source needs only that.
+ */
 export interface InventorySource {
-  subscribe(handler: (event: InventoryEvent) => void): Promise<Unsubscribe>;
-  snapshot(): Promise<InventorySnapshot>;
+  listen(event: "inventory", handler: (event: InventoryEvent) => void): Promise<Unsubscribe>;
+  inventorySnapshot(): Promise<InventorySnapshot>;
 }
 
 /** Where it goes: usually an `InventoryStore`. */
@@ -233,7 +236,7 @@ export function createInventorySync(source: InventorySource, sink: InventorySink
   }
 
   async function subscribe(): Promise<void> {
-    const stop = await source.subscribe(onEvent);
+    const stop = await source.listen("inventory", onEvent);
     if (disposed) stop();
     else unsubscribe = stop;
   }
@@ -249,7 +252,7 @@ export function createInventorySync(source: InventorySource, sink: InventorySink
       }
       if (disposed) return;
       buffer ??= [];
-      const snapshot = await source.snapshot();
+      const snapshot = await source.inventorySnapshot();
       if (disposed) return;
       const pending = buffer;
       buffer = null;

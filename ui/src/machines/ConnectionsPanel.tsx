@@ -1,6 +1,6 @@
 import "./connections.css";
 import { createSignal, For, Show } from "solid-js";
-import { errorHint, type InventoryApi, toApiError } from "../api";
+import { errorHint, toApiError, useBackend } from "../backend";
 import type { ApiError } from "../bindings/ApiError";
 import type { ConnectionInfo } from "../bindings/ConnectionInfo";
 import type { InventoryEvent } from "../bindings/InventoryEvent";
@@ -14,7 +14,6 @@ export interface ConnectionsPanelProps {
   state: InventoryState;
   /** VMs per connection id. */
   vmCounts: () => Record<string, number>;
-  api: InventoryApi;
   /** Applies what a command returned right away; the backend's event follows and is a no-op. */
   apply: (events: InventoryEvent[]) => void;
   notify: (title: string, error: unknown) => void;
@@ -22,13 +21,14 @@ export interface ConnectionsPanelProps {
 
 /** The left column: every connection, its state, and what to do when it is not connected. */
 export function ConnectionsPanel(props: ConnectionsPanelProps) {
+  const backend = useBackend();
   const [adding, setAdding] = createSignal(false);
   const [removing, setRemoving] = createSignal<ConnectionInfo | null>(null);
 
   async function remove(info: ConnectionInfo) {
     setRemoving(null);
     try {
-      await props.api.removeConnection(info.id);
+      await backend.connectionRemove(info.id);
       props.apply([{ kind: "connection-removed", id: info.id }]);
     } catch (error) {
       props.notify(`Could not remove the connection “${info.name}”`, error);
@@ -58,7 +58,6 @@ export function ConnectionsPanel(props: ConnectionsPanelProps) {
                 <ConnectionItem
                   info={info()}
                   count={props.vmCounts()[id] ?? 0}
-                  api={props.api}
                   apply={props.apply}
                   notify={props.notify}
                   onRemove={() => setRemoving(info())}
@@ -74,7 +73,6 @@ export function ConnectionsPanel(props: ConnectionsPanelProps) {
 
       <Show when={adding()}>
         <AddConnectionDialog
-          api={props.api}
           onAdded={(info) => {
             props.apply([{ kind: "connection", connection: info }]);
             setAdding(false);
@@ -107,11 +105,11 @@ export function ConnectionsPanel(props: ConnectionsPanelProps) {
 function ConnectionItem(props: {
   info: ConnectionInfo;
   count: number;
-  api: InventoryApi;
   apply: (events: InventoryEvent[]) => void;
   notify: (title: string, error: unknown) => void;
   onRemove: () => void;
 }) {
+  const backend = useBackend();
   const [editing, setEditing] = createSignal(false);
   const [draft, setDraft] = createSignal("");
   const [saving, setSaving] = createSignal(false);
@@ -141,7 +139,7 @@ function ConnectionItem(props: {
     }
     setSaving(true);
     try {
-      const info = await props.api.updateConnection({ id: props.info.id, patch: { name } });
+      const info = await backend.connectionUpdate({ id: props.info.id, patch: { name } });
       props.apply([{ kind: "connection", connection: info }]);
       endRename();
     } catch (error) {
@@ -154,7 +152,7 @@ function ConnectionItem(props: {
   async function retry() {
     setRetrying(true);
     try {
-      await props.api.retryConnection(props.info.id);
+      await backend.connectionRetry(props.info.id);
     } catch (error) {
       props.notify(`Could not reconnect “${props.info.name}”`, error);
     } finally {
@@ -295,10 +293,10 @@ const URI_EXAMPLES: readonly { uri: string; what: string }[] = [
 ];
 
 function AddConnectionDialog(props: {
-  api: InventoryApi;
   onAdded: (info: ConnectionInfo) => void;
   onClose: () => void;
 }) {
+  const backend = useBackend();
   const [uri, setUri] = createSignal("");
   const [name, setName] = createSignal("");
   const [busy, setBusy] = createSignal(false);
@@ -312,7 +310,7 @@ function AddConnectionDialog(props: {
     setBusy(true);
     setError(null);
     try {
-      const info = await props.api.addConnection({ uri: trimmed, name: name().trim() || null });
+      const info = await backend.connectionAdd({ uri: trimmed, name: name().trim() || null });
       props.onAdded(info);
     } catch (err) {
       setError(toApiError(err));

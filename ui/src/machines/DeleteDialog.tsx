@@ -1,7 +1,7 @@
 import "./delete-dialog.css";
 import { createSignal, For, onMount, Show } from "solid-js";
 import { createStore } from "solid-js/store";
-import { errorHint, type InventoryApi, toApiError } from "../api";
+import { errorHint, toApiError, useBackend } from "../backend";
 import type { ApiError } from "../bindings/ApiError";
 import type { DiskChoice } from "../bindings/DiskChoice";
 import type { VmRef } from "../bindings/VmRef";
@@ -13,7 +13,6 @@ export const RISK_CONFIRMATION =
 export interface DeleteDialogProps {
   vm: VmRef;
   name: string;
-  api: InventoryApi;
   onClose: () => void;
 }
 
@@ -22,6 +21,7 @@ export interface DeleteDialogProps {
  * a pool or shared with another VM needs a second, explicit confirmation.
  */
 export function DeleteDialog(props: DeleteDialogProps) {
+  const backend = useBackend();
   const [disks, setDisks] = createSignal<DiskChoice[] | null>(null);
   const [checked, setChecked] = createStore<Record<string, boolean>>({});
   const [riskConfirmed, setRiskConfirmed] = createSignal(false);
@@ -33,7 +33,7 @@ export function DeleteDialog(props: DeleteDialogProps) {
     setLoadError(null);
     setDisks(null);
     try {
-      const choices = await props.api.deletePreview(props.vm);
+      const choices = await backend.vmDeletePreview(props.vm);
       const initial: Record<string, boolean> = {};
       for (const disk of choices) initial[disk.target] = disk.removeByDefault && disk.path !== null;
       setChecked(initial);
@@ -54,7 +54,7 @@ export function DeleteDialog(props: DeleteDialogProps) {
     setBusy(true);
     setDeleteError(null);
     try {
-      await props.api.deleteVm({
+      await backend.vmDelete({
         vm: props.vm,
         removeDisks: selected().map((disk) => disk.target),
         confirmedRisky: risky() && riskConfirmed(),

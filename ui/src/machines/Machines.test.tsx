@@ -1,12 +1,11 @@
-import { cleanup, fireEvent, render, screen, waitFor, within } from "@solidjs/testing-library";
+import { cleanup, fireEvent, screen, waitFor, within } from "@solidjs/testing-library";
 import { createSignal } from "solid-js";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { Action } from "../bindings/Action";
 import type { DiskChoice } from "../bindings/DiskChoice";
 import type { InventorySnapshot } from "../bindings/InventorySnapshot";
-import { createFakeConsoleApi } from "../console/fakeConsoleApi";
 import { bigSnapshot, makeVm, sampleSnapshot } from "../inventory/fixtures";
-import { createFakeApi } from "./fakeApi";
+import { createFakeBackend, renderWithBackend } from "../testing";
 import { Machines } from "./Machines";
 
 afterEach(() => {
@@ -30,8 +29,8 @@ const ALL_ACTIONS: Action[] = [
 ];
 
 async function setup(snapshot: InventorySnapshot = sampleSnapshot()) {
-  const fake = createFakeApi(snapshot);
-  const result = render(() => <Machines api={fake.api} />);
+  const fake = createFakeBackend({ snapshot: snapshot });
+  const result = renderWithBackend(() => <Machines />, fake.backend);
   const list = screen.getByTestId("vm-list");
   if (snapshot.vms.length > 0) {
     await waitFor(() => expect(list.querySelector("[data-vm-name]")).not.toBeNull());
@@ -84,10 +83,10 @@ function focus(list: HTMLElement, name: string) {
 
 describe("Machines: rows", () => {
   it("renders one row per VM of every connection, with data attributes", async () => {
-    const { list, api } = await setup();
-    expect(api.subscribe).toHaveBeenCalledTimes(1);
-    expect(api.subscribe.mock.invocationCallOrder[0]).toBeLessThan(
-      api.snapshot.mock.invocationCallOrder[0],
+    const { list, backend } = await setup();
+    expect(backend.listen).toHaveBeenCalledTimes(1);
+    expect(backend.listen.mock.invocationCallOrder[0]).toBeLessThan(
+      backend.inventorySnapshot.mock.invocationCallOrder[0],
     );
     expect(renderedNames(list)).toEqual(["build", "db-01", "legacy-xp", "scratch", "web-01"]);
     expect(list.dataset.rowCount).toBe("5");
@@ -114,13 +113,21 @@ describe("Machines: rows", () => {
 
   it("applies live events as they come", async () => {
     const { list, emit } = await setup();
-    emit({ kind: "vm-upserted", connection: "session", vm: makeVm("added", "running") });
+    emit("inventory", {
+      kind: "vm-upserted",
+      connection: "session",
+      vm: makeVm("added", "running"),
+    });
     await waitFor(() => expect(row(list, "added").dataset.vmState).toBe("running"));
-    emit({ kind: "vm-upserted", connection: "system", vm: makeVm("db-01", "running") });
+    emit("inventory", {
+      kind: "vm-upserted",
+      connection: "system",
+      vm: makeVm("db-01", "running"),
+    });
     await waitFor(() => expect(row(list, "db-01").dataset.vmState).toBe("running"));
-    emit({ kind: "vm-removed", connection: "system", uuid: "uuid-build" });
+    emit("inventory", { kind: "vm-removed", connection: "system", uuid: "uuid-build" });
     await waitFor(() => expect(list.querySelector('[data-vm-name="build"]')).toBeNull());
-    emit({ kind: "connection-removed", id: "vbox" });
+    emit("inventory", { kind: "connection-removed", id: "vbox" });
     await waitFor(() => expect(list.querySelector('[data-vm-name="legacy-xp"]')).toBeNull());
     expect(renderedNames(list)).toEqual(["added", "db-01", "scratch", "web-01"]);
   });
@@ -131,7 +138,7 @@ describe("Machines: rows", () => {
     const name = web.querySelector(".vm-name");
     expect(web.querySelector("polyline")).toBeNull();
     for (const cpu of [10, 30, 42.4]) {
-      emit({
+      emit("inventory", {
         kind: "stats",
         connection: "system",
         stats: [
@@ -264,16 +271,20 @@ describe("Machines: actions", () => {
     const { list, emit } = await setup();
     focus(list, "db-01");
     expect(actionButton(list, "start").disabled).toBe(false);
-    emit({ kind: "vm-upserted", connection: "system", vm: makeVm("db-01", "running") });
+    emit("inventory", {
+      kind: "vm-upserted",
+      connection: "system",
+      vm: makeVm("db-01", "running"),
+    });
     await waitFor(() => expect(actionButton(list, "start").disabled).toBe(true));
     expect(actionButton(list, "shutdown").disabled).toBe(false);
   });
 
   it("Start sends vm_action with the VM's ref", async () => {
-    const { list, api } = await setup();
+    const { list, backend } = await setup();
     focus(list, "db-01");
     fireEvent.click(actionButton(list, "start"));
-    expect(api.vmAction).toHaveBeenCalledWith({
+    expect(backend.vmAction).toHaveBeenCalledWith({
       vm: { connection: "system", uuid: "uuid-db-01" },
       action: "start",
     });
@@ -281,7 +292,7 @@ describe("Machines: actions", () => {
   });
 
   it("works the way the end-to-end test drives it: buttons inside the clicked row", async () => {
-    const { list, api } = await setup();
+    const { list, backend } = await setup();
     const web = row(list, "web-01");
     fireEvent.click(web);
     const forceOff = web.querySelector<HTMLButtonElement>('[data-action="force-off"]');
@@ -289,7 +300,7 @@ describe("Machines: actions", () => {
     expect(web.querySelector<HTMLButtonElement>('[data-action="start"]')?.disabled).toBe(true);
     fireEvent.click(forceOff as HTMLButtonElement);
     fireEvent.click(document.querySelector('[data-confirm="force-off"]') as HTMLElement);
-    expect(api.vmAction).toHaveBeenCalledWith({
+    expect(backend.vmAction).toHaveBeenCalledWith({
       vm: { connection: "system", uuid: "uuid-web-01" },
       action: "force-off",
     });
@@ -298,9 +309,11 @@ describe("Machines: actions", () => {
   });
 
   it("opens the console of a running VM from its row, and closes it", async () => {
-    const fake = createFakeApi(sampleSnapshot());
-    const consoleApi = createFakeConsoleApi({ id: 1, width: 640, height: 480 }).api;
-    render(() => <Machines api={fake.api} consoleApi={consoleApi} />);
+    const fake = createFakeBackend({
+      snapshot: sampleSnapshot(),
+      consoleOpened: { id: 1, width: 640, height: 480 },
+    });
+    renderWithBackend(() => <Machines />, fake.backend);
     const list = screen.getByTestId("vm-list");
     await waitFor(() => expect(list.querySelector("[data-vm-name]")).not.toBeNull());
     const web = row(list, "web-01");
@@ -310,7 +323,7 @@ describe("Machines: actions", () => {
     fireEvent.click(button as HTMLButtonElement);
     const panel = await screen.findByTestId("console");
     expect(panel.textContent).toContain("web-01");
-    expect(consoleApi.open).toHaveBeenCalledWith({
+    expect(fake.backend.consoleOpen).toHaveBeenCalledWith({
       vm: { connection: "system", uuid: "uuid-web-01" },
     });
     await waitFor(() =>
@@ -318,7 +331,7 @@ describe("Machines: actions", () => {
     );
     fireEvent.click(document.querySelector('[data-action="close-console"]') as HTMLElement);
     expect(screen.queryByTestId("console")).toBeNull();
-    expect(consoleApi.close).toHaveBeenCalledWith(1);
+    expect(fake.backend.consoleClose).toHaveBeenCalledWith(1);
   });
 
   it("offers the console only for running, blocked and paused VMs", async () => {
@@ -335,7 +348,7 @@ describe("Machines: actions", () => {
   });
 
   it("the More menu opens with the keyboard, moves with arrows, closes with Escape", async () => {
-    const { list, api } = await setup();
+    const { list, backend } = await setup();
     focus(list, "build");
     const more = within(toolbar(list)).getByRole("button", { name: "More actions" });
     fireEvent.click(more);
@@ -361,15 +374,15 @@ describe("Machines: actions", () => {
       within(screen.getByRole("menu")).getByRole("menuitem", { name: "Don't start at boot" }),
     );
     expect(screen.queryByRole("menu")).toBeNull();
-    expect(api.vmAction).toHaveBeenCalledWith({
+    expect(backend.vmAction).toHaveBeenCalledWith({
       vm: { connection: "system", uuid: "uuid-build" },
       action: "disable-autostart",
     });
   });
 
   it("shows a dismissible error banner with a hint when an action fails", async () => {
-    const { list, api } = await setup();
-    api.vmAction.mockRejectedValueOnce({
+    const { list, backend } = await setup();
+    backend.vmAction.mockRejectedValueOnce({
       code: "invalid-state",
       message: "Requested operation is not valid: domain is already running",
     });
@@ -387,10 +400,10 @@ describe("Machines: actions", () => {
 
   it("offers Force off 30 s after Shut down, until the VM is off", async () => {
     vi.useFakeTimers({ shouldAdvanceTime: true });
-    const { list, api, emit } = await setup();
+    const { list, backend, emit } = await setup();
     focus(list, "web-01");
     fireEvent.click(actionButton(list, "shutdown"));
-    expect(api.vmAction).toHaveBeenCalledWith({
+    expect(backend.vmAction).toHaveBeenCalledWith({
       vm: { connection: "system", uuid: "uuid-web-01" },
       action: "shutdown",
     });
@@ -405,10 +418,14 @@ describe("Machines: actions", () => {
     const dialog = screen.getByTestId("confirm-dialog");
     expect(dialog.textContent).toContain("Force off “web-01”?");
     fireEvent.click(within(dialog).getByRole("button", { name: "Cancel" }));
-    expect(api.vmAction).toHaveBeenCalledTimes(1);
+    expect(backend.vmAction).toHaveBeenCalledTimes(1);
     expect(screen.getByTestId("force-off-offer")).toBeTruthy();
 
-    emit({ kind: "vm-upserted", connection: "system", vm: makeVm("web-01", "shut-off") });
+    emit("inventory", {
+      kind: "vm-upserted",
+      connection: "system",
+      vm: makeVm("web-01", "shut-off"),
+    });
     await waitFor(() => expect(screen.queryByTestId("force-off-offer")).toBeNull());
   });
 
@@ -422,11 +439,19 @@ describe("Machines: actions", () => {
     await waitFor(() => expect(transition()?.textContent).toBe("Shutting down…"));
     await vi.advanceTimersByTimeAsync(5_000);
     expect(transition()?.textContent).toBe("Shutting down…");
-    emit({ kind: "vm-upserted", connection: "system", vm: makeVm("web-01", "shut-off") });
+    emit("inventory", {
+      kind: "vm-upserted",
+      connection: "system",
+      vm: makeVm("web-01", "shut-off"),
+    });
     await waitFor(() => expect(transition()).toBeNull());
     expect(row(list, "web-01").textContent).toContain("Shut off");
 
-    emit({ kind: "vm-upserted", connection: "system", vm: makeVm("web-01", "running") });
+    emit("inventory", {
+      kind: "vm-upserted",
+      connection: "system",
+      vm: makeVm("web-01", "running"),
+    });
     await waitFor(() => expect(actionButton(list, "reboot").disabled).toBe(false));
     fireEvent.click(actionButton(list, "reboot"));
     await waitFor(() => expect(transition()?.textContent).toBe("Rebooting…"));
@@ -440,17 +465,25 @@ describe("Machines: actions", () => {
     focus(list, "web-01");
     fireEvent.click(actionButton(list, "shutdown"));
     await vi.advanceTimersByTimeAsync(10_000);
-    emit({ kind: "vm-upserted", connection: "system", vm: makeVm("web-01", "shut-off") });
+    emit("inventory", {
+      kind: "vm-upserted",
+      connection: "system",
+      vm: makeVm("web-01", "shut-off"),
+    });
     // Started again before the 30 s are over: no offer for the old shutdown.
-    emit({ kind: "vm-upserted", connection: "system", vm: makeVm("web-01", "running") });
+    emit("inventory", {
+      kind: "vm-upserted",
+      connection: "system",
+      vm: makeVm("web-01", "running"),
+    });
     await vi.advanceTimersByTimeAsync(40_000);
     expect(screen.queryByTestId("force-off-offer")).toBeNull();
   });
 
   it("does not offer Force off when Shut down failed", async () => {
     vi.useFakeTimers({ shouldAdvanceTime: true });
-    const { list, api } = await setup();
-    api.vmAction.mockRejectedValueOnce({ code: "unavailable", message: "connection lost" });
+    const { list, backend } = await setup();
+    backend.vmAction.mockRejectedValueOnce({ code: "unavailable", message: "connection lost" });
     focus(list, "web-01");
     fireEvent.click(actionButton(list, "shutdown"));
     await screen.findByTestId("action-error");
@@ -459,12 +492,12 @@ describe("Machines: actions", () => {
   });
 
   it("Force off and Reset ask for confirmation first", async () => {
-    const { list, api } = await setup();
+    const { list, backend } = await setup();
     focus(list, "web-01");
     for (const action of ["force-off", "reset"] as const) {
       fireEvent.click(actionButton(list, action));
       const dialog = screen.getByTestId("confirm-dialog");
-      expect(api.vmAction).not.toHaveBeenCalledWith(expect.objectContaining({ action }));
+      expect(backend.vmAction).not.toHaveBeenCalledWith(expect.objectContaining({ action }));
       // Cancel has the focus: Enter alone does no harm.
       expect(document.activeElement?.textContent).toBe("Cancel");
       const label = action === "reset" ? "Reset" : "Force off";
@@ -472,7 +505,7 @@ describe("Machines: actions", () => {
       expect(confirm.dataset.confirm).toBe(action);
       fireEvent.click(confirm);
       expect(screen.queryByTestId("confirm-dialog")).toBeNull();
-      expect(api.vmAction).toHaveBeenLastCalledWith({
+      expect(backend.vmAction).toHaveBeenLastCalledWith({
         vm: { connection: "system", uuid: "uuid-web-01" },
         action,
       });
@@ -482,7 +515,7 @@ describe("Machines: actions", () => {
     fireEvent.click(actionButton(list, "force-off"));
     fireEvent.keyDown(screen.getByTestId("confirm-dialog"), { key: "Escape" });
     expect(screen.queryByTestId("confirm-dialog")).toBeNull();
-    expect(api.vmAction).toHaveBeenCalledTimes(2);
+    expect(backend.vmAction).toHaveBeenCalledTimes(2);
   });
 });
 
@@ -519,7 +552,7 @@ describe("Machines: delete", () => {
 
   async function openDelete() {
     const fake = await setup();
-    fake.api.deletePreview.mockResolvedValue(disks);
+    fake.backend.vmDeletePreview.mockResolvedValue(disks);
     focus(fake.list, "db-01");
     fireEvent.click(actionButton(fake.list, "delete"));
     const dialog = await screen.findByTestId("delete-dialog");
@@ -533,8 +566,11 @@ describe("Machines: delete", () => {
   }
 
   it("lists the disks with the suggested ones checked, and deletes them", async () => {
-    const { api, dialog, disk, confirm } = await openDelete();
-    expect(api.deletePreview).toHaveBeenCalledWith({ connection: "system", uuid: "uuid-db-01" });
+    const { backend, dialog, disk, confirm } = await openDelete();
+    expect(backend.vmDeletePreview).toHaveBeenCalledWith({
+      connection: "system",
+      uuid: "uuid-db-01",
+    });
     expect(disk("vda").checked).toBe(true);
     expect(disk("vdb").checked).toBe(false);
     expect(disk("sda").disabled).toBe(true);
@@ -548,7 +584,7 @@ describe("Machines: delete", () => {
     expect(screen.queryByTestId("confirm-risky")).toBeNull();
     expect(confirm.disabled).toBe(false);
     fireEvent.click(confirm);
-    expect(api.deleteVm).toHaveBeenCalledWith({
+    expect(backend.vmDelete).toHaveBeenCalledWith({
       vm: { connection: "system", uuid: "uuid-db-01" },
       removeDisks: ["vda"],
       confirmedRisky: false,
@@ -557,7 +593,7 @@ describe("Machines: delete", () => {
   });
 
   it("a disk that needs confirmation needs the extra checkbox", async () => {
-    const { api, disk, confirm } = await openDelete();
+    const { backend, disk, confirm } = await openDelete();
     fireEvent.click(disk("vdb"));
     expect(disk("vdb").checked).toBe(true);
     const risky = screen.getByTestId("confirm-risky") as HTMLInputElement;
@@ -566,11 +602,11 @@ describe("Machines: delete", () => {
     );
     expect(confirm.disabled).toBe(true);
     fireEvent.click(confirm);
-    expect(api.deleteVm).not.toHaveBeenCalled();
+    expect(backend.vmDelete).not.toHaveBeenCalled();
     fireEvent.click(risky);
     expect(confirm.disabled).toBe(false);
     fireEvent.click(confirm);
-    expect(api.deleteVm).toHaveBeenCalledWith({
+    expect(backend.vmDelete).toHaveBeenCalledWith({
       vm: { connection: "system", uuid: "uuid-db-01" },
       removeDisks: ["vda", "vdb"],
       confirmedRisky: true,
@@ -578,8 +614,11 @@ describe("Machines: delete", () => {
   });
 
   it("keeps the dialog open with the error when deleting fails", async () => {
-    const { api, dialog, confirm } = await openDelete();
-    api.deleteVm.mockRejectedValueOnce({ code: "permission-denied", message: "read-only pool" });
+    const { backend, dialog, confirm } = await openDelete();
+    backend.vmDelete.mockRejectedValueOnce({
+      code: "permission-denied",
+      message: "read-only pool",
+    });
     fireEvent.click(confirm);
     const alert = await within(dialog).findByRole("alert");
     expect(alert.textContent).toContain("read-only pool");
@@ -590,7 +629,7 @@ describe("Machines: delete", () => {
 
 describe("Machines: bulk actions", () => {
   it("starts only the selected VMs that allow it, and reports per-VM failures", async () => {
-    const { list, api } = await setup();
+    const { list, backend } = await setup();
     for (const name of ["db-01", "web-01", "legacy-xp"]) {
       fireEvent.click(row(list, name).querySelector('input[type="checkbox"]') as HTMLElement);
     }
@@ -600,7 +639,7 @@ describe("Machines: bulk actions", () => {
     const shutdown = within(bar).getByRole("button", { name: "Shut down (1)" });
     expect(shutdown.hasAttribute("disabled")).toBe(false);
 
-    api.vmActionMany.mockResolvedValueOnce([
+    backend.vmActionMany.mockResolvedValueOnce([
       { vm: { connection: "system", uuid: "uuid-db-01" }, error: null },
       {
         vm: { connection: "vbox", uuid: "uuid-legacy-xp" },
@@ -608,7 +647,7 @@ describe("Machines: bulk actions", () => {
       },
     ]);
     fireEvent.click(start);
-    expect(api.vmActionMany).toHaveBeenCalledWith({
+    expect(backend.vmActionMany).toHaveBeenCalledWith({
       action: "start",
       vms: [
         { connection: "system", uuid: "uuid-db-01" },
@@ -622,13 +661,13 @@ describe("Machines: bulk actions", () => {
   });
 
   it("shuts down only the running selected VMs", async () => {
-    const { list, api } = await setup();
+    const { list, backend } = await setup();
     list.focus();
     fireEvent.keyDown(list, { key: "a", ctrlKey: true });
     fireEvent.click(
       within(screen.getByTestId("bulk-bar")).getByRole("button", { name: "Shut down (1)" }),
     );
-    expect(api.vmActionMany).toHaveBeenCalledWith({
+    expect(backend.vmActionMany).toHaveBeenCalledWith({
       action: "shutdown",
       vms: [{ connection: "system", uuid: "uuid-web-01" }],
     });
@@ -637,7 +676,7 @@ describe("Machines: bulk actions", () => {
 
 describe("Machines: connections", () => {
   it("lists connections with state, error, hint, Retry and the polling note", async () => {
-    const { api } = await setup();
+    const { backend } = await setup();
     const panel = screen.getByTestId("connections");
     const item = (id: string) =>
       panel.querySelector<HTMLElement>(`[data-connection-id="${id}"]`) as HTMLElement;
@@ -658,7 +697,7 @@ describe("Machines: connections", () => {
     expect(within(item("system")).queryByRole("button", { name: /Remove/ })).toBeNull();
 
     fireEvent.click(within(item("lab")).getByRole("button", { name: "Retry Lab server" }));
-    expect(api.retryConnection).toHaveBeenCalledWith("lab");
+    expect(backend.connectionRetry).toHaveBeenCalledWith("lab");
 
     // The failed connection's banner does not hide the other connections' VMs.
     const banner = screen.getByTestId("connection-banner");
@@ -668,7 +707,7 @@ describe("Machines: connections", () => {
 
   it("follows connection events", async () => {
     const { emit } = await setup();
-    emit({
+    emit("inventory", {
       kind: "connection",
       connection: {
         ...sampleSnapshot().connections[2],
@@ -686,7 +725,7 @@ describe("Machines: connections", () => {
   });
 
   it("adds a connection, showing the backend's error inline", async () => {
-    const { api } = await setup();
+    const { backend } = await setup();
     fireEvent.click(screen.getByTestId("add-connection"));
     const dialog = screen.getByTestId("add-connection-dialog");
     expect(dialog.textContent).toContain("qemu+ssh://user@host/system");
@@ -697,7 +736,7 @@ describe("Machines: connections", () => {
 
     const uri = within(dialog).getByRole("textbox", { name: "URI" });
     fireEvent.input(uri, { target: { value: "bogus://" } });
-    api.addConnection.mockRejectedValueOnce({
+    backend.connectionAdd.mockRejectedValueOnce({
       code: "invalid-input",
       message: "no connection driver available for bogus://",
     });
@@ -712,7 +751,7 @@ describe("Machines: connections", () => {
       target: { value: "  Test host " },
     });
     fireEvent.click(add);
-    expect(api.addConnection).toHaveBeenLastCalledWith({
+    expect(backend.connectionAdd).toHaveBeenLastCalledWith({
       uri: "test:///path/to/node.xml",
       name: "Test host",
     });
@@ -723,12 +762,12 @@ describe("Machines: connections", () => {
   });
 
   it("renames inline", async () => {
-    const { api } = await setup();
+    const { backend } = await setup();
     fireEvent.click(screen.getByRole("button", { name: "Rename VirtualBox" }));
     const input = screen.getByRole("textbox", { name: "New name for VirtualBox" });
     fireEvent.input(input, { target: { value: "VBox" } });
     fireEvent.submit(input.closest("form") as HTMLFormElement);
-    expect(api.updateConnection).toHaveBeenCalledWith({ id: "vbox", patch: { name: "VBox" } });
+    expect(backend.connectionUpdate).toHaveBeenCalledWith({ id: "vbox", patch: { name: "VBox" } });
     await waitFor(() =>
       expect(
         document.querySelector('[data-connection-id="vbox"] .connection-name')?.textContent,
@@ -744,16 +783,16 @@ describe("Machines: connections", () => {
       key: "Escape",
     });
     expect(screen.queryByRole("textbox", { name: "New name for VBox" })).toBeNull();
-    expect(api.updateConnection).toHaveBeenCalledTimes(1);
+    expect(backend.connectionUpdate).toHaveBeenCalledTimes(1);
   });
 
   it("removes a custom connection after confirmation", async () => {
-    const { api, list } = await setup();
+    const { backend, list } = await setup();
     fireEvent.click(screen.getByRole("button", { name: "Remove VirtualBox" }));
     const dialog = screen.getByTestId("confirm-dialog");
-    expect(api.removeConnection).not.toHaveBeenCalled();
+    expect(backend.connectionRemove).not.toHaveBeenCalled();
     fireEvent.click(within(dialog).getByRole("button", { name: "Remove" }));
-    expect(api.removeConnection).toHaveBeenCalledWith("vbox");
+    expect(backend.connectionRemove).toHaveBeenCalledWith("vbox");
     await waitFor(() => expect(document.querySelector('[data-connection-id="vbox"]')).toBeNull());
     expect(list.querySelector('[data-vm-name="legacy-xp"]')).toBeNull();
   });
@@ -761,40 +800,43 @@ describe("Machines: connections", () => {
 
 describe("Machines: loading and stats", () => {
   it("shows a load error with a retry", async () => {
-    const fake = createFakeApi(sampleSnapshot());
-    fake.api.snapshot.mockRejectedValueOnce({ code: "unavailable", message: "backend down" });
-    render(() => <Machines api={fake.api} />);
+    const fake = createFakeBackend({ snapshot: sampleSnapshot() });
+    fake.backend.inventorySnapshot.mockRejectedValueOnce({
+      code: "unavailable",
+      message: "backend down",
+    });
+    renderWithBackend(() => <Machines />, fake.backend);
     const banner = await screen.findByTestId("load-error");
     expect(banner.textContent).toContain("backend down");
     fireEvent.click(within(banner).getByRole("button", { name: "Try again" }));
     await waitFor(() => expect(screen.getByTestId("vm-list").dataset.rowCount).toBe("5"));
     expect(screen.queryByTestId("load-error")).toBeNull();
-    expect(fake.api.subscribe).toHaveBeenCalledTimes(1);
+    expect(fake.backend.listen).toHaveBeenCalledTimes(1);
   });
 
   it("turns stats on while visible and off when hidden or inactive", async () => {
-    const fake = createFakeApi(sampleSnapshot());
+    const fake = createFakeBackend({ snapshot: sampleSnapshot() });
     const [active, setActive] = createSignal(true);
-    const { unmount } = render(() => <Machines api={fake.api} active={active()} />);
-    expect(fake.api.setStatsActive.mock.calls).toEqual([[true]]);
+    const { unmount } = renderWithBackend(() => <Machines active={active()} />, fake.backend);
+    expect(fake.backend.setStatsActive.mock.calls).toEqual([[true]]);
     await waitFor(() => expect(screen.getByTestId("vm-list").dataset.rowCount).toBe("5"));
-    expect(fake.subscribers()).toBe(1);
+    expect(fake.listeners("inventory")).toBe(1);
 
     const visibility = vi.spyOn(document, "visibilityState", "get").mockReturnValue("hidden");
     document.dispatchEvent(new Event("visibilitychange"));
-    expect(fake.api.setStatsActive.mock.calls).toEqual([[true], [false]]);
+    expect(fake.backend.setStatsActive.mock.calls).toEqual([[true], [false]]);
     visibility.mockReturnValue("visible");
     document.dispatchEvent(new Event("visibilitychange"));
-    expect(fake.api.setStatsActive.mock.calls).toEqual([[true], [false], [true]]);
+    expect(fake.backend.setStatsActive.mock.calls).toEqual([[true], [false], [true]]);
     visibility.mockRestore();
 
     setActive(false);
-    expect(fake.api.setStatsActive.mock.calls.at(-1)).toEqual([false]);
+    expect(fake.backend.setStatsActive.mock.calls.at(-1)).toEqual([false]);
     setActive(true);
-    expect(fake.api.setStatsActive.mock.calls.at(-1)).toEqual([true]);
+    expect(fake.backend.setStatsActive.mock.calls.at(-1)).toEqual([true]);
     unmount();
-    expect(fake.api.setStatsActive.mock.calls.at(-1)).toEqual([false]);
-    expect(fake.subscribers()).toBe(0);
+    expect(fake.backend.setStatsActive.mock.calls.at(-1)).toEqual([false]);
+    expect(fake.listeners("inventory")).toBe(0);
   });
 });
 
@@ -822,7 +864,7 @@ describe("Machines: 1000 VMs", () => {
     expect(list.querySelectorAll("tbody [data-vm-name]").length).toBeLessThan(60);
 
     // Stats for every running VM: still a window of rows.
-    emit({
+    emit("inventory", {
       kind: "stats",
       connection: "system",
       stats: bigSnapshot(1000)

@@ -1,13 +1,6 @@
 import "./machines.css";
 import { createEffect, createSignal, type JSX, onCleanup, Show } from "solid-js";
-import {
-  type ConsoleApi,
-  type InventoryApi,
-  tauriConsoleApi,
-  tauriInventoryApi,
-  tauriWizardApi,
-  type WizardApi,
-} from "../api";
+import { useBackend } from "../backend";
 import type { InventoryEvent } from "../bindings/InventoryEvent";
 import type { VmRef } from "../bindings/VmRef";
 import { Console } from "../console/Console";
@@ -33,31 +26,25 @@ import { createThumbnails } from "./thumbnails";
 import { VmTable } from "./VmTable";
 
 export interface MachinesProps {
-  /** The backend; tests inject a fake. */
-  api?: InventoryApi;
   /** The view switcher, shown in the top bar. */
   nav?: JSX.Element;
   /** False while another view is shown: live statistics are turned off then. */
   active?: boolean;
   /** How long a guest gets to shut down before "Force off?" is offered. */
   shutdownGraceMs?: number;
-  /** The create-VM wizard's backend; tests inject a fake. */
-  wizardApi?: WizardApi;
   /** The wizard's OS search debounce; tests set 0. */
   wizardSearchDelayMs?: number;
-  /** The graphical console's backend; tests inject a fake. */
-  consoleApi?: ConsoleApi;
 }
 
 /** The Machines view: connections on the left, every VM of every connection on the right. */
 export function Machines(props: MachinesProps) {
-  const api = props.api ?? tauriInventoryApi;
+  const backend = useBackend();
   const inventory = createInventoryStore();
   const state = inventory.state;
-  const { loadError, loading, load } = createInventoryLoading(api, inventory);
+  const { loadError, loading, load } = createInventoryLoading(backend, inventory);
   const apply = (events: InventoryEvent[]) => inventory.applyEvents(events);
   const notices = createNotices();
-  const wantStats = createLiveStats(api, () => props.active ?? true, notices.notify);
+  const wantStats = createLiveStats(backend, () => props.active ?? true, notices.notify);
   const list = createMachineList(state);
 
   let grid: HTMLTableElement | undefined;
@@ -65,7 +52,7 @@ export function Machines(props: MachinesProps) {
 
   const newVm = createNewVm({ state, list, openConsole, focusList: () => grid?.focus() });
   const actions = createVmActions({
-    api,
+    backend,
     state,
     list,
     notices,
@@ -75,7 +62,7 @@ export function Machines(props: MachinesProps) {
   const [consoleOf, setConsoleOf] = createSignal<{ key: string; vm: VmRef } | null>(null);
 
   // Thumbnails refresh while the list is on screen, and not under an open console.
-  const thumbnails = createThumbnails((req) => api.thumbnail(req));
+  const thumbnails = createThumbnails(backend);
   onCleanup(() => thumbnails.dispose());
   createEffect(() => thumbnails.setActive(wantStats() && consoleOf() === null));
   function openConsole(key: string) {
@@ -90,7 +77,6 @@ export function Machines(props: MachinesProps) {
         <ConnectionsPanel
           state={state}
           vmCounts={list.vmCounts}
-          api={api}
           apply={apply}
           notify={notices.notify}
         />
@@ -170,7 +156,6 @@ export function Machines(props: MachinesProps) {
 
       <Show when={newVm.wizardOpen()}>
         <Wizard
-          api={props.wizardApi ?? tauriWizardApi}
           connections={newVm.connectedConnections()}
           searchDelayMs={props.wizardSearchDelayMs}
           onClose={() => newVm.setWizardOpen(false)}
@@ -186,7 +171,6 @@ export function Machines(props: MachinesProps) {
               vm={open.vm}
               name={list.nameOf(open.key)}
               state={state.vms[open.key]?.vm.state}
-              api={props.consoleApi ?? tauriConsoleApi}
               onClose={() => setConsoleOf(null)}
             />
           </Show>
@@ -199,7 +183,6 @@ export function Machines(props: MachinesProps) {
             pending={open}
             refOf={list.refOf}
             nameOf={list.nameOf}
-            api={api}
             onClose={() => actions.setPending(null)}
             onConfirm={(key, action) => {
               actions.setPending(null);

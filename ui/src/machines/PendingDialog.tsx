@@ -1,5 +1,4 @@
 import { Show } from "solid-js";
-import type { InventoryApi } from "../api";
 import type { Action } from "../bindings/Action";
 import type { VmRef } from "../bindings/VmRef";
 import { ConfirmDialog } from "../shared/ConfirmDialog";
@@ -11,7 +10,6 @@ export interface PendingDialogProps {
   pending: NonNullable<Pending>;
   refOf: (key: string) => VmRef | null;
   nameOf: (key: string) => string;
-  api: InventoryApi;
   onClose: () => void;
   onConfirm: (key: string, action: Action) => void;
 }
@@ -24,12 +22,7 @@ export function PendingDialog(props: PendingDialogProps) {
     return (
       <Show when={vm}>
         {(ref) => (
-          <DeleteDialog
-            vm={ref()}
-            name={props.nameOf(open.key)}
-            api={props.api}
-            onClose={() => props.onClose()}
-          />
+          <DeleteDialog vm={ref()} name={props.nameOf(open.key)} onClose={() => props.onClose()} />
         )}
       </Show>
     );

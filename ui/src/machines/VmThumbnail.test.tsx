@@ -1,10 +1,15 @@
-import { cleanup, fireEvent, render, screen, waitFor } from "@solidjs/testing-library";
+import { cleanup, fireEvent, screen, waitFor } from "@solidjs/testing-library";
 import { createSignal } from "solid-js";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { InventorySnapshot } from "../bindings/InventorySnapshot";
-import { createFakeConsoleApi } from "../console/fakeConsoleApi";
 import { bigSnapshot, makeVm, sampleSnapshot } from "../inventory/fixtures";
-import { createFakeApi, fakeObjectUrls } from "./fakeApi";
+import {
+  createFakeBackend,
+  type FakeBackend,
+  fakeObjectUrls,
+  ONE_PIXEL_PNG,
+  renderWithBackend,
+} from "../testing";
 import { Machines } from "./Machines";
 import { THUMBNAIL_INTERVAL_MS } from "./thumbnails";
 import { THUMBNAIL_WIDTH, thumbnailRequestWidth } from "./VmThumbnail";
@@ -16,14 +21,11 @@ afterEach(() => {
 });
 
 async function setup(snapshot: InventorySnapshot = sampleSnapshot(), active?: () => boolean) {
-  const fake = createFakeApi(snapshot);
-  const consoleApi = createFakeConsoleApi().api;
-  const result = render(() => (
-    <Machines api={fake.api} active={active?.()} consoleApi={consoleApi} />
-  ));
+  const fake = createFakeBackend({ snapshot: snapshot });
+  const result = renderWithBackend(() => <Machines active={active?.()} />, fake.backend);
   const list = screen.getByTestId("vm-list");
   await waitFor(() => expect(list.querySelector("[data-vm-name]")).not.toBeNull());
-  return { ...fake, ...result, list, consoleApi };
+  return { ...fake, ...result, list };
 }
 
 function rowOf(list: HTMLElement, name: string): HTMLElement {
@@ -32,12 +34,12 @@ function rowOf(list: HTMLElement, name: string): HTMLElement {
   return el;
 }
 
-const requested = (api: ReturnType<typeof createFakeApi>["api"]) =>
-  api.thumbnail.mock.calls.map(([req]) => req.vm.uuid);
+const requested = (backend: FakeBackend["backend"]) =>
+  backend.vmThumbnail.mock.calls.map(([req]) => req.vm.uuid);
 
 describe("VM list thumbnails", () => {
   it("shows a running VM's screen and a placeholder for the others", async () => {
-    const { list, api } = await setup();
+    const { list, backend } = await setup();
     await waitFor(() => expect(rowOf(list, "web-01").querySelector("img")).not.toBeNull());
     const img = rowOf(list, "web-01").querySelector("img") as HTMLImageElement;
     expect(img.getAttribute("src")).toMatch(/^blob:fake\//);
@@ -47,25 +49,25 @@ describe("VM list thumbnails", () => {
       expect(row.querySelector('[data-testid="thumbnail-placeholder"]'), name).not.toBeNull();
     }
     // Only the running VM was asked for, at the box's width in device pixels.
-    expect(api.thumbnail).toHaveBeenCalledTimes(1);
-    expect(api.thumbnail).toHaveBeenCalledWith({
+    expect(backend.vmThumbnail).toHaveBeenCalledTimes(1);
+    expect(backend.vmThumbnail).toHaveBeenCalledWith({
       vm: { connection: "system", uuid: "uuid-web-01" },
       maxWidth: thumbnailRequestWidth(window.devicePixelRatio),
     });
   });
 
   it("keeps the picture when an event changes something else about the VM", async () => {
-    const { list, api, emit } = await setup();
+    const { list, backend, emit } = await setup();
     await waitFor(() => expect(rowOf(list, "web-01").querySelector("img")).not.toBeNull());
     const img = rowOf(list, "web-01").querySelector("img");
-    emit({
+    emit("inventory", {
       kind: "vm-upserted",
       connection: "system",
       vm: makeVm("web-01", "running", { autostart: true }),
     });
     await waitFor(() => expect(rowOf(list, "web-01").textContent).toContain("starts at boot"));
     expect(rowOf(list, "web-01").querySelector("img")).toBe(img);
-    expect(api.thumbnail).toHaveBeenCalledTimes(1);
+    expect(backend.vmThumbnail).toHaveBeenCalledTimes(1);
   });
 
   it("asks HiDPI screens for more pixels", () => {
@@ -77,7 +79,7 @@ describe("VM list thumbnails", () => {
   });
 
   it("a click on the thumbnail opens the console, like the row's Console button", async () => {
-    const { list, consoleApi } = await setup();
+    const { list, backend } = await setup();
     const button = await waitFor(() => {
       const found = rowOf(list, "web-01").querySelector<HTMLButtonElement>(
         '[data-testid="thumbnail"]',
@@ -88,7 +90,7 @@ describe("VM list thumbnails", () => {
     expect(button.getAttribute("aria-label")).toBe("Open the console of web-01");
     fireEvent.click(button);
     await screen.findByTestId("console");
-    expect(consoleApi.open).toHaveBeenCalledWith({
+    expect(backend.consoleOpen).toHaveBeenCalledWith({
       vm: { connection: "system", uuid: "uuid-web-01" },
     });
   });
@@ -96,54 +98,62 @@ describe("VM list thumbnails", () => {
   it("refreshes every 5 s only while visible, and stops when the VM stops", async () => {
     vi.useFakeTimers({ shouldAdvanceTime: true });
     const [active, setActive] = createSignal(true);
-    const { list, api, emit } = await setup(sampleSnapshot(), active);
-    await waitFor(() => expect(api.thumbnail).toHaveBeenCalledTimes(1));
+    const { list, backend, emit } = await setup(sampleSnapshot(), active);
+    await waitFor(() => expect(backend.vmThumbnail).toHaveBeenCalledTimes(1));
     await vi.advanceTimersByTimeAsync(THUMBNAIL_INTERVAL_MS);
-    expect(api.thumbnail).toHaveBeenCalledTimes(2);
+    expect(backend.vmThumbnail).toHaveBeenCalledTimes(2);
 
     const visibility = vi.spyOn(document, "visibilityState", "get").mockReturnValue("hidden");
     document.dispatchEvent(new Event("visibilitychange"));
     await vi.advanceTimersByTimeAsync(4 * THUMBNAIL_INTERVAL_MS);
-    expect(api.thumbnail).toHaveBeenCalledTimes(2);
+    expect(backend.vmThumbnail).toHaveBeenCalledTimes(2);
     visibility.mockReturnValue("visible");
     document.dispatchEvent(new Event("visibilitychange"));
     await vi.advanceTimersByTimeAsync(0);
-    expect(api.thumbnail).toHaveBeenCalledTimes(3);
+    expect(backend.vmThumbnail).toHaveBeenCalledTimes(3);
 
     // Another view shown instead of Machines: nothing either.
     setActive(false);
     await vi.advanceTimersByTimeAsync(4 * THUMBNAIL_INTERVAL_MS);
-    expect(api.thumbnail).toHaveBeenCalledTimes(3);
+    expect(backend.vmThumbnail).toHaveBeenCalledTimes(3);
     setActive(true);
     await vi.advanceTimersByTimeAsync(0);
-    expect(api.thumbnail).toHaveBeenCalledTimes(4);
+    expect(backend.vmThumbnail).toHaveBeenCalledTimes(4);
     expect(fakeObjectUrls.live()).toHaveLength(1);
 
-    emit({ kind: "vm-upserted", connection: "system", vm: makeVm("web-01", "shut-off") });
+    emit("inventory", {
+      kind: "vm-upserted",
+      connection: "system",
+      vm: makeVm("web-01", "shut-off"),
+    });
     await waitFor(() => expect(rowOf(list, "web-01").querySelector("img")).toBeNull());
     expect(fakeObjectUrls.live()).toHaveLength(0);
     await vi.advanceTimersByTimeAsync(4 * THUMBNAIL_INTERVAL_MS);
-    expect(api.thumbnail).toHaveBeenCalledTimes(4);
+    expect(backend.vmThumbnail).toHaveBeenCalledTimes(4);
 
     // Started again: watched again at once.
-    emit({ kind: "vm-upserted", connection: "system", vm: makeVm("web-01", "running") });
-    await waitFor(() => expect(api.thumbnail).toHaveBeenCalledTimes(5));
+    emit("inventory", {
+      kind: "vm-upserted",
+      connection: "system",
+      vm: makeVm("web-01", "running"),
+    });
+    await waitFor(() => expect(backend.vmThumbnail).toHaveBeenCalledTimes(5));
   });
 
   it("with 1000 VMs: only rendered running rows, one request at a time per connection", async () => {
     vi.useFakeTimers({ shouldAdvanceTime: true });
-    const fake = createFakeApi(bigSnapshot(1000));
+    const fake = createFakeBackend({ snapshot: bigSnapshot(1000) });
     // Slow answers: each takes 100 ms; count what overlaps.
     let inFlight = 0;
     let maxInFlight = 0;
-    fake.api.thumbnail.mockImplementation(async () => {
+    fake.backend.vmThumbnail.mockImplementation(async () => {
       inFlight += 1;
       maxInFlight = Math.max(maxInFlight, inFlight);
       await new Promise((resolve) => setTimeout(resolve, 100));
       inFlight -= 1;
-      return new Blob(["png"], { type: "image/png" });
+      return ONE_PIXEL_PNG.slice().buffer;
     });
-    render(() => <Machines api={fake.api} />);
+    renderWithBackend(() => <Machines />, fake.backend);
     const list = screen.getByTestId("vm-list");
     await waitFor(() => expect(list.querySelector("[data-vm-name]")).not.toBeNull());
     await vi.advanceTimersByTimeAsync(3 * THUMBNAIL_INTERVAL_MS);
@@ -153,7 +163,7 @@ describe("VM list thumbnails", () => {
       .filter((row) => row.dataset.vmState === "running")
       .map((row) => row.dataset.vmUuid);
     expect(rendered.length).toBeLessThan(60);
-    expect(new Set(requested(fake.api))).toEqual(new Set(renderedRunning));
+    expect(new Set(requested(fake.backend))).toEqual(new Set(renderedRunning));
     expect(maxInFlight).toBe(1);
     expect(list.querySelectorAll("img").length).toBe(renderedRunning.length);
 
@@ -162,7 +172,7 @@ describe("VM list thumbnails", () => {
     fireEvent.scroll(list);
     await waitFor(() => expect(list.querySelector('[data-vm-name="vm-0601"]')).not.toBeNull());
     await vi.advanceTimersByTimeAsync(THUMBNAIL_INTERVAL_MS);
-    expect(requested(fake.api)).toContain("uuid-vm-0601");
+    expect(requested(fake.backend)).toContain("uuid-vm-0601");
     const shownNow = list.querySelectorAll("tbody [data-vm-state='running']").length;
     expect(fakeObjectUrls.live().length).toBeLessThanOrEqual(shownNow);
     expect(maxInFlight).toBe(1);

@@ -1,6 +1,6 @@
 import { createSignal, onCleanup } from "solid-js";
 import { createStore } from "solid-js/store";
-import type { InventoryApi } from "../api";
+import type { Backend } from "../backend";
 import type { Action } from "../bindings/Action";
 import type { VmRef } from "../bindings/VmRef";
 import { createShutdownWatch } from "../inventory/shutdownWatch";
@@ -20,7 +20,7 @@ export type Pending =
   | null;
 
 export interface VmActionsOptions {
-  api: InventoryApi;
+  backend: Pick<Backend, "vmAction" | "vmActionMany">;
   state: InventoryState;
   list: MachineList;
   notices: Notices;
@@ -33,7 +33,7 @@ export interface VmActionsOptions {
  * what a row says meanwhile ("Shutting down…", "Still running — Force off?").
  */
 export function createVmActions(options: VmActionsOptions) {
-  const { api, state, list } = options;
+  const { backend, state, list } = options;
   const { refOf, nameOf, selectedKeys } = list;
   const { pushNotice, notify } = options.notices;
   const watch = createShutdownWatch((key) => {
@@ -77,7 +77,7 @@ export function createVmActions(options: VmActionsOptions) {
     if (action === "force-off") watch.cancel(key);
     setBusy(key, action);
     try {
-      await api.vmAction({ vm, action });
+      await backend.vmAction({ vm, action });
       if (action === "reboot") {
         clearTimeout(rebootTimers.get(key));
         setRebooting(key, true);
@@ -108,7 +108,7 @@ export function createVmActions(options: VmActionsOptions) {
     if (action === "shutdown") for (const key of keys) watch.start(key);
     setBulkBusy(action);
     try {
-      const outcomes = await api.vmActionMany({ vms: refs, action });
+      const outcomes = await backend.vmActionMany({ vms: refs, action });
       const failed = outcomes.filter((outcome) => outcome.error !== null);
       if (failed.length > 0) {
         if (action === "shutdown") for (const o of failed) watch.cancel(keyOf(o.vm));

@@ -1,12 +1,12 @@
 import { createEffect, createMemo, createSignal, on, onCleanup } from "solid-js";
-import type { InventoryApi } from "../api";
+import type { Backend } from "../backend";
 
 /**
  * The backend's CPU/memory sampling is on only while the view is shown and the page visible.
  * Returns whether it is wanted (the thumbnails follow it too).
  */
 export function createLiveStats(
-  api: InventoryApi,
+  backend: Pick<Backend, "setStatsActive">,
   active: () => boolean,
   notify: (title: string, error: unknown) => void,
 ) {
@@ -21,13 +21,13 @@ export function createLiveStats(
     on(wantStats, (want) => {
       if (want === statsOn) return;
       statsOn = want;
-      api.setStatsActive(want).catch((error) => {
+      backend.setStatsActive(want).catch((error) => {
         notify(`Could not turn live statistics ${want ? "on" : "off"}`, error);
       });
     }),
   );
   onCleanup(() => {
-    if (statsOn) void api.setStatsActive(false).catch(() => {});
+    if (statsOn) void backend.setStatsActive(false).catch(() => {});
   });
 
   return wantStats;

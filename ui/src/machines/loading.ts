@@ -1,11 +1,11 @@
 import { createSignal, onCleanup, onMount } from "solid-js";
-import { type InventoryApi, toApiError } from "../api";
+import { toApiError } from "../backend";
 import type { ApiError } from "../bindings/ApiError";
-import { createInventorySync, type InventoryStore } from "../inventory/store";
+import { createInventorySync, type InventorySource, type InventoryStore } from "../inventory/store";
 
 /** Loads the inventory on mount and keeps it live; `load` again after a failure. */
-export function createInventoryLoading(api: InventoryApi, inventory: InventoryStore) {
-  const sync = createInventorySync(api, inventory);
+export function createInventoryLoading(backend: InventorySource, inventory: InventoryStore) {
+  const sync = createInventorySync(backend, inventory);
   const [loadError, setLoadError] = createSignal<ApiError | null>(null);
   const [loading, setLoading] = createSignal(false);
 

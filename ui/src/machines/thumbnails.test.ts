@@ -4,6 +4,8 @@ import type { VmThumbnailRequest } from "../bindings/VmThumbnailRequest";
 import { createThumbnails, THUMBNAIL_INTERVAL_MS, type Thumbnails } from "./thumbnails";
 
 const ref = (connection: string, uuid: string): VmRef => ({ connection, uuid });
+/** What the backend answers: a PNG's bytes (their content does not matter here). */
+const png = () => new ArrayBuffer(3);
 
 /** Object URLs that can be counted: created minus revoked is what a page would leak. */
 function countingUrls() {
@@ -26,14 +28,14 @@ function countingUrls() {
 function manualBackend() {
   const pending: {
     req: VmThumbnailRequest;
-    resolve: (b: Blob) => void;
+    resolve: (b: ArrayBuffer) => void;
     reject: (e: unknown) => void;
   }[] = [];
   const inFlight = new Map<string, number>();
   let maxPerConnection = 0;
-  const fetch = vi.fn(
+  const vmThumbnail = vi.fn(
     (req: VmThumbnailRequest) =>
-      new Promise<Blob>((resolve, reject) => {
+      new Promise<ArrayBuffer>((resolve, reject) => {
         const c = req.vm.connection;
         inFlight.set(c, (inFlight.get(c) ?? 0) + 1);
         maxPerConnection = Math.max(maxPerConnection, inFlight.get(c) ?? 0);
@@ -52,12 +54,12 @@ function manualBackend() {
       }),
   );
   return {
-    fetch,
+    vmThumbnail,
     /** Settles the oldest pending request. */
     async settle(outcome: "ok" | { code: string; message: string } = "ok") {
       const next = pending.shift();
       if (!next) throw new Error("nothing in flight");
-      if (outcome === "ok") next.resolve(new Blob(["png"]));
+      if (outcome === "ok") next.resolve(png());
       else next.reject(outcome);
       await vi.advanceTimersByTimeAsync(0);
       return next.req;
@@ -81,9 +83,9 @@ afterEach(() => {
 
 describe("thumbnail schedule", () => {
   it("fetches a watched VM at once, then every 5 s, with the width asked for", async () => {
-    const fetch = vi.fn(async (_req: VmThumbnailRequest) => new Blob(["png"]));
+    const fetch = vi.fn(async (_req: VmThumbnailRequest) => png());
     const urls = countingUrls();
-    thumbnails = createThumbnails(fetch, { urls });
+    thumbnails = createThumbnails({ vmThumbnail: fetch }, { urls });
     thumbnails.setActive(true);
     const images: (string | null)[] = [];
     thumbnails.watch("system/a", ref("system", "a"), 128, (url) => images.push(url));
@@ -91,6 +93,8 @@ describe("thumbnail schedule", () => {
     expect(fetch).toHaveBeenCalledWith({ vm: ref("system", "a"), maxWidth: 128 });
     await vi.advanceTimersByTimeAsync(0);
     expect(images).toEqual(["blob:t/1"]);
+    // The bytes become a PNG Blob, which is what an object URL is made of.
+    expect(urls.create.mock.calls[0][0].type).toBe("image/png");
 
     await vi.advanceTimersByTimeAsync(THUMBNAIL_INTERVAL_MS - 1);
     expect(fetch).toHaveBeenCalledTimes(1);
@@ -107,8 +111,8 @@ describe("thumbnail schedule", () => {
   });
 
   it("fetches nothing while inactive, and catches up at once when active again", async () => {
-    const fetch = vi.fn(async (_req: VmThumbnailRequest) => new Blob(["png"]));
-    thumbnails = createThumbnails(fetch, { urls: countingUrls() });
+    const fetch = vi.fn(async (_req: VmThumbnailRequest) => png());
+    thumbnails = createThumbnails({ vmThumbnail: fetch }, { urls: countingUrls() });
     thumbnails.watch("system/a", ref("system", "a"), 64, () => {});
     await vi.advanceTimersByTimeAsync(30_000);
     expect(fetch).not.toHaveBeenCalled();
@@ -128,7 +132,7 @@ describe("thumbnail schedule", () => {
 
   it("keeps at most one request in flight per connection, the most overdue first", async () => {
     const backend = manualBackend();
-    thumbnails = createThumbnails(backend.fetch, { urls: countingUrls() });
+    thumbnails = createThumbnails(backend, { urls: countingUrls() });
     thumbnails.setActive(true);
     for (const uuid of ["a", "b", "c"])
       thumbnails.watch(`system/${uuid}`, ref("system", uuid), 64, () => {});
@@ -137,7 +141,7 @@ describe("thumbnail schedule", () => {
 
     // A slow host: nothing else starts on it however long its request takes.
     await vi.advanceTimersByTimeAsync(20_000);
-    expect(backend.fetch).toHaveBeenCalledTimes(2);
+    expect(backend.vmThumbnail).toHaveBeenCalledTimes(2);
 
     expect((await backend.settle()).vm.uuid).toBe("a");
     expect(backend.pending()).toEqual(["x", "b"]);
@@ -155,7 +159,7 @@ describe("thumbnail schedule", () => {
   it("unwatching revokes the URL and drops a late answer; the connection stays bounded", async () => {
     const backend = manualBackend();
     const urls = countingUrls();
-    thumbnails = createThumbnails(backend.fetch, { urls });
+    thumbnails = createThumbnails(backend, { urls });
     thumbnails.setActive(true);
     const onImage = vi.fn();
     const stop = thumbnails.watch("system/a", ref("system", "a"), 64, onImage);
@@ -174,14 +178,14 @@ describe("thumbnail schedule", () => {
     expect(urls.create).toHaveBeenCalledTimes(1);
     expect(backend.pending()).toEqual(["b"]);
     await vi.advanceTimersByTimeAsync(60_000);
-    expect(backend.fetch.mock.calls.map(([req]) => req.vm.uuid)).not.toContain("c");
-    expect(backend.fetch.mock.calls.filter(([req]) => req.vm.uuid === "a")).toHaveLength(2);
+    expect(backend.vmThumbnail.mock.calls.map(([req]) => req.vm.uuid)).not.toContain("c");
+    expect(backend.vmThumbnail.mock.calls.filter(([req]) => req.vm.uuid === "a")).toHaveLength(2);
   });
 
   it("a VM that stopped shows the placeholder; failures back off", async () => {
     const backend = manualBackend();
     const urls = countingUrls();
-    thumbnails = createThumbnails(backend.fetch, { urls });
+    thumbnails = createThumbnails(backend, { urls });
     thumbnails.setActive(true);
     const onImage = vi.fn();
     thumbnails.watch("system/a", ref("system", "a"), 64, onImage);
@@ -207,9 +211,9 @@ describe("thumbnail schedule", () => {
   });
 
   it("dispose stops the schedule and revokes every URL", async () => {
-    const fetch = vi.fn(async (_req: VmThumbnailRequest) => new Blob(["png"]));
+    const fetch = vi.fn(async (_req: VmThumbnailRequest) => png());
     const urls = countingUrls();
-    const t = createThumbnails(fetch, { urls });
+    const t = createThumbnails({ vmThumbnail: fetch }, { urls });
     t.setActive(true);
     t.watch("system/a", ref("system", "a"), 64, () => {});
     t.watch("session/b", ref("session", "b"), 64, () => {});

@@ -1,5 +1,5 @@
+import type { Backend } from "../backend";
 import type { VmRef } from "../bindings/VmRef";
-import type { VmThumbnailRequest } from "../bindings/VmThumbnailRequest";
 
 /** How often a shown thumbnail is refreshed. */
 export const THUMBNAIL_INTERVAL_MS = 5000;
@@ -63,7 +63,7 @@ interface Entry {
  * time, the most overdue first.
  */
 export function createThumbnails(
-  fetchThumbnail: (req: VmThumbnailRequest) => Promise<Blob>,
+  backend: Pick<Backend, "vmThumbnail">,
   options: ThumbnailOptions = {},
 ): Thumbnails {
   const interval = options.intervalMs ?? THUMBNAIL_INTERVAL_MS;
@@ -107,11 +107,13 @@ export function createThumbnails(
     busy.add(connection);
     const live = () => entries.get(entry.key) === entry;
     let delay = interval;
-    fetchThumbnail({ vm: entry.vm, maxWidth: entry.maxWidth })
-      .then((image) => {
+    backend
+      .vmThumbnail({ vm: entry.vm, maxWidth: entry.maxWidth })
+      .then((png) => {
         if (!live()) return;
         const previous = entry.url;
-        entry.url = urls.create(image);
+        // The backend answers with raw PNG bytes; an object URL needs a typed Blob.
+        entry.url = urls.create(new Blob([png], { type: "image/png" }));
         entry.onImage(entry.url);
         if (previous !== null) urls.revoke(previous);
       })

@@ -294,7 +294,7 @@ export function createFakeBackend(options: FakeBackendOptions = {}) {
     }),
   } satisfies Backend;
 
-  return {
+  const fake = {
     backend,
     /** Delivers `payload` to every listener of `event`, as the backend's event would. */
     emit<E extends keyof Events>(event: E, payload: Events[E]) {
@@ -303,12 +303,6 @@ export function createFakeBackend(options: FakeBackendOptions = {}) {
     /** How many listeners `event` has now. */
     listeners: (event: keyof Events) => handlers[event].size,
     sockets,
-    /** The newest console socket. */
-    get socket(): FakeConsoleSocket {
-      const last = sockets[sockets.length - 1];
-      if (!last) throw new Error("no socket yet");
-      return last;
-    },
     /** Keeps `consoleOpen` pending until `release`. */
     hold() {
       held = true;
@@ -317,6 +311,18 @@ export function createFakeBackend(options: FakeBackendOptions = {}) {
       held = false;
       for (const settle of waiting.splice(0)) settle();
     },
+  };
+  // Not enumerable, so a test can spread the fake (`{ ...fake, list }`) before any socket exists.
+  Object.defineProperty(fake, "socket", {
+    get(): FakeConsoleSocket {
+      const last = sockets[sockets.length - 1];
+      if (!last) throw new Error("no socket yet");
+      return last;
+    },
+  });
+  return fake as typeof fake & {
+    /** The newest console socket. */
+    readonly socket: FakeConsoleSocket;
   };
 }
 

@@ -1,33 +1,23 @@
-import { cleanup, fireEvent, render, screen, waitFor } from "@solidjs/testing-library";
+import { cleanup, fireEvent, screen, waitFor } from "@solidjs/testing-library";
 import { afterEach, describe, expect, it } from "vitest";
 import type { CreateVmRequest } from "../bindings/CreateVmRequest";
-import { createFakeConsoleApi } from "../console/fakeConsoleApi";
 import { makeVm, sampleSnapshot } from "../inventory/fixtures";
-import { createFakeApi } from "../machines/fakeApi";
 import { Machines } from "../machines/Machines";
-import { createFakeWizardApi, fedora } from "./fakeWizardApi";
+import { createFakeBackend, fedora, renderWithBackend } from "../testing";
 
 afterEach(() => cleanup());
 
-/** A console backend that opens and never sends a frame. */
-const quietConsoleApi = () => createFakeConsoleApi({ id: 1, width: 4, height: 2 }).api;
-
 async function setup() {
-  const inventory = createFakeApi(sampleSnapshot());
-  const wizard = createFakeWizardApi();
-  const consoleApi = quietConsoleApi();
-  render(() => (
-    <Machines
-      api={inventory.api}
-      wizardApi={wizard.api}
-      consoleApi={consoleApi}
-      wizardSearchDelayMs={0}
-    />
-  ));
+  // Its console opens and never sends a frame.
+  const fake = createFakeBackend({
+    snapshot: sampleSnapshot(),
+    consoleOpened: { id: 1, width: 4, height: 2 },
+  });
+  renderWithBackend(() => <Machines wizardSearchDelayMs={0} />, fake.backend);
   await waitFor(() => expect(screen.getByTestId("vm-list").dataset.rowCount).toBe("5"));
   fireEvent.click(q('[data-action="new-vm"]'));
   await waitFor(() => expect(q('[data-step="source"]')).toBeTruthy());
-  return { inventory, wizard, consoleApi };
+  return fake;
 }
 
 function q<T extends HTMLElement = HTMLElement>(selector: string): T {
@@ -88,7 +78,7 @@ const expected: CreateVmRequest = {
 
 describe("create-VM wizard", () => {
   it("walks the steps; preview and create get the exact request; the new VM is selected", async () => {
-    const { inventory, wizard, consoleApi } = await setup();
+    const { backend, emit } = await setup();
     // Only connected connections are offered: system and session (and vbox), not the failed lab.
     const options = [...q<HTMLSelectElement>('[data-field="connection"]').options].map(
       (o) => o.value,
@@ -97,7 +87,7 @@ describe("create-VM wizard", () => {
     expect(q<HTMLSelectElement>('[data-field="connection"]').value).toBe("system");
 
     await walkToReview();
-    expect(wizard.api.defaults).toHaveBeenCalledWith({
+    expect(backend.wizardDefaults).toHaveBeenCalledWith({
       connection: "system",
       osId: "generic-linux",
     });
@@ -105,22 +95,26 @@ describe("create-VM wizard", () => {
 
     fireEvent.click(q('[data-action="view-xml"]'));
     await waitFor(() => expect(q("[data-testid=xml]").textContent).toContain("<name>my-vm</name>"));
-    expect(wizard.api.preview).toHaveBeenCalledWith(expected);
+    expect(backend.previewVm).toHaveBeenCalledWith(expected);
 
     fireEvent.click(q('[data-action="create-start"]'));
     await waitFor(() => expect(document.querySelector("[data-testid=wizard]")).toBeNull());
-    expect(wizard.api.create).toHaveBeenCalledWith(expected);
+    expect(backend.createVm).toHaveBeenCalledWith(expected);
     expect(screen.getByTestId("create-notice").textContent).toContain("my-vm");
 
     // The inventory lists it through its own event: it gets selected.
-    inventory.emit({ kind: "vm-upserted", connection: "system", vm: makeVm("my-vm", "running") });
+    emit("inventory", {
+      kind: "vm-upserted",
+      connection: "system",
+      vm: makeVm("my-vm", "running"),
+    });
     await waitFor(() => {
       const row = q('[data-vm-name="my-vm"]');
       expect(row.classList.contains("is-current")).toBe(true);
     });
     // "Create and start" goes on to the VM's screen.
-    await waitFor(() => expect(consoleApi.open).toHaveBeenCalled());
-    expect(consoleApi.open.mock.calls[0][0]).toEqual({
+    await waitFor(() => expect(backend.consoleOpen).toHaveBeenCalled());
+    expect(backend.consoleOpen.mock.calls[0][0]).toEqual({
       vm: { connection: "system", uuid: makeVm("my-vm", "running").uuid },
     });
     expect(screen.getByTestId("console")).toBeTruthy();
@@ -146,8 +140,8 @@ describe("create-VM wizard", () => {
   });
 
   it("an inspect_source rejection shows source-error and blocks Next", async () => {
-    const { wizard } = await setup();
-    wizard.api.inspectSource.mockRejectedValueOnce({
+    const { backend } = await setup();
+    backend.inspectSource.mockRejectedValueOnce({
       code: "invalid-input",
       message: "/tmp/x.qcow2 is not a disk image",
     });
@@ -161,7 +155,7 @@ describe("create-VM wizard", () => {
       expect(screen.getByTestId("source-error").textContent).toContain("not a disk image"),
     );
     expect(step()).toBe("source");
-    expect(wizard.api.inspectSource).toHaveBeenCalledWith({
+    expect(backend.inspectSource).toHaveBeenCalledWith({
       path: "/tmp/x.qcow2",
       iso: false,
       connection: "system",
@@ -171,11 +165,11 @@ describe("create-VM wizard", () => {
   });
 
   it("an escaped refusal is shown as sent, never interpreted", async () => {
-    const { wizard } = await setup();
+    const { backend } = await setup();
     // What the backend sends for a backing name with a newline, ESC and a bidi override.
     const message =
       "/tmp/e.qcow2 names its backing file b\\n\\u{1b}[1A\\u{202e}x.qcow2, with control or invisible characters";
-    wizard.api.inspectSource.mockRejectedValueOnce({ code: "invalid-input", message });
+    backend.inspectSource.mockRejectedValueOnce({ code: "invalid-input", message });
     fireEvent.click(q('[data-source="import"]'));
     type('[data-field="path"]', "/tmp/e.qcow2");
     next();
@@ -190,8 +184,8 @@ describe("create-VM wizard", () => {
   });
 
   it("a source's warnings must be confirmed, and the request acknowledges them", async () => {
-    const { wizard } = await setup();
-    wizard.api.inspectSource.mockResolvedValue({
+    const { backend } = await setup();
+    backend.inspectSource.mockResolvedValue({
       image: {
         path: "/img/real.qcow2",
         link: "/tmp/alias.qcow2",
@@ -223,7 +217,7 @@ describe("create-VM wizard", () => {
     fireEvent.click(q('[data-field="acknowledge"]'));
     next();
     await waitFor(() => expect(step()).toBe("os"));
-    expect(wizard.api.inspectSource).toHaveBeenCalledTimes(1);
+    expect(backend.inspectSource).toHaveBeenCalledTimes(1);
     fireEvent.click(await waitFor(() => q('[data-os-id="generic-linux"]')));
     next();
     await waitFor(() => expect(step()).toBe("resources"));
@@ -232,13 +226,13 @@ describe("create-VM wizard", () => {
     next();
     await waitFor(() => expect(step()).toBe("review"));
     fireEvent.click(q('[data-action="create-only"]'));
-    await waitFor(() => expect(wizard.api.create).toHaveBeenCalled());
-    expect(wizard.api.create.mock.calls[0][0].request.acknowledged).toEqual(["dirty-image"]);
+    await waitFor(() => expect(backend.createVm).toHaveBeenCalled());
+    expect(backend.createVm.mock.calls[0][0].request.acknowledged).toEqual(["dirty-image"]);
   });
 
   it("an ISO with a detected OS preselects it; an import has no disk size", async () => {
-    const { wizard } = await setup();
-    wizard.api.inspectSource.mockResolvedValueOnce({
+    const { backend } = await setup();
+    backend.inspectSource.mockResolvedValueOnce({
       image: {
         path: "/iso/f.iso",
         format: "iso",
@@ -261,8 +255,8 @@ describe("create-VM wizard", () => {
   });
 
   it("an ISO whose system is not recognised says so and asks for it", async () => {
-    const { wizard } = await setup();
-    wizard.api.inspectSource.mockResolvedValueOnce({
+    const { backend } = await setup();
+    backend.inspectSource.mockResolvedValueOnce({
       image: {
         path: "/iso/x.iso",
         link: null,
@@ -286,8 +280,8 @@ describe("create-VM wizard", () => {
   });
 
   it("a create_vm rejection shows create-error and stays on the step", async () => {
-    const { wizard } = await setup();
-    wizard.api.create.mockRejectedValueOnce({
+    const { backend } = await setup();
+    backend.createVm.mockRejectedValueOnce({
       code: "invalid-input",
       message: "a domain named linux-1 already exists",
     });
@@ -297,22 +291,22 @@ describe("create-VM wizard", () => {
       expect(screen.getByTestId("create-error").textContent).toContain("already exists"),
     );
     expect(step()).toBe("review");
-    expect(wizard.api.create.mock.calls[0][0].request.start).toBe(false);
+    expect(backend.createVm.mock.calls[0][0].request.start).toBe(false);
   });
 
   it("an invalid name is caught before any backend call", async () => {
-    const { wizard } = await setup();
+    const { backend } = await setup();
     await walkToReview();
     type('[data-field="name"]', ".bad name");
     fireEvent.click(q('[data-action="create-start"]'));
     expect(screen.getByTestId("name-error").textContent).toMatch(/letters/);
-    expect(wizard.api.create).not.toHaveBeenCalled();
+    expect(backend.createVm).not.toHaveBeenCalled();
   });
 
   it("progress events update the bar; Cancel calls cancel_create", async () => {
-    const { wizard } = await setup();
+    const { backend, emit, listeners } = await setup();
     let reject: (error: unknown) => void = () => {};
-    wizard.api.create.mockImplementationOnce(
+    backend.createVm.mockImplementationOnce(
       () =>
         new Promise((_, r) => {
           reject = r;
@@ -320,9 +314,9 @@ describe("create-VM wizard", () => {
     );
     await walkToReview();
     fireEvent.click(q('[data-action="create-start"]'));
-    await waitFor(() => expect(wizard.subscribers()).toBe(1));
+    await waitFor(() => expect(listeners("create-progress")).toBe(1));
     expect(q<HTMLButtonElement>('[data-action="create-start"]').disabled).toBe(true);
-    wizard.emitProgress({ step: "Copying the image", done: 25, total: 100 });
+    emit("create-progress", { step: "Copying the image", done: 25, total: 100 });
     await waitFor(() => {
       const bar = q<HTMLProgressElement>("[data-testid=create-progress] progress");
       expect(bar.max).toBe(100);
@@ -331,12 +325,12 @@ describe("create-VM wizard", () => {
     expect(screen.getByTestId("create-progress").textContent).toContain("Copying the image");
 
     fireEvent.click(q('[data-action="cancel-create"]'));
-    expect(wizard.api.cancelCreate).toHaveBeenCalledTimes(1);
+    expect(backend.cancelCreate).toHaveBeenCalledTimes(1);
     reject({ code: "invalid-state", message: "Cancelled; nothing was left behind." });
     await waitFor(() =>
       expect(screen.getByTestId("create-error").textContent).toContain("Cancelled"),
     );
-    expect(wizard.subscribers()).toBe(0);
+    expect(listeners("create-progress")).toBe(0);
     expect(q<HTMLButtonElement>('[data-action="create-start"]').disabled).toBe(false);
   });
 

@@ -1,5 +1,6 @@
 import "./wizard.css";
 import { createEffect, For, on, Show } from "solid-js";
+import { useBackend } from "../backend";
 import { Modal } from "../shared/Modal";
 import { createWizard, type WizardProps } from "./controller";
 import { STEPS } from "./state";
@@ -14,7 +15,7 @@ export type { WizardProps } from "./controller";
 
 /** The create-VM wizard: source, OS, resources, options, name & review, then create. */
 export function Wizard(props: WizardProps) {
-  const wizard = createWizard(props);
+  const wizard = createWizard(props, useBackend());
   let body: HTMLDivElement | undefined;
 
   // A new step: focus its first field, so keyboard users start there.

@@ -1,6 +1,6 @@
 import { createEffect, createSignal, on, onCleanup } from "solid-js";
 import { createStore } from "solid-js/store";
-import { toApiError, type Unsubscribe, type WizardApi } from "../api";
+import { type Backend, toApiError, type Unsubscribe } from "../backend";
 import type { ApiError } from "../bindings/ApiError";
 import type { ConnectionInfo } from "../bindings/ConnectionInfo";
 import type { Created } from "../bindings/Created";
@@ -27,7 +27,6 @@ import {
 } from "./state";
 
 export interface WizardProps {
-  api: WizardApi;
   /** Connected connections only; the first is preselected. */
   connections: readonly ConnectionInfo[];
   onClose: () => void;
@@ -41,8 +40,7 @@ export interface WizardProps {
  * The create-VM wizard's state and flow, shared by its steps: what each step fetched (the source's
  * inspection, the OS list, the defaults), validation, navigation, the XML preview and create.
  */
-export function createWizard(props: WizardProps) {
-  const api = props.api;
+export function createWizard(props: WizardProps, backend: Backend) {
   const first = props.connections[0];
   const [state, setState] = createStore<WizardState>(
     initialState(first?.id ?? "", first?.uri ?? ""),
@@ -84,7 +82,7 @@ export function createWizard(props: WizardProps) {
     if (key === inspectedFor && current) return warningsConfirmed(current);
     setSourceInfo(null);
     try {
-      const info = await api.inspectSource({
+      const info = await backend.inspectSource({
         path: state.path.trim(),
         iso: state.sourceKind === "iso",
         connection: state.connection,
@@ -133,7 +131,7 @@ export function createWizard(props: WizardProps) {
       const id = ++searchId;
       searchTimer = setTimeout(async () => {
         try {
-          const list = await api.osSearch({ query: query.trim(), includeEol: eol });
+          const list = await backend.osSearch({ query: query.trim(), includeEol: eol });
           if (id === searchId) {
             setOsList(pinGeneric(list));
             setOsError(null);
@@ -158,7 +156,7 @@ export function createWizard(props: WizardProps) {
     const key = `${state.connection}|${os.id}|${state.sourceKind}`;
     if (key === appliedFor && defaults()) return true;
     try {
-      const fetched = await api.defaults({ connection: state.connection, osId: os.id });
+      const fetched = await backend.wizardDefaults({ connection: state.connection, osId: os.id });
       setDefaults(fetched);
       setState((s) => applyDefaults(s, fetched));
       appliedFor = key;
@@ -189,7 +187,7 @@ export function createWizard(props: WizardProps) {
     setPreviewError(null);
     setXml(null);
     try {
-      setXml(await api.preview(buildCreateRequest(state, true)));
+      setXml(await backend.previewVm(buildCreateRequest(state, true)));
     } catch (error) {
       setPreviewError(toApiError(error));
     } finally {
@@ -231,13 +229,13 @@ export function createWizard(props: WizardProps) {
     setCreateError(null);
     setProgress(null);
     try {
-      unsubscribe = await api.subscribeProgress((p) => setProgress(p));
+      unsubscribe = await backend.listen("create-progress", (p) => setProgress(p));
     } catch {
       // Progress is a nicety: create without it.
     }
     try {
       const connection = state.connection;
-      const created = await api.create(buildCreateRequest(state, start));
+      const created = await backend.createVm(buildCreateRequest(state, start));
       props.onCreated(created, connection);
       props.onClose();
     } catch (error) {
@@ -253,7 +251,7 @@ export function createWizard(props: WizardProps) {
   async function cancelCreate() {
     setCancelling(true);
     try {
-      await api.cancelCreate();
+      await backend.cancelCreate();
     } catch (error) {
       setCreateError(toApiError(error));
       setCancelling(false);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { fedora, genericLinux, sampleDefaults, win11 } from "./fakeWizardApi";
+import { fedora, genericLinux, sampleDefaults, win11 } from "../testing";
 import {
   applyDefaults,
   buildCreateRequest,
