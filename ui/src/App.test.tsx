@@ -1,5 +1,5 @@
 import { cleanup, fireEvent, screen, waitFor } from "@solidjs/testing-library";
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { App } from "./App";
 import { pvmReport } from "./hostcheck/fixtures";
 import { sampleSnapshot } from "./inventory/fixtures";
@@ -11,10 +11,9 @@ afterEach(() => {
 });
 
 function setup(initialView?: "machines" | "host-check") {
-  const fake = createFakeBackend({ snapshot: sampleSnapshot() });
-  const check = vi.fn(async () => pvmReport);
-  renderWithBackend(() => <App check={check} initialView={initialView} />, fake.backend);
-  return { ...fake, check };
+  const fake = createFakeBackend({ snapshot: sampleSnapshot(), report: pvmReport });
+  renderWithBackend(() => <App initialView={initialView} />, fake.backend);
+  return { ...fake, check: fake.backend.checkHost };
 }
 
 const viewButton = (name: string) => screen.getByRole("button", { name });
@@ -58,8 +57,8 @@ describe("App", () => {
 
   it("can open on the host check (#host-check)", async () => {
     history.replaceState(null, "", "#host-check");
-    const fake = createFakeBackend({ snapshot: sampleSnapshot() });
-    renderWithBackend(() => <App check={async () => pvmReport} />, fake.backend);
+    const fake = createFakeBackend({ snapshot: sampleSnapshot(), report: pvmReport });
+    renderWithBackend(() => <App />, fake.backend);
     await screen.findByTestId("verdict");
     expect(viewButton("Host check").getAttribute("aria-current")).toBe("page");
     expect(fake.backend.setStatsActive).not.toHaveBeenCalledWith(true);

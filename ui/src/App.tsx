@@ -1,12 +1,9 @@
 import { createSignal, Show } from "solid-js";
-import type { HostReport } from "./bindings/HostReport";
 import { HostCheck } from "./hostcheck/HostCheck";
 import { Machines } from "./machines/Machines";
 import { type View, ViewSwitcher } from "./shared/TopBar";
 
 export interface AppProps {
-  /** The host check; tests inject their own. */
-  check?: () => Promise<HostReport>;
   /** The view to open on; defaults to the URL's hash (`#host-check`), else Machines. */
   initialView?: View;
 }
@@ -42,7 +39,7 @@ export function App(props: AppProps) {
       </div>
       <Show when={hostCheckOpened()}>
         <div class="view" hidden={view() !== "host-check"}>
-          <HostCheck check={props.check} nav={nav()} />
+          <HostCheck nav={nav()} />
         </div>
       </Show>
     </>

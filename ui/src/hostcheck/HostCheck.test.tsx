@@ -1,7 +1,8 @@
-import { cleanup, fireEvent, render, screen, waitFor } from "@solidjs/testing-library";
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { cleanup, fireEvent, screen, waitFor } from "@solidjs/testing-library";
+import { afterEach, describe, expect, it } from "vitest";
 import type { ApiError } from "../bindings/ApiError";
 import type { HostReport } from "../bindings/HostReport";
+import { createFakeBackend, renderWithBackend } from "../testing";
 import { cannotRunReport, kvmReport, pvmReport } from "./fixtures";
 import { HostCheck } from "./HostCheck";
 
@@ -18,6 +19,13 @@ function deferred<T>() {
   return { promise, resolve, reject };
 }
 
+/** Renders the view over a fake backend whose `checkHost` is `check`. */
+function renderCheck(check: () => Promise<HostReport>) {
+  const fake = createFakeBackend();
+  fake.backend.checkHost.mockImplementation(check);
+  return renderWithBackend(() => <HostCheck />, fake.backend);
+}
+
 function finding(container: HTMLElement, id: string): HTMLElement {
   const el = container.querySelector<HTMLElement>(`[data-finding-id="${id}"]`);
   if (!el) throw new Error(`no finding ${id}`);
@@ -27,7 +35,7 @@ function finding(container: HTMLElement, id: string): HTMLElement {
 describe("HostCheck", () => {
   it("shows the loading state, then the report", async () => {
     const pending = deferred<HostReport>();
-    const { container } = render(() => <HostCheck check={() => pending.promise} />);
+    const { container } = renderCheck(() => pending.promise);
     expect(screen.getByTestId("host-check")).toBeTruthy();
     expect(screen.getByRole("status").textContent).toContain("Checking this host…");
     expect(screen.queryByTestId("verdict")).toBeNull();
@@ -73,7 +81,7 @@ describe("HostCheck", () => {
   });
 
   it("shows resources in binary units, and the pool only when known", async () => {
-    const { container, unmount } = render(() => <HostCheck check={async () => pvmReport} />);
+    const { container, unmount } = renderCheck(async () => pvmReport);
     await screen.findByTestId("verdict");
     const text = (id: string) =>
       container.querySelector(`[data-resource="${id}"] dd`)?.textContent ?? null;
@@ -83,7 +91,7 @@ describe("HostCheck", () => {
     expect(text("pool-free")).toBeNull();
     unmount();
 
-    const second = render(() => <HostCheck check={async () => kvmReport} />);
+    const second = renderCheck(async () => kvmReport);
     const verdict = await screen.findByTestId("verdict");
     expect(verdict.dataset.tone).toBe("good");
     expect(verdict.textContent).toContain("Ready");
@@ -94,7 +102,7 @@ describe("HostCheck", () => {
   });
 
   it("shows a red verdict when VMs cannot run", async () => {
-    render(() => <HostCheck check={async () => cannotRunReport} />);
+    renderCheck(async () => cannotRunReport);
     const verdict = await screen.findByTestId("verdict");
     expect(verdict.dataset.tone).toBe("bad");
     expect(verdict.querySelector("h2")?.textContent).toBe("VMs cannot run");
@@ -106,7 +114,7 @@ describe("HostCheck", () => {
       code: "permission-denied",
       message: "Cannot open qemu:///system: permission denied",
     };
-    render(() => <HostCheck check={() => Promise.reject(error)} />);
+    renderCheck(() => Promise.reject(error));
     const banner = await screen.findByRole("alert");
     expect(banner.dataset.code).toBe("permission-denied");
     expect(banner.textContent).toContain("Cannot open qemu:///system: permission denied");
@@ -116,7 +124,7 @@ describe("HostCheck", () => {
   });
 
   it("treats a non-ApiError rejection as internal", async () => {
-    render(() => <HostCheck check={() => Promise.reject(new Error("IPC is gone"))} />);
+    renderCheck(() => Promise.reject(new Error("IPC is gone")));
     const banner = await screen.findByRole("alert");
     expect(banner.dataset.code).toBe("internal");
     expect(banner.textContent).toContain("IPC is gone");
@@ -124,12 +132,12 @@ describe("HostCheck", () => {
   });
 
   it("runs the check again on demand and replaces the result", async () => {
-    const check = vi
-      .fn<() => Promise<HostReport>>()
+    const fake = createFakeBackend();
+    const check = fake.backend.checkHost
       .mockRejectedValueOnce({ code: "unavailable", message: "libvirtd is not running" })
       .mockResolvedValueOnce(pvmReport)
       .mockResolvedValueOnce(kvmReport);
-    render(() => <HostCheck check={check} />);
+    renderWithBackend(() => <HostCheck />, fake.backend);
     const root = screen.getByTestId("host-check");
     expect(root.dataset.checkCount).toBe("0");
     await screen.findByRole("alert");
@@ -151,8 +159,9 @@ describe("HostCheck", () => {
 
   it("ignores clicks while a check is running", async () => {
     const pending = deferred<HostReport>();
-    const check = vi.fn(() => pending.promise);
-    render(() => <HostCheck check={check} />);
+    const fake = createFakeBackend();
+    const check = fake.backend.checkHost.mockImplementation(() => pending.promise);
+    renderWithBackend(() => <HostCheck />, fake.backend);
     const button = screen.getByRole("button");
     fireEvent.click(button);
     fireEvent.click(button);

@@ -1,6 +1,6 @@
 import "./hostcheck.css";
 import { createSignal, For, type JSX, onMount, Show } from "solid-js";
-import { checkHost, errorHint, toApiError } from "../api";
+import { errorHint, toApiError, useBackend } from "../backend";
 import type { ApiError } from "../bindings/ApiError";
 import type { Finding } from "../bindings/Finding";
 import type { HostReport } from "../bindings/HostReport";
@@ -17,14 +17,13 @@ import {
 } from "./verdict";
 
 export interface HostCheckProps {
-  /** Runs the check; defaults to the `check_host` command. Tests inject their own. */
-  check?: () => Promise<HostReport>;
   /** The view switcher, shown in the top bar. */
   nav?: JSX.Element;
 }
 
 /** The first screen: can this host run VMs, and what to fix if not. */
 export function HostCheck(props: HostCheckProps) {
+  const backend = useBackend();
   const [report, setReport] = createSignal<HostReport | null>(null);
   const [error, setError] = createSignal<ApiError | null>(null);
   const [running, setRunning] = createSignal(false);
@@ -35,7 +34,7 @@ export function HostCheck(props: HostCheckProps) {
     if (running()) return;
     setRunning(true);
     try {
-      const result = await (props.check ?? checkHost)();
+      const result = await backend.checkHost();
       setReport(result);
       setError(null);
     } catch (e) {
