@@ -32,4 +32,13 @@ export interface Backend extends Commands {
   ): Promise<Unsubscribe>;
   /** Opens a console's socket (FRAME / CURSOR / CLOSED messages in, ConsoleInput out). */
   connectConsole(url: string): ConsoleSocket;
+  /** The app window's fullscreen state (the console's Fullscreen button). */
+  windowFullscreen: WindowFullscreen;
+}
+
+/** Making the app window fullscreen. */
+export interface WindowFullscreen {
+  set(on: boolean): Promise<void>;
+  /** Whether the window is fullscreen now (the window manager can change it too). */
+  get(): Promise<boolean>;
 }

@@ -1,7 +1,8 @@
-import { invoke } from "@tauri-apps/api/core";
+import { invoke, isTauri } from "@tauri-apps/api/core";
 import { listen } from "@tauri-apps/api/event";
+import { getCurrentWindow } from "@tauri-apps/api/window";
 import { commands, type Events, type Invoke } from "../bindings/commands";
-import type { Backend } from "./backend";
+import type { Backend, WindowFullscreen } from "./backend";
 import { toApiError } from "./errors";
 
 /** Invokes a backend command; every rejection becomes an `ApiError`. */
@@ -11,6 +12,24 @@ const call: Invoke = async <T>(command: string, args?: Record<string, unknown>):
   } catch (error) {
     throw toApiError(error);
   }
+};
+
+/**
+ * The app window through Tauri: the whole window goes fullscreen, and the console fills it by
+ * CSS. (Needs the `core:window:allow-set-fullscreen` permission.)
+ */
+const tauriFullscreen: WindowFullscreen = {
+  set: (on) => getCurrentWindow().setFullscreen(on),
+  get: () => getCurrentWindow().isFullscreen(),
+};
+
+/** The page's Fullscreen API, for the UI running in a browser (development). */
+const documentFullscreen: WindowFullscreen = {
+  async set(on) {
+    if (on) await document.documentElement.requestFullscreen?.();
+    else if (document.fullscreenElement) await document.exitFullscreen();
+  },
+  get: async () => document.fullscreenElement != null,
 };
 
 /** The real backend, over Tauri's IPC. */
@@ -35,5 +54,10 @@ export function tauriBackend(): Backend {
       }
     },
     connectConsole: (url) => new WebSocket(url),
+    windowFullscreen: {
+      // Chosen per call: the same page also runs in a browser (the Vite dev server).
+      set: (on) => (isTauri() ? tauriFullscreen : documentFullscreen).set(on),
+      get: () => (isTauri() ? tauriFullscreen : documentFullscreen).get(),
+    },
   };
 }

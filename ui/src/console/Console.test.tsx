@@ -581,24 +581,10 @@ describe("Console view controls", () => {
   function setupTools() {
     const fake = createFakeBackend();
     fake.backend.consoleScreenshot.mockResolvedValue({ path: "/p/Vireo/web-01.png" });
-    let fullscreenOn = false;
-    const fullscreenApi = {
-      set: vi.fn(async (on: boolean) => {
-        fullscreenOn = on;
-      }),
-      get: vi.fn(async () => fullscreenOn),
-    };
+    const fullscreenApi = fake.backend.windowFullscreen;
     const onClose = vi.fn();
     renderWithBackend(
-      () => (
-        <Console
-          vm={VM}
-          name="web-01"
-          state="running"
-          fullscreenApi={fullscreenApi}
-          onClose={onClose}
-        />
-      ),
+      () => <Console vm={VM} name="web-01" state="running" onClose={onClose} />,
       fake.backend,
     );
     const canvas = screen.getByTestId("console-canvas") as HTMLCanvasElement;

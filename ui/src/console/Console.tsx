@@ -8,7 +8,7 @@ import { Modal } from "../shared/Modal";
 import { ConsoleActions } from "./ConsoleActions";
 import { ConsoleBar } from "./ConsoleBar";
 import { createConsoleConnection } from "./connection";
-import { createFullscreen, defaultFullscreenApi, type FullscreenApi } from "./fullscreen";
+import { createFullscreen } from "./fullscreen";
 import { GrabHint } from "./GrabHint";
 import { createKeyboardGrab } from "./grab";
 import { createConsoleInput } from "./input";
@@ -25,8 +25,6 @@ export interface ConsoleProps {
   /** The VM's live state: a console closed by a shutdown reconnects when it runs again. */
   state?: VmState;
   onClose: () => void;
-  /** Fullscreen of the window; tests inject a fake. */
-  fullscreenApi?: FullscreenApi;
 }
 
 /**
@@ -49,7 +47,7 @@ export function Console(props: ConsoleProps) {
   const backend = useBackend();
   let canvas: HTMLCanvasElement | undefined;
   let screenBox: HTMLDivElement | undefined;
-  const fullscreen = createFullscreen(props.fullscreenApi ?? defaultFullscreenApi());
+  const fullscreen = createFullscreen(backend.windowFullscreen);
   /** The canvas has the keyboard; left Ctrl+Alt pressed and released alone gives it back. */
   const grab = createKeyboardGrab(() => canvas);
 

@@ -1,6 +1,7 @@
 import { createRoot } from "solid-js";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { createFullscreen, type FullscreenApi } from "./fullscreen";
+import type { WindowFullscreen } from "../backend";
+import { createFullscreen } from "./fullscreen";
 
 beforeEach(() => vi.useFakeTimers());
 afterEach(() => vi.useRealTimers());
@@ -12,7 +13,7 @@ function fakeApi() {
       on = value;
     }),
     get: vi.fn(async () => on),
-  } satisfies FullscreenApi;
+  } satisfies WindowFullscreen;
   return { api, external: (value: boolean) => (on = value) };
 }
 
@@ -56,7 +57,7 @@ describe("createFullscreen", () => {
   });
 
   it("says why when fullscreen is refused", async () => {
-    const api: FullscreenApi = {
+    const api: WindowFullscreen = {
       set: async () => {
         throw "window.set_fullscreen not allowed";
       },

@@ -178,6 +178,7 @@ export function createFakeBackend(options: FakeBackendOptions = {}) {
   };
   const copy = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
   const sockets: FakeConsoleSocket[] = [];
+  let fullscreen = false;
   let held = false;
   const waiting: (() => void)[] = [];
 
@@ -292,6 +293,12 @@ export function createFakeBackend(options: FakeBackendOptions = {}) {
       if (autoOpen) queueMicrotask(() => socket.serverOpen());
       return socket;
     }),
+    windowFullscreen: {
+      set: vi.fn(async (on: boolean) => {
+        fullscreen = on;
+      }),
+      get: vi.fn(async () => fullscreen),
+    },
   } satisfies Backend;
 
   const fake = {
