@@ -11,7 +11,6 @@ use vireo_create::*;
 use vireo_domain::{DomainType, Firmware};
 
 const URI: &str = "qemu:///system";
-static SERIAL: Mutex<()> = Mutex::new(());
 
 fn host() -> HostLimits {
     HostLimits {
@@ -108,7 +107,7 @@ fn scratch() -> PathBuf {
 
 #[test]
 fn bad_names_are_refused() {
-    let _s = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+    let _s = vireo_test_support::serial();
     let pool = TestPool::new("names");
     let mut req = request("x", &pool);
     for (name, expect) in [
@@ -142,7 +141,7 @@ fn bad_names_are_refused() {
 
 #[test]
 fn bad_resources_are_refused() {
-    let _s = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+    let _s = vireo_test_support::serial();
     let pool = TestPool::new("res");
     let mut req = request("res", &pool);
     req.memory_mib = 0;
@@ -172,7 +171,7 @@ fn bad_resources_are_refused() {
 
 #[test]
 fn bad_images_are_refused_and_left_untouched() {
-    let _s = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+    let _s = vireo_test_support::serial();
     let pool = TestPool::new("img");
     let dir = scratch();
     let text = dir.join("notes.qcow2");
@@ -252,7 +251,7 @@ fn bad_images_are_refused_and_left_untouched() {
 
 #[test]
 fn an_iso_qemu_cannot_read_is_explained() {
-    let _s = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+    let _s = vireo_test_support::serial();
     let pool = TestPool::new("perm");
     let private = scratch().join("private");
     std::fs::create_dir_all(&private).unwrap();
@@ -275,7 +274,7 @@ fn an_iso_qemu_cannot_read_is_explained() {
 
 #[test]
 fn a_failure_after_creating_storage_rolls_everything_back() {
-    let _s = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+    let _s = vireo_test_support::serial();
     let pool = TestPool::new("rollback");
     let mut req = request("rollback", &pool);
     // Defining works; starting fails: the serial log's directory does not exist.
@@ -295,24 +294,7 @@ fn a_failure_after_creating_storage_rolls_everything_back() {
 }
 
 fn test_guest() -> PathBuf {
-    let top = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let disk = top.join("target/test-guest/test-guest.qcow2");
-    assert!(
-        disk.exists(),
-        "the test guest is missing: tests/fixtures/build-test-guest.sh (make test builds it)"
-    );
-    disk.canonicalize().unwrap()
-}
-
-fn wait_serial(log: &Path, marker: &str, secs: u64) -> Duration {
-    let start = Instant::now();
-    while start.elapsed() < Duration::from_secs(secs) {
-        if std::fs::read_to_string(log).is_ok_and(|t| t.contains(marker)) {
-            return start.elapsed();
-        }
-        std::thread::sleep(Duration::from_millis(200));
-    }
-    panic!("{marker} not in {} after {secs} s", log.display());
+    vireo_test_support::test_guest_image()
 }
 
 fn shutdown_and_wait(name: &str) -> Duration {
@@ -357,7 +339,7 @@ fn boot(req: &mut CreateRequest, pool: &TestPool) {
     let created = create(&conn(), req, &host(), &|_| {}, &Cancel::default()).unwrap();
     println!("{}: create and start {:?}", req.name, t.elapsed());
     assert!(created.started);
-    let up = wait_serial(&log, "VIREO-TEST-GUEST-READY", 120);
+    let up = vireo_test_support::wait_for_text(&log, "VIREO-TEST-GUEST-READY", 120);
     println!("{}: boot marker after {up:?}", req.name);
 
     let t = Instant::now();
@@ -377,7 +359,7 @@ fn boot(req: &mut CreateRequest, pool: &TestPool) {
 
 #[test]
 fn a_linked_overlay_import_boots_and_never_writes_the_original() {
-    let _s = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+    let _s = vireo_test_support::serial();
     let pool = TestPool::new("overlay");
     let guest = test_guest();
     let before = Sha256::digest(std::fs::read(&guest).unwrap());
@@ -402,7 +384,7 @@ fn a_linked_overlay_import_boots_and_never_writes_the_original() {
 
 #[test]
 fn the_iso_path_boots_from_cdrom() {
-    let _s = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+    let _s = vireo_test_support::serial();
     let pool = TestPool::new("iso");
     let iso = test_guest().with_extension("iso");
     let mut req = request("iso", &pool);
@@ -415,7 +397,7 @@ fn the_iso_path_boots_from_cdrom() {
 
 #[test]
 fn a_copy_import_reports_progress_and_boots() {
-    let _s = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+    let _s = vireo_test_support::serial();
     let pool = TestPool::new("copy");
     let mut req = request("copy", &pool);
     req.source = Source::Import {
@@ -439,14 +421,14 @@ fn a_copy_import_reports_progress_and_boots() {
     assert!(seen.windows(2).all(|w| w[0].done <= w[1].done));
     let last = seen.last().unwrap();
     assert_eq!(last.done, last.total);
-    wait_serial(&log, "VIREO-TEST-GUEST-READY", 120);
+    vireo_test_support::wait_for_text(&log, "VIREO-TEST-GUEST-READY", 120);
     shutdown_and_wait(&req.name);
     remove_vm(&req.name);
 }
 
 #[test]
 fn a_cancelled_copy_leaves_nothing() {
-    let _s = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+    let _s = vireo_test_support::serial();
     let pool = TestPool::new("cancel");
     let mut req = request("cancel", &pool);
     req.source = Source::Import {
@@ -463,7 +445,7 @@ fn a_cancelled_copy_leaves_nothing() {
 
 #[test]
 fn uefi_and_tpm_vms_define() {
-    let _s = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+    let _s = vireo_test_support::serial();
     let pool = TestPool::new("uefi");
     let mut req = request("uefi", &pool);
     req.firmware = Firmware::Uefi;
@@ -490,7 +472,7 @@ fn uefi_and_tpm_vms_define() {
 
 #[test]
 fn the_preview_is_exactly_what_gets_defined() {
-    let _s = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+    let _s = vireo_test_support::serial();
     let pool = TestPool::new("preview");
     let mut req = request("preview", &pool);
     req.source = Source::Import {
@@ -515,7 +497,7 @@ fn the_preview_is_exactly_what_gets_defined() {
 
 #[test]
 fn the_nat_network_is_only_started_with_consent() {
-    let _s = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+    let _s = vireo_test_support::serial();
     let pool = TestPool::new("nat");
     let net = conn()
         .lookup_network_by_name("default")
@@ -563,7 +545,7 @@ fn volumes(pool: &TestPool) -> Vec<String> {
 
 #[test]
 fn an_external_data_file_on_a_host_file_is_refused_before_anything_exists() {
-    let _s = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+    let _s = vireo_test_support::serial();
     let pool = TestPool::new("datafile");
     let dir = scratch().join("datafile");
     std::fs::create_dir_all(&dir).unwrap();
@@ -588,7 +570,7 @@ fn an_external_data_file_on_a_host_file_is_refused_before_anything_exists() {
 
 #[test]
 fn a_dirty_image_needs_its_warning_acknowledged() {
-    let _s = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+    let _s = vireo_test_support::serial();
     let pool = TestPool::new("dirty");
     let dir = scratch().join("dirty");
     std::fs::create_dir_all(&dir).unwrap();
@@ -630,7 +612,7 @@ fn a_dirty_image_needs_its_warning_acknowledged() {
 
 #[test]
 fn a_copy_of_an_image_with_a_backing_file_is_refused() {
-    let _s = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+    let _s = vireo_test_support::serial();
     let pool = TestPool::new("copy-chain");
     let dir = scratch().join("copy-chain");
     std::fs::create_dir_all(&dir).unwrap();
@@ -668,7 +650,7 @@ fn a_copy_of_an_image_with_a_backing_file_is_refused() {
 
 #[test]
 fn an_image_larger_than_its_pool_needs_the_warning_acknowledged() {
-    let _s = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+    let _s = vireo_test_support::serial();
     let pool = TestPool::new("big");
     let dir = scratch().join("big");
     std::fs::create_dir_all(&dir).unwrap();

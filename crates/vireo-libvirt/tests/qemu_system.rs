@@ -11,15 +11,13 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 use vireo_libvirt::{Action, ConnState, Inventory, InventoryEvent, VmState};
 
-static SERIAL: Mutex<()> = Mutex::new(());
-
 fn inventory() -> (Inventory, Receiver<InventoryEvent>) {
     inventory_on("sys", URI)
 }
 
 #[test]
 fn lifecycle_through_the_api_with_events() {
-    let _serial = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+    let _serial = vireo_test_support::serial();
     let (inv, rx) = inventory();
     wait_for(&rx, 10, "connected", |e| {
         conn_state(e, ConnState::Connected)
@@ -189,7 +187,7 @@ fn wait_conn(rx: &Receiver<InventoryEvent>, secs: u64, what: &str, want: ConnSta
 
 #[test]
 fn a_crashed_libvirtd_is_reconnected_as_soon_as_it_answers_again() {
-    let _serial = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+    let _serial = vireo_test_support::serial();
     let runner = TestDomain::define("crash");
     let (inv, rx) = inventory();
     wait_conn(&rx, 10, "connected", ConnState::Connected);
@@ -245,7 +243,7 @@ fn a_crashed_libvirtd_is_reconnected_as_soon_as_it_answers_again() {
 
 #[test]
 fn an_inventory_opened_before_libvirtd_connects_when_it_starts() {
-    let _serial = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+    let _serial = vireo_test_support::serial();
     signal_libvirtd("KILL");
     let deadline = Instant::now() + Duration::from_secs(10);
     while libvirtd_answers() {
@@ -271,7 +269,7 @@ fn an_inventory_opened_before_libvirtd_connects_when_it_starts() {
 
 #[test]
 fn a_frozen_libvirtd_is_shown_and_calls_do_not_hang() {
-    let _serial = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+    let _serial = vireo_test_support::serial();
     let dom = TestDomain::define("frozen");
     let (inv, rx) = inventory();
     wait_conn(&rx, 10, "connected", ConnState::Connected);
@@ -317,7 +315,7 @@ fn a_frozen_libvirtd_is_shown_and_calls_do_not_hang() {
 
 #[test]
 fn libvirtd_restart_reconnects_and_reconciles() {
-    let _serial = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+    let _serial = vireo_test_support::serial();
     let runner = TestDomain::define("keep");
     let doomed = TestDomain::define("doomed");
     let (inv, rx) = inventory();
@@ -394,7 +392,7 @@ fn define_with_disks(conn: &virt::connect::Connect, name: &str, disks: &[(&str, 
 
 #[test]
 fn delete_asks_about_disks_and_keeps_what_it_must() {
-    let _serial = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+    let _serial = vireo_test_support::serial();
     let pid = std::process::id();
     let dir = std::env::temp_dir().join(format!("vireo-it-pool-{pid}"));
     std::fs::create_dir_all(&dir).unwrap();
@@ -473,7 +471,7 @@ fn delete_asks_about_disks_and_keeps_what_it_must() {
 
 #[test]
 fn drivers_without_events_are_polled() {
-    let _serial = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+    let _serial = vireo_test_support::serial();
     let (tx, rx) = std::sync::mpsc::channel();
     let tx = Mutex::new(tx);
     let inv = Inventory::with_config_dir(move |e| drop(tx.lock().unwrap().send(e)), None);

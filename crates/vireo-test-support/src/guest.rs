@@ -12,6 +12,14 @@ pub const SYSTEM_URI: &str = "qemu:///system";
 /// What the guest prints on its serial port once it is up.
 pub const READY_MARKER: &str = "VIREO-TEST-GUEST-READY";
 
+/// The test guest's disk image (read-only: every guest is an overlay of it).
+pub fn test_guest_image() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../target/test-guest/test-guest.qcow2")
+        .canonicalize()
+        .expect("the test guest is built by make test (tests/fixtures/build-test-guest.sh)")
+}
+
 /// A test guest named `<prefix>-<pid>`; dropping it destroys and undefines it, its pool and
 /// its directory.
 pub struct TestGuest {
@@ -28,10 +36,7 @@ impl TestGuest {
     /// Defines (does not start) the test guest.
     pub fn define(prefix: &str) -> TestGuest {
         let pid = std::process::id();
-        let image = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-            .join("../../target/test-guest/test-guest.qcow2")
-            .canonicalize()
-            .expect("the test guest is built by make test (tests/fixtures/build-test-guest.sh)");
+        let image = test_guest_image();
         let conn = vireo_libvirt::open(SYSTEM_URI).expect("qemu:///system");
         let dir = PathBuf::from("/var/tmp").join(format!("{prefix}-{pid}"));
         let mut guest = TestGuest {

@@ -20,7 +20,7 @@ mod guest;
 mod keys;
 mod xvfb;
 
-pub use guest::{wait_for_text, TestGuest, READY_MARKER, SYSTEM_URI};
+pub use guest::{test_guest_image, wait_for_text, TestGuest, READY_MARKER, SYSTEM_URI};
 pub use keys::us_key;
 pub use xvfb::{xvfb, Xvfb};
 
