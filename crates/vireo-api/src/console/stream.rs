@@ -672,7 +672,7 @@ mod tests {
             (
                 "sixteen colours, 4-bit indices",
                 fb_from(70, 20, |x, y| {
-                    0xFF00_0000 | u32::from((x + y * 2) % 16) * 0x0011_0F03
+                    0xFF00_0000 | (u32::from((x + y * 2) % 16) * 0x0011_0F03)
                 }),
                 PART_BYTES,
             ),
