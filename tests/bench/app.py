@@ -168,7 +168,7 @@ def bench_list_and_events(display):
                     const list = () => document.querySelector('[data-testid="vm-list"]');
                     const before = Number(list().getAttribute('data-row-count'));
                     const t0 = performance.now();
-                    invoke('connection_add', {new: {uri, name: 'bench'}}).then((c) => {
+                    invoke('connection_add', {connection: {uri, name: 'bench'}}).then((c) => {
                       const tick = () => {
                         const n = Number(list().getAttribute('data-row-count'));
                         const painted = document.querySelector('[data-vm-name^="bulk-"]');
