@@ -535,7 +535,7 @@ mod tests {
     }
 
     #[test]
-    fn run_unregisters_a_console_whose_page_never_came() {
+    fn run_stops_without_unregistering_when_its_sender_is_gone() {
         // Nothing queued and the sender gone: `run` stops without a page.
         let (tx, rx) = std::sync::mpsc::channel::<PumpInput>();
         drop(tx);
