@@ -7,8 +7,7 @@ use std::path::Path;
 use vireo_storage::{ImageFormat, ImageInfo, ImageWarning, WarningId};
 use virt::connect::Connect;
 
-/// The least memory a VM gets: firmware and the smallest kernels need about this much.
-pub const MIN_MEMORY_MIB: u64 = 64;
+pub use vireo_domain::MIN_MEMORY_MIB;
 
 /// Largest disk the wizard creates: 64 TiB (qcow2 allows more; nobody means it).
 const MAX_DISK_GIB: u64 = 64 * 1024;

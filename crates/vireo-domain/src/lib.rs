@@ -1,8 +1,10 @@
 //! # vireo-domain
 //!
-//! Libvirt domain XML from a typed [`DomainSpec`]: every value is escaped by the writer, so a
-//! VM name or a path can never inject XML. The output is what the create-VM wizard defines,
-//! and what its "view XML" shows.
+//! Libvirt domain XML, written and edited. New VMs come from a typed [`DomainSpec`]: every
+//! value is escaped by the writer, so a VM name or a path can never inject XML; the output is
+//! what the create-VM wizard defines and its "view XML" shows. Existing VMs are read with
+//! [`hardware::read`] and changed with [`edit`], in place, keeping every byte Vireo does not
+//! own.
 //!
 //! ```
 //! use vireo_domain::*;
@@ -16,6 +18,9 @@
 //! validates each with `virt-xml-validate`.
 #![forbid(unsafe_code)]
 
+pub mod edit;
+pub mod hardware;
+pub mod splice;
 pub mod xml;
 
 use serde::{Deserialize, Serialize};
@@ -23,6 +28,10 @@ use ts_rs::TS;
 use xml::Writer;
 
 pub const LIBOSINFO_NS: &str = "http://libosinfo.org/xmlns/libvirt/domain/1.0";
+/// The least memory a VM gets: firmware and the smallest kernels need about this much.
+pub const MIN_MEMORY_MIB: u64 = 64;
+/// The virtio-serial channel the QEMU guest agent listens on.
+pub const GUEST_AGENT_CHANNEL: &str = "org.qemu.guest_agent.0";
 
 /// `<domain type=...>`: `kvm` with working hardware virtualization, `qemu` (TCG) otherwise.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -268,6 +277,13 @@ impl DomainSpec {
             });
         }
         if self.virtio {
+            // Agent-aware guests then report their IPs and shut down cleanly.
+            w.element("channel", &[("type", "unix")], |w| {
+                w.empty(
+                    "target",
+                    &[("type", "virtio"), ("name", GUEST_AGENT_CHANNEL)],
+                );
+            });
             w.empty("memballoon", &[("model", "virtio")]);
             w.element("rng", &[("model", "virtio")], |w| {
                 w.text("backend", &[("model", "random")], "/dev/urandom");

@@ -1,0 +1,242 @@
+//! Every in-place edit applied to a domain another tool wrote (`fixtures/foreign.xml`: a
+//! foreign metadata namespace, a smartcard, `<os><boot dev>`, `<qemu:commandline>`): the
+//! result is pinned by a golden file (`VIREO_BLESS=1` rewrites them), validates against
+//! libvirt's schema, changes only the lines the edit is about, and keeps the rest byte-equal.
+
+use std::collections::HashSet;
+use std::path::PathBuf;
+use std::process::Command;
+use vireo_domain::edit::{self, EditError, ResourcePatch};
+use vireo_domain::hardware;
+
+fn dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests")
+}
+
+fn foreign() -> String {
+    std::fs::read_to_string(dir().join("fixtures/foreign.xml")).unwrap()
+}
+
+/// Parts another tool owns: each must come out byte-equal, whatever the edit.
+const KEPT: &[&str] = &[
+    "<metadata>\n    <other:tool xmlns:other=\"https://example.org/other-tool/1\">\n      \
+     <other:setting key=\"x\" value=\"it's &lt;kept&gt;\"/>\n    </other:tool>\n  </metadata>",
+    "<qemu:commandline>\n    <qemu:arg value='-device'/>\n    \
+     <qemu:arg value='pvpanic,ioport=0x505'/>\n  </qemu:commandline>",
+    "<smartcard mode='passthrough' type='spicevmc'/>",
+    "<clock offset='utc'>\n    <timer name='rtc' tickpolicy='catchup'/>\n  </clock>",
+    "<driver name='qemu' type='qcow2' cache='none' discard='unmap'/>",
+    "<title>Made by another tool</title>",
+];
+
+fn lines(xml: &str) -> HashSet<&str> {
+    xml.lines().collect()
+}
+
+/// Checks one edit's output: golden, valid, foreign parts kept, and exactly the expected
+/// lines gone from the original.
+fn check(name: &str, out: &str, gone: &[&str]) {
+    let path = dir().join(format!("golden/edit/{name}.xml"));
+    if std::env::var_os("VIREO_BLESS").is_some() {
+        std::fs::write(&path, out).unwrap();
+    }
+    let golden = std::fs::read_to_string(&path).unwrap_or_default();
+    assert_eq!(
+        out,
+        golden,
+        "{name}: differs from {} (regenerate with VIREO_BLESS=1 cargo test -p vireo-domain)",
+        path.display()
+    );
+    let v = Command::new("virt-xml-validate")
+        .arg(&path)
+        .arg("domain")
+        .output()
+        .expect("virt-xml-validate (libvirt-clients) is installed");
+    assert!(
+        v.status.success(),
+        "{name} does not validate: {}{}",
+        String::from_utf8_lossy(&v.stdout),
+        String::from_utf8_lossy(&v.stderr)
+    );
+    for kept in KEPT {
+        assert!(out.contains(kept), "{name} lost {kept}");
+    }
+    let original = foreign();
+    let now = lines(out);
+    let mut removed: Vec<&str> = original.lines().filter(|l| !now.contains(l)).collect();
+    removed.sort();
+    let mut want: Vec<&str> = gone.to_vec();
+    want.sort();
+    assert_eq!(removed, want, "{name}: changed other lines than its own");
+}
+
+#[test]
+fn memory_and_vcpus_change_in_place() {
+    let patch = ResourcePatch {
+        memory_mib: Some(2048),
+        max_memory_mib: Some(8192),
+        vcpus: Some(3),
+        max_vcpus: Some(4),
+    };
+    let out = edit::set_resources(&foreign(), &patch).unwrap();
+    check(
+        "resources",
+        &out,
+        &[
+            "  <memory unit='GiB'>4</memory>",
+            "  <vcpu placement=\"static\">2</vcpu>",
+        ],
+    );
+    let h = hardware::read(&out).unwrap();
+    assert_eq!(
+        (h.memory_mib, h.max_memory_mib, h.vcpus, h.max_vcpus),
+        (2048, 8192, 3, 4)
+    );
+    assert!(out.contains("<currentMemory unit='KiB'>2097152</currentMemory>"));
+}
+
+#[test]
+fn memory_alone_keeps_the_vcpus_as_written() {
+    let patch = ResourcePatch {
+        memory_mib: Some(1024),
+        ..Default::default()
+    };
+    let out = edit::set_resources(&foreign(), &patch).unwrap();
+    check("memory", &out, &["  <memory unit='GiB'>4</memory>"]);
+    assert!(out.contains("<vcpu placement=\"static\">2</vcpu>"));
+}
+
+#[test]
+fn refused_resources_say_why() {
+    let cases = [
+        (
+            ResourcePatch {
+                memory_mib: Some(0),
+                ..Default::default()
+            },
+            "at least 64 MiB",
+        ),
+        (
+            ResourcePatch {
+                memory_mib: Some(8192),
+                ..Default::default()
+            },
+            "above the maximum",
+        ),
+        (
+            ResourcePatch {
+                vcpus: Some(0),
+                ..Default::default()
+            },
+            "at least 1 vCPU",
+        ),
+        (
+            ResourcePatch {
+                vcpus: Some(3),
+                ..Default::default()
+            },
+            "raise the maximum",
+        ),
+    ];
+    for (patch, want) in cases {
+        let err = edit::set_resources(&foreign(), &patch).unwrap_err();
+        assert!(matches!(err, EditError::Invalid(_)), "{err}");
+        assert!(err.to_string().contains(want), "{err}");
+    }
+}
+
+#[test]
+fn a_cdrom_gets_an_iso_and_is_ejected() {
+    let inserted = edit::set_cdrom_media(&foreign(), "sda", Some("/srv/iso/it's.iso")).unwrap();
+    check(
+        "cdrom-insert",
+        &inserted.xml,
+        &[
+            "    <disk type='block' device='cdrom'>",
+            "      <source dev='/dev/sr0'/>",
+        ],
+    );
+    assert!(inserted
+        .device
+        .starts_with("<disk type='file' device='cdrom'>"));
+    assert!(inserted
+        .device
+        .contains("<source file='/srv/iso/it&apos;s.iso'>"));
+    assert!(inserted.device.ends_with("</disk>"));
+    let h = hardware::read(&inserted.xml).unwrap();
+    assert_eq!(h.disks[1].source.as_deref(), Some("/srv/iso/it's.iso"));
+
+    let ejected = edit::set_cdrom_media(&foreign(), "sda", None).unwrap();
+    check(
+        "cdrom-eject",
+        &ejected.xml,
+        &[
+            "    <disk type='block' device='cdrom'>",
+            "      <source dev='/dev/sr0'/>",
+        ],
+    );
+    assert_eq!(hardware::read(&ejected.xml).unwrap().disks[1].source, None);
+}
+
+#[test]
+fn only_cdrom_media_can_change() {
+    let err = edit::set_cdrom_media(&foreign(), "vda", Some("/x.iso")).unwrap_err();
+    assert!(err.to_string().contains("not a CD-ROM"), "{err}");
+    let err = edit::set_cdrom_media(&foreign(), "hdz", None).unwrap_err();
+    assert!(err.to_string().contains("no drive hdz"), "{err}");
+}
+
+#[test]
+fn boot_order_moves_to_the_devices() {
+    let order = [
+        "vda".to_string(),
+        "52:54:00:12:34:56".to_string(),
+        "sda".to_string(),
+    ];
+    let out = edit::set_boot(&foreign(), &order, Some(true)).unwrap();
+    check(
+        "boot",
+        &out,
+        &["    <boot dev='cdrom'/>", "    <boot dev='hd'/>"],
+    );
+    let h = hardware::read(&out).unwrap();
+    assert_eq!(h.disks[0].boot_order, Some(1));
+    assert_eq!(h.nics[0].boot_order, Some(2));
+    assert_eq!(h.disks[1].boot_order, Some(3));
+    assert!(h.boot_menu);
+    // Again, reordered: the existing <boot order> elements are renumbered, not duplicated.
+    let again = edit::set_boot(&out, &["sda".to_string()], None).unwrap();
+    let h = hardware::read(&again).unwrap();
+    assert_eq!(
+        (h.disks[0].boot_order, h.disks[1].boot_order),
+        (None, Some(1))
+    );
+    assert_eq!(h.nics[0].boot_order, None);
+    assert_eq!(again.matches("<boot order=").count(), 1);
+}
+
+#[test]
+fn boot_order_names_real_devices_once() {
+    let err = edit::set_boot(&foreign(), &["vdq".to_string()], None).unwrap_err();
+    assert!(
+        err.to_string().contains("no disk or network interface vdq"),
+        "{err}"
+    );
+    let twice = ["vda".to_string(), "VDA".to_string()];
+    let err = edit::set_boot(&foreign(), &twice, None).unwrap_err();
+    assert!(err.to_string().contains("twice"), "{err}");
+}
+
+#[test]
+fn an_edited_xml_stays_the_same_vm() {
+    let xml = foreign();
+    assert!(edit::check_same_vm(&xml, &xml.replace("GiB'>4", "GiB'>2")).is_ok());
+    let renamed = xml.replace("<name>foreign</name>", "<name>other</name>");
+    let err = edit::check_same_vm(&xml, &renamed).unwrap_err();
+    assert!(err.to_string().contains("renames the VM"), "{err}");
+    let uuid = xml.replace("3f7c1d2e", "00000000");
+    let err = edit::check_same_vm(&xml, &uuid).unwrap_err();
+    assert!(err.to_string().contains("UUID"), "{err}");
+    let err = edit::check_same_vm(&xml, "<domain><name>foreign").unwrap_err();
+    assert!(err.to_string().contains("not well-formed"), "{err}");
+}
