@@ -32,6 +32,9 @@ pub enum BackendError {
     Refused(String),
     #[error("could not save the connection list")]
     Config(#[source] std::io::Error),
+    /// Something nobody can act on (libvirt gave XML Vireo cannot read).
+    #[error("{0}")]
+    Internal(String),
 }
 
 /// What kind of failure, for callers that map errors to codes.
@@ -76,7 +79,7 @@ impl BackendError {
             BackendError::ScreenshotTooLarge(_) => ErrorKind::Internal,
             BackendError::Libvirt { source, .. } => from_libvirt(source),
             BackendError::Refused(_) => ErrorKind::InvalidInput,
-            BackendError::Config(_) => ErrorKind::Internal,
+            BackendError::Config(_) | BackendError::Internal(_) => ErrorKind::Internal,
         }
     }
 }

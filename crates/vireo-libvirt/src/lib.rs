@@ -18,6 +18,7 @@ pub mod inventory;
 pub mod screenshot;
 pub mod state;
 pub mod vm;
+pub mod vm_config;
 
 pub use error::{classify, BackendError, ErrorKind};
 pub use inventory::{
@@ -26,6 +27,7 @@ pub use inventory::{
 };
 pub use state::{Action, TransitionError, VmFlags, VmState};
 pub use vm::{DiskChoice, VmSummary};
+pub use vm_config::{Apply, VmDetails};
 
 /// Opens a connection with the event loop registered first (libvirt requires that order for
 /// events to flow) and libvirt's stderr printing silenced.

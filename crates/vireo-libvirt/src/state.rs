@@ -82,10 +82,16 @@ pub enum Action {
     EnableAutostart,
     DisableAutostart,
     Delete,
+    /// Change the stored configuration (hardware for the next boot, notes, boot order).
+    Configure,
+    /// Change the running VM's hardware (memory, vCPUs, media) without a restart.
+    ConfigureLive,
+    /// Give a stopped VM a new name.
+    Rename,
 }
 
 impl Action {
-    pub const ALL: [Action; 12] = [
+    pub const ALL: [Action; 15] = [
         Action::Start,
         Action::Shutdown,
         Action::ForceOff,
@@ -98,6 +104,9 @@ impl Action {
         Action::EnableAutostart,
         Action::DisableAutostart,
         Action::Delete,
+        Action::Configure,
+        Action::ConfigureLive,
+        Action::Rename,
     ];
 
     pub fn verb(self) -> &'static str {
@@ -114,6 +123,9 @@ impl Action {
             Action::EnableAutostart => "enable autostart for",
             Action::DisableAutostart => "disable autostart for",
             Action::Delete => "delete",
+            Action::Configure => "change the configuration of",
+            Action::ConfigureLive => "change the running hardware of",
+            Action::Rename => "rename",
         }
     }
 }
@@ -173,6 +185,22 @@ pub fn check(state: VmState, flags: VmFlags, action: Action) -> Result<(), Trans
             matches!(state, ShutOff | Saved),
             " (shut it down or force it off first)",
         ),
+        Configure => (
+            flags.persistent,
+            " (transient: only its running hardware can change)",
+        ),
+        ConfigureLive => (
+            matches!(state, Running | Blocked | Paused),
+            " (changes apply at its next boot)",
+        ),
+        Rename => (
+            flags.persistent && state == ShutOff,
+            if flags.persistent {
+                " (shut it down first)"
+            } else {
+                " (transient)"
+            },
+        ),
     };
     if ok {
         Ok(())
@@ -217,6 +245,8 @@ mod tests {
                 Pause,
                 Save,
                 EnableAutostart,
+                Configure,
+                ConfigureLive,
             ],
         ),
         (
@@ -229,15 +259,33 @@ mod tests {
                 Pause,
                 Save,
                 EnableAutostart,
+                Configure,
+                ConfigureLive,
             ],
         ),
-        (Paused, &[ForceOff, Resume, Save, EnableAutostart]),
-        (ShuttingDown, &[ForceOff, EnableAutostart]),
-        (ShutOff, &[Start, EnableAutostart, Delete]),
-        (Saved, &[Start, DiscardSave, EnableAutostart, Delete]),
-        (Crashed, &[Start, ForceOff, EnableAutostart]),
-        (PmSuspended, &[ForceOff, EnableAutostart]),
-        (Unknown, &[EnableAutostart]),
+        (
+            Paused,
+            &[
+                ForceOff,
+                Resume,
+                Save,
+                EnableAutostart,
+                Configure,
+                ConfigureLive,
+            ],
+        ),
+        (ShuttingDown, &[ForceOff, EnableAutostart, Configure]),
+        (
+            ShutOff,
+            &[Start, EnableAutostart, Delete, Configure, Rename],
+        ),
+        (
+            Saved,
+            &[Start, DiscardSave, EnableAutostart, Delete, Configure],
+        ),
+        (Crashed, &[Start, ForceOff, EnableAutostart, Configure]),
+        (PmSuspended, &[ForceOff, EnableAutostart, Configure]),
+        (Unknown, &[EnableAutostart, Configure]),
     ];
 
     #[test]
@@ -287,6 +335,29 @@ mod tests {
         assert!(check(Running, transient, Save).is_err());
         let e = check(Running, transient, EnableAutostart).unwrap_err();
         assert!(e.to_string().contains("transient"));
+    }
+
+    #[test]
+    fn only_defined_vms_change_their_configuration_and_names() {
+        let transient = VmFlags::default();
+        let e = check(Running, transient, Configure).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "cannot change the configuration of a VM that is running (transient: only its \
+             running hardware can change)"
+        );
+        assert!(check(Running, transient, ConfigureLive).is_ok());
+        let e = check(Running, DEFINED, Rename).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "cannot rename a VM that is running (shut it down first)"
+        );
+        let e = check(ShutOff, DEFINED, ConfigureLive).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "cannot change the running hardware of a VM that is shut off (changes apply at \
+             its next boot)"
+        );
     }
 
     #[test]

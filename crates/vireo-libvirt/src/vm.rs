@@ -207,10 +207,19 @@ fn allowed_now(conn: &Connect, uuid: &str, action: Action) -> Result<VmSummary, 
 /// Runs one lifecycle action after checking it against the state machine.
 pub fn perform(conn: &Connect, uuid: &str, action: Action) -> Result<(), BackendError> {
     let current = allowed_now(conn, uuid, action)?;
-    if action == Action::Delete {
-        return Err(BackendError::Refused(
-            "deleting a VM goes through delete_vm, which asks about its disks".into(),
-        ));
+    match action {
+        Action::Delete => {
+            return Err(BackendError::Refused(
+                "deleting a VM goes through delete_vm, which asks about its disks".into(),
+            ))
+        }
+        Action::Configure | Action::ConfigureLive | Action::Rename => {
+            return Err(BackendError::Refused(format!(
+                "{} is a change of the VM's configuration (vm_config), not a lifecycle action",
+                action.verb()
+            )))
+        }
+        _ => {}
     }
     let dom = lookup(conn, uuid)?;
     let result = match action {
@@ -225,7 +234,9 @@ pub fn perform(conn: &Connect, uuid: &str, action: Action) -> Result<(), Backend
         Action::DiscardSave => dom.managed_save_remove(0),
         Action::EnableAutostart => dom.set_autostart(true).map(|_| ()),
         Action::DisableAutostart => dom.set_autostart(false).map(|_| ()),
-        Action::Delete => unreachable!("handled above"),
+        Action::Delete | Action::Configure | Action::ConfigureLive | Action::Rename => {
+            unreachable!("refused above")
+        }
     };
     result.map_err(|e| BackendError::libvirt(format!("{} {}", action.verb(), current.name), e))
 }

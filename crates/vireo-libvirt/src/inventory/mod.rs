@@ -276,6 +276,25 @@ impl Inventory {
         result
     }
 
+    /// Runs a change on one VM, then refreshes its row: live memory and notes changes send
+    /// no lifecycle event, and the page listens to the row.
+    pub fn change_vm<T>(
+        &self,
+        connection: &str,
+        uuid: &str,
+        change: impl FnOnce(&Connect) -> Result<T, BackendError>,
+    ) -> Result<T, BackendError> {
+        let (c, conn) = self.live_conn(connection)?;
+        let result = change(&conn);
+        c.send(Work::Event(RawLifecycleEvent {
+            uuid: uuid.to_string(),
+            name: String::new(),
+            event: -1,
+            detail: 0,
+        }));
+        result
+    }
+
     pub fn delete_preview(
         &self,
         connection: &str,
