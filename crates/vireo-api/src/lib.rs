@@ -17,6 +17,7 @@ mod inventory;
 mod logging;
 mod operations;
 mod thumbnail;
+mod vm_page;
 
 pub use console::*;
 pub use create::*;
@@ -26,13 +27,17 @@ pub use logging::log_to_stderr;
 pub use operations::{CREATE_PROGRESS_EVENT, INVENTORY_EVENT};
 pub use thumbnail::*;
 pub use vireo_create::{CreateRequest, Created, ImportMode, NetworkChoice, Progress, Source};
+pub use vireo_domain::edit::ResourcePatch;
+pub use vireo_domain::hardware::{DiskInfo, FirmwareKind, GraphicsInfo, NicInfo, VmHardware};
 pub use vireo_host::has_gpu_render_node;
 pub use vireo_host::{Accelerator, Finding, FindingId, HostReport, HostResources, Status, Verdict};
 pub use vireo_libvirt::{
-    Action, ConnState, ConnectionInfo, ConnectionPatch, DiskChoice, Inventory, InventoryEvent,
-    InventorySnapshot, NewConnection, VmRow, VmState, VmStats, VmSummary,
+    Action, Apply, ConnState, ConnectionInfo, ConnectionPatch, DiskChoice, Inventory,
+    InventoryEvent, InventorySnapshot, NewConnection, VmDetails, VmRow, VmState, VmStats,
+    VmSummary,
 };
 pub use vireo_storage::{ImageWarning, WarningId};
+pub use vm_page::*;
 
 /// The host check on this machine (KVM, libvirt, firmware, resources). Blocks for the
 /// duration of the probe (tens of milliseconds): call it off the UI thread.
@@ -79,6 +84,13 @@ pub fn export_bindings(dir: &std::path::Path) -> Result<(), ts_rs::ExportError> 
     ConsoleScreenshotRequest::export_all(&cfg)?;
     ConsoleScreenshot::export_all(&cfg)?;
     ConsoleTypeTextRequest::export_all(&cfg)?;
+    VmDetails::export_all(&cfg)?;
+    VmResourcesRequest::export_all(&cfg)?;
+    VmCdromRequest::export_all(&cfg)?;
+    VmBootRequest::export_all(&cfg)?;
+    VmNotesRequest::export_all(&cfg)?;
+    VmRenameRequest::export_all(&cfg)?;
+    VmDefineXmlRequest::export_all(&cfg)?;
     std::fs::write(dir.join("commands.ts"), operations::commands_ts(&cfg))?;
     Ok(())
 }

@@ -48,6 +48,23 @@ macro_rules! for_each_operation {
             /// A running VM's screen as a PNG at most `maxWidth` pixels wide (raw bytes).
             fn vm_thumbnail[inventory](req: $crate::VmThumbnailRequest)
                 -> result $crate::VmThumbnail => bytes;
+            /// Everything the VM page shows: summary, hardware now and at the next boot,
+            /// what is pending, and the host's ceilings.
+            fn vm_details[inventory](vm: $crate::VmRef) -> result $crate::VmDetails => json;
+            /// Memory and vCPUs, now and/or at the next boot.
+            fn vm_set_resources[inventory](req: $crate::VmResourcesRequest) -> result () => json;
+            /// Inserts an ISO into a CD-ROM drive, or ejects it.
+            fn vm_set_cdrom[inventory](req: $crate::VmCdromRequest) -> result () => json;
+            /// The boot order and the boot menu, for the next boot.
+            fn vm_set_boot[inventory](req: $crate::VmBootRequest) -> result () => json;
+            /// The VM's notes (its libvirt description).
+            fn vm_set_notes[inventory](req: $crate::VmNotesRequest) -> result () => json;
+            /// Renames a stopped VM.
+            fn vm_rename[inventory](req: $crate::VmRenameRequest) -> result () => json;
+            /// The VM's stored (next boot) domain XML.
+            fn vm_xml[inventory](vm: $crate::VmRef) -> result String => json;
+            /// Defines an edited domain XML for the VM, after libvirt's schema check.
+            fn vm_define_xml[inventory](req: $crate::VmDefineXmlRequest) -> result () => json;
             /// Turns the backend's CPU/memory sampling (the `stats` events) on or off.
             fn set_stats_active[inventory](on: bool) -> value () => json;
             /// Saves and opens a new connection.

@@ -336,3 +336,53 @@ fn edited_xml_must_stay_the_same_vm_and_valid() {
         2
     );
 }
+
+/// A change made through the inventory tells an open page to read the VM again, even when
+/// the list's summary is unchanged (notes), and a change to the list's figures updates it.
+#[test]
+fn inventory_changes_announce_themselves() {
+    use std::sync::mpsc::channel;
+    use std::time::{Duration, Instant};
+    use vireo_libvirt::{ConnState, Inventory, InventoryEvent};
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/vm-page.xml");
+    let (tx, rx) = channel();
+    let sink = std::sync::Mutex::new(tx);
+    let inv = Inventory::with_config_dir(move |e| drop(sink.lock().unwrap().send(e)), None);
+    inv.open_transient("t", "Test", &format!("test://{}", path.display()));
+    let wait = |what: &str, until: &dyn Fn(&InventoryEvent) -> bool| {
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while let Ok(ev) = rx.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+            if until(&ev) {
+                return;
+            }
+        }
+        panic!("{what}: not seen within 5 s");
+    };
+    wait(
+        "connected",
+        &|e| matches!(e, InventoryEvent::Connection { connection } if connection.state == ConnState::Connected),
+    );
+    inv.change_vm("t", STORE, |conn| {
+        vm_config::set_description(conn, STORE, "archive box")
+    })
+    .unwrap();
+    wait(
+        "config changed",
+        &|e| matches!(e, InventoryEvent::VmConfigChanged { uuid, .. } if uuid == STORE),
+    );
+    inv.change_vm("t", STORE, |conn| {
+        vm_config::set_resources(conn, STORE, &memory(768), Apply::NextBoot)
+    })
+    .unwrap();
+    wait(
+        "memory in the list",
+        &|e| matches!(e, InventoryEvent::VmUpserted { vm, .. } if vm.uuid == STORE && vm.memory == 768 << 20),
+    );
+    // A refused change says why, through the inventory as directly.
+    let e = inv
+        .change_vm("t", STORE, |conn| {
+            vm_config::set_resources(conn, STORE, &memory(1), Apply::NextBoot)
+        })
+        .unwrap_err();
+    assert!(e.to_string().contains("MiB"), "{e}");
+}

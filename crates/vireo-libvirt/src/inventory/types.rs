@@ -82,6 +82,12 @@ pub enum InventoryEvent {
         connection: String,
         uuid: String,
     },
+    /// The VM's configuration may have changed (it was defined again, or Vireo changed it)
+    /// even where its summary did not: an open VM page reads its details again.
+    VmConfigChanged {
+        connection: String,
+        uuid: String,
+    },
     Stats {
         connection: String,
         stats: Vec<VmStats>,

@@ -214,7 +214,15 @@ pub(super) fn worker_loop(
                 // Defined (0) means the configuration changed; -1 is our own nudge.
                 let reread = ev.event == 0 || ev.event == -1;
                 match vm::refresh(&conn, &ev.uuid, &mut cache, reread) {
-                    Ok(Some(vm)) => upsert(&inner, &c, vm),
+                    Ok(Some(vm)) => {
+                        upsert(&inner, &c, vm);
+                        if reread {
+                            inner.emit(InventoryEvent::VmConfigChanged {
+                                connection: c.id.clone(),
+                                uuid: ev.uuid.clone(),
+                            });
+                        }
+                    }
                     Ok(None) => remove(&inner, &c, &ev.uuid),
                     Err(_) => {}
                 }

@@ -1,0 +1,209 @@
+//! The VM page's operations: its details, and every change to a VM after it exists
+//! (memory and vCPUs, CD-ROM media, boot order, notes, name, XML). Each is also a `vireo vm`
+//! subcommand, through the `*_by_name` functions at the end.
+
+use crate::{ApiError, Code, VmRef};
+use serde::Deserialize;
+use std::path::Path;
+use ts_rs::TS;
+use vireo_domain::edit::ResourcePatch;
+use vireo_libvirt::{vm_config, Apply, Inventory, VmDetails};
+use virt::connect::Connect;
+
+#[derive(Debug, Clone, Deserialize, TS)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct VmResourcesRequest {
+    pub vm: VmRef,
+    pub patch: ResourcePatch,
+    pub apply: Apply,
+}
+
+#[derive(Debug, Clone, Deserialize, TS)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct VmCdromRequest {
+    pub vm: VmRef,
+    /// The drive (`sda`).
+    pub target: String,
+    /// The ISO to insert; None ejects.
+    pub iso: Option<String>,
+    pub apply: Apply,
+}
+
+#[derive(Debug, Clone, Deserialize, TS)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct VmBootRequest {
+    pub vm: VmRef,
+    /// Disk targets and NIC MAC addresses, first first.
+    pub order: Vec<String>,
+    pub menu: Option<bool>,
+}
+
+#[derive(Debug, Clone, Deserialize, TS)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct VmNotesRequest {
+    pub vm: VmRef,
+    pub text: String,
+}
+
+#[derive(Debug, Clone, Deserialize, TS)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct VmRenameRequest {
+    pub vm: VmRef,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Deserialize, TS)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct VmDefineXmlRequest {
+    pub vm: VmRef,
+    pub xml: String,
+}
+
+pub fn vm_details(inv: &Inventory, vm: VmRef) -> Result<VmDetails, ApiError> {
+    let conn = inv.open_connection(&vm.connection)?;
+    Ok(vm_config::details(&conn, &vm.uuid)?)
+}
+
+pub fn vm_set_resources(inv: &Inventory, req: VmResourcesRequest) -> Result<(), ApiError> {
+    Ok(inv.change_vm(&req.vm.connection, &req.vm.uuid, |conn| {
+        vm_config::set_resources(conn, &req.vm.uuid, &req.patch, req.apply)
+    })?)
+}
+
+/// An ISO for a CD-ROM drive is judged like the wizard's: the path first, then its content
+/// (an ISO, not a disk image), then whether the system daemon's QEMU may read it. Returns
+/// the real path (links resolved): what the drive is given.
+fn judge_iso(conn: &Connect, path: &str) -> Result<String, ApiError> {
+    let refused = |e: &dyn std::error::Error| ApiError::from_chain(Code::InvalidInput, e);
+    let image = vireo_storage::inspect(Path::new(path), &[]).map_err(|e| refused(&e))?;
+    if image.format != vireo_storage::ImageFormat::Iso {
+        return Err(ApiError::new(
+            Code::InvalidInput,
+            format!(
+                "{} is not an ISO image: only ISO images go in a CD-ROM drive",
+                vireo_text::shown(path)
+            ),
+        ));
+    }
+    let system = conn.uri().map(|u| u.ends_with("/system")).unwrap_or(false);
+    if system {
+        vireo_create::qemu_can_read(Path::new(&image.path)).map_err(|e| refused(&e))?;
+    }
+    Ok(image.path)
+}
+
+pub fn vm_set_cdrom(inv: &Inventory, req: VmCdromRequest) -> Result<(), ApiError> {
+    let iso = match &req.iso {
+        Some(chosen) => Some(judge_iso(
+            &inv.open_connection(&req.vm.connection)?,
+            chosen,
+        )?),
+        None => None,
+    };
+    Ok(inv.change_vm(&req.vm.connection, &req.vm.uuid, |conn| {
+        vm_config::set_cdrom(conn, &req.vm.uuid, &req.target, iso.as_deref(), req.apply)
+    })?)
+}
+
+pub fn vm_set_boot(inv: &Inventory, req: VmBootRequest) -> Result<(), ApiError> {
+    Ok(inv.change_vm(&req.vm.connection, &req.vm.uuid, |conn| {
+        vm_config::set_boot(conn, &req.vm.uuid, &req.order, req.menu)
+    })?)
+}
+
+pub fn vm_set_notes(inv: &Inventory, req: VmNotesRequest) -> Result<(), ApiError> {
+    Ok(inv.change_vm(&req.vm.connection, &req.vm.uuid, |conn| {
+        vm_config::set_description(conn, &req.vm.uuid, &req.text)
+    })?)
+}
+
+pub fn vm_rename(inv: &Inventory, req: VmRenameRequest) -> Result<(), ApiError> {
+    Ok(inv.change_vm(&req.vm.connection, &req.vm.uuid, |conn| {
+        vm_config::rename(conn, &req.vm.uuid, &req.name)
+    })?)
+}
+
+pub fn vm_xml(inv: &Inventory, vm: VmRef) -> Result<String, ApiError> {
+    let conn = inv.open_connection(&vm.connection)?;
+    Ok(vm_config::stored_xml(&conn, &vm.uuid)?)
+}
+
+pub fn vm_define_xml(inv: &Inventory, req: VmDefineXmlRequest) -> Result<(), ApiError> {
+    Ok(inv.change_vm(&req.vm.connection, &req.vm.uuid, |conn| {
+        vm_config::define_xml(conn, &req.vm.uuid, &req.xml)
+    })?)
+}
+
+/// The same operations for the CLI, by URI and VM name, without a long-lived inventory.
+pub mod by_name {
+    use super::*;
+
+    fn open(uri: &str, name: &str) -> Result<(Connect, String), ApiError> {
+        let conn = vireo_libvirt::open(uri)?;
+        let uuid = vireo_libvirt::vm::uuid_by_name(&conn, name)?;
+        Ok((conn, uuid))
+    }
+
+    pub fn details(uri: &str, name: &str) -> Result<VmDetails, ApiError> {
+        let (conn, uuid) = open(uri, name)?;
+        Ok(vm_config::details(&conn, &uuid)?)
+    }
+
+    pub fn set_resources(
+        uri: &str,
+        name: &str,
+        patch: &ResourcePatch,
+        apply: Apply,
+    ) -> Result<(), ApiError> {
+        let (conn, uuid) = open(uri, name)?;
+        Ok(vm_config::set_resources(&conn, &uuid, patch, apply)?)
+    }
+
+    pub fn set_cdrom(
+        uri: &str,
+        name: &str,
+        target: &str,
+        iso: Option<&str>,
+        apply: Apply,
+    ) -> Result<(), ApiError> {
+        let (conn, uuid) = open(uri, name)?;
+        let iso = iso.map(|chosen| judge_iso(&conn, chosen)).transpose()?;
+        Ok(vm_config::set_cdrom(
+            &conn,
+            &uuid,
+            target,
+            iso.as_deref(),
+            apply,
+        )?)
+    }
+
+    pub fn set_boot(
+        uri: &str,
+        name: &str,
+        order: &[String],
+        menu: Option<bool>,
+    ) -> Result<(), ApiError> {
+        let (conn, uuid) = open(uri, name)?;
+        Ok(vm_config::set_boot(&conn, &uuid, order, menu)?)
+    }
+
+    pub fn set_notes(uri: &str, name: &str, text: &str) -> Result<(), ApiError> {
+        let (conn, uuid) = open(uri, name)?;
+        Ok(vm_config::set_description(&conn, &uuid, text)?)
+    }
+
+    pub fn rename(uri: &str, name: &str, new_name: &str) -> Result<(), ApiError> {
+        let (conn, uuid) = open(uri, name)?;
+        Ok(vm_config::rename(&conn, &uuid, new_name)?)
+    }
+
+    pub fn xml(uri: &str, name: &str) -> Result<String, ApiError> {
+        let (conn, uuid) = open(uri, name)?;
+        Ok(vm_config::stored_xml(&conn, &uuid)?)
+    }
+
+    pub fn define_xml(uri: &str, name: &str, xml: &str) -> Result<(), ApiError> {
+        let (conn, uuid) = open(uri, name)?;
+        Ok(vm_config::define_xml(&conn, &uuid, xml)?)
+    }
+}
