@@ -2,6 +2,8 @@
 //! function, exactly as the window does.
 #![forbid(unsafe_code)]
 
+mod vm;
+
 use clap::{Parser, Subcommand};
 use std::io::IsTerminal;
 use std::process::ExitCode;
@@ -35,9 +37,13 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Run a lifecycle action on one VM: start, shutdown, force-off, reboot, reset, pause,
-    /// resume, save, discard-save, enable-autostart, disable-autostart.
-    Vm { action: String, name: String },
+    /// One VM: a lifecycle action (`vireo vm start NAME`: start, shutdown, force-off,
+    /// reboot, reset, pause, resume, save, discard-save, enable-autostart,
+    /// disable-autostart), or info, set, cdrom, boot, notes, rename, xml.
+    Vm {
+        #[command(subcommand)]
+        command: vm::VmCommand,
+    },
     /// Inspect a disk image or ISO as the wizard does: refused with the reason when it is
     /// unsafe or not an image, otherwise its format, sizes, backing chain and warnings.
     Inspect {
@@ -61,7 +67,7 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Check { json } => check(json),
         Command::List { json } => list(&uri, json),
-        Command::Vm { action, name } => vm(&uri, &action, &name),
+        Command::Vm { command } => vm::run(&uri, command),
         Command::Inspect { path, iso, json } => inspect(path, iso, json),
     }
 }
@@ -155,25 +161,6 @@ fn list(uri: &str, json: bool) -> ExitCode {
         );
     }
     ExitCode::SUCCESS
-}
-
-fn vm(uri: &str, action: &str, name: &str) -> ExitCode {
-    let parsed: Result<vireo_api::Action, _> =
-        serde_json::from_value(serde_json::Value::String(action.to_string()));
-    let action = match parsed {
-        Ok(vireo_api::Action::Delete) | Err(_) => {
-            eprintln!(
-                "vireo: unknown action '{action}' (start, shutdown, force-off, reboot, reset, \
-                 pause, resume, save, discard-save, enable-autostart, disable-autostart)"
-            );
-            return ExitCode::from(2);
-        }
-        Ok(a) => a,
-    };
-    match vireo_api::vm_action_by_name(uri, name, action) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => fail(e),
-    }
 }
 
 fn check(json: bool) -> ExitCode {

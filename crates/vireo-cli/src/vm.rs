@@ -1,0 +1,339 @@
+//! `vireo vm …`: lifecycle actions and the VM page's operations, virsh-style. Each calls the
+//! same `vireo_api` function as the window, so refusals read the same.
+
+use clap::{Args, Subcommand};
+use std::process::ExitCode;
+use vireo_api::{by_name, ApiError, Apply, ResourcePatch, VmDetails, VmHardware};
+
+#[derive(Subcommand)]
+pub enum VmCommand {
+    /// Overview, hardware, and what changes at the next boot.
+    Info {
+        name: String,
+        /// Print the details as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Change memory and vCPUs. Without --live or --config: now and at the next boot for a
+    /// running VM, the next boot for a stopped one.
+    Set {
+        name: String,
+        /// Memory in MiB.
+        #[arg(long)]
+        memory: Option<u64>,
+        /// Maximum memory in MiB (next boot only).
+        #[arg(long)]
+        max_memory: Option<u64>,
+        #[arg(long)]
+        vcpus: Option<u32>,
+        /// Maximum vCPUs (next boot only).
+        #[arg(long)]
+        max_vcpus: Option<u32>,
+        #[command(flatten)]
+        apply: ApplyArgs,
+    },
+    /// Insert an ISO into a CD-ROM drive, or eject it.
+    Cdrom {
+        name: String,
+        /// The drive (default: the VM's first CD-ROM drive).
+        #[arg(long)]
+        drive: Option<String>,
+        #[arg(long, conflicts_with = "eject", required_unless_present = "eject")]
+        insert: Option<String>,
+        #[arg(long)]
+        eject: bool,
+        #[command(flatten)]
+        apply: ApplyArgs,
+    },
+    /// Set the boot order (disk targets and NIC MACs, comma-separated, first first).
+    Boot {
+        name: String,
+        #[arg(long, value_delimiter = ',', required = true)]
+        order: Vec<String>,
+        /// Show the firmware's boot menu (yes or no).
+        #[arg(long)]
+        menu: Option<Toggle>,
+    },
+    /// Set the VM's notes ("" clears them).
+    Notes { name: String, text: String },
+    /// Rename a stopped VM.
+    Rename { name: String, new_name: String },
+    /// Print the VM's stored domain XML, or define an edited one (--edit FILE).
+    Xml {
+        name: String,
+        #[arg(long)]
+        edit: Option<std::path::PathBuf>,
+    },
+    /// start, shutdown, force-off, reboot, reset, pause, resume, save, discard-save,
+    /// enable-autostart, disable-autostart NAME.
+    #[command(external_subcommand)]
+    Action(Vec<String>),
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+pub enum Toggle {
+    Yes,
+    No,
+}
+
+#[derive(Args)]
+pub struct ApplyArgs {
+    /// Only now, on the running VM.
+    #[arg(long, conflicts_with = "config")]
+    live: bool,
+    /// Only at the next boot.
+    #[arg(long)]
+    config: bool,
+}
+
+impl ApplyArgs {
+    /// virsh's default: the running VM and its configuration when it runs, else the
+    /// configuration.
+    fn resolve(&self, uri: &str, name: &str) -> Result<Apply, ApiError> {
+        Ok(match (self.live, self.config) {
+            (true, _) => Apply::Now,
+            (_, true) => Apply::NextBoot,
+            _ => {
+                let d = by_name::details(uri, name)?;
+                match (d.summary.state.is_active(), d.summary.persistent) {
+                    (true, true) => Apply::NowAndNextBoot,
+                    (true, false) => Apply::Now,
+                    _ => Apply::NextBoot,
+                }
+            }
+        })
+    }
+}
+
+fn fail(e: ApiError) -> ExitCode {
+    eprintln!("vireo: {}", e.message);
+    ExitCode::FAILURE
+}
+
+fn done(r: Result<(), ApiError>) -> ExitCode {
+    match r {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => fail(e),
+    }
+}
+
+pub fn run(uri: &str, command: VmCommand) -> ExitCode {
+    match command {
+        VmCommand::Info { name, json } => match by_name::details(uri, &name) {
+            Ok(d) if json => match serde_json::to_string_pretty(&d) {
+                Ok(t) => {
+                    println!("{t}");
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("vireo: {e}");
+                    ExitCode::FAILURE
+                }
+            },
+            Ok(d) => {
+                print!("{}", render(&d));
+                ExitCode::SUCCESS
+            }
+            Err(e) => fail(e),
+        },
+        VmCommand::Set {
+            name,
+            memory,
+            max_memory,
+            vcpus,
+            max_vcpus,
+            apply,
+        } => {
+            let patch = ResourcePatch {
+                memory_mib: memory,
+                max_memory_mib: max_memory,
+                vcpus,
+                max_vcpus,
+            };
+            done(
+                apply
+                    .resolve(uri, &name)
+                    .and_then(|a| by_name::set_resources(uri, &name, &patch, a)),
+            )
+        }
+        VmCommand::Cdrom {
+            name,
+            drive,
+            insert,
+            eject: _,
+            apply,
+        } => done((|| {
+            let drive = match drive {
+                Some(d) => d,
+                None => first_cdrom(uri, &name)?,
+            };
+            let apply = apply.resolve(uri, &name)?;
+            by_name::set_cdrom(uri, &name, &drive, insert.as_deref(), apply)
+        })()),
+        VmCommand::Boot { name, order, menu } => done(by_name::set_boot(
+            uri,
+            &name,
+            &order,
+            menu.map(|m| matches!(m, Toggle::Yes)),
+        )),
+        VmCommand::Notes { name, text } => done(by_name::set_notes(uri, &name, &text)),
+        VmCommand::Rename { name, new_name } => done(by_name::rename(uri, &name, &new_name)),
+        VmCommand::Xml { name, edit: None } => match by_name::xml(uri, &name) {
+            Ok(xml) => {
+                print!("{xml}");
+                ExitCode::SUCCESS
+            }
+            Err(e) => fail(e),
+        },
+        VmCommand::Xml {
+            name,
+            edit: Some(file),
+        } => match std::fs::read_to_string(&file) {
+            Ok(xml) => done(by_name::define_xml(uri, &name, &xml)),
+            Err(e) => {
+                eprintln!("vireo: cannot read {}: {e}", file.display());
+                ExitCode::FAILURE
+            }
+        },
+        VmCommand::Action(args) => action(uri, &args),
+    }
+}
+
+fn first_cdrom(uri: &str, name: &str) -> Result<String, ApiError> {
+    let d = by_name::details(uri, name)?;
+    d.hardware
+        .disks
+        .iter()
+        .find(|d| d.device == "cdrom")
+        .map(|d| d.target.clone())
+        .ok_or_else(|| {
+            ApiError::new(
+                vireo_api::Code::InvalidInput,
+                format!("{name} has no CD-ROM drive"),
+            )
+        })
+}
+
+const ACTIONS: &str = "start, shutdown, force-off, reboot, reset, pause, resume, save, \
+                       discard-save, enable-autostart, disable-autostart";
+
+fn action(uri: &str, args: &[String]) -> ExitCode {
+    let [action, name] = args else {
+        eprintln!("vireo: usage: vireo vm ACTION NAME (ACTION: {ACTIONS}; or info, set, cdrom, boot, notes, rename, xml)");
+        return ExitCode::from(2);
+    };
+    let parsed: Result<vireo_api::Action, _> =
+        serde_json::from_value(serde_json::Value::String(action.to_string()));
+    use vireo_api::Action as A;
+    let action = match parsed {
+        Ok(A::Delete | A::Configure | A::ConfigureLive | A::Rename) | Err(_) => {
+            eprintln!("vireo: unknown action '{action}' ({ACTIONS})");
+            return ExitCode::from(2);
+        }
+        Ok(a) => a,
+    };
+    done(vireo_api::vm_action_by_name(uri, name, action))
+}
+
+fn mib(v: u64) -> String {
+    format!("{v} MiB")
+}
+
+/// The human form of `vireo vm info`. Every string was shown (escaped, capped) by the API.
+fn render(d: &VmDetails) -> String {
+    let h = &d.hardware;
+    let s = &d.summary;
+    let next = d.next_boot.as_ref();
+    let later = |f: &dyn Fn(&VmHardware) -> String, now: String| match next {
+        Some(n) if f(n) != now => format!("{now}  (next boot: {})", f(n)),
+        _ => now,
+    };
+    let mut out = format!("{}  ({})\n", h.name, s.state.label());
+    let mut row = |k: &str, v: String| out.push_str(&format!("  {k:<11} {v}\n"));
+    row("UUID", h.uuid.clone());
+    row("OS", s.os.clone().unwrap_or_else(|| "-".into()));
+    row(
+        "Firmware",
+        format!(
+            "{}, machine {}",
+            match h.firmware {
+                vireo_api::FirmwareKind::Bios => "BIOS",
+                vireo_api::FirmwareKind::Uefi => "UEFI",
+            },
+            h.machine.as_deref().unwrap_or("-")
+        ),
+    );
+    row(
+        "Memory",
+        later(
+            &|x| format!("{} (max {})", mib(x.memory_mib), mib(x.max_memory_mib)),
+            format!("{} (max {})", mib(h.memory_mib), mib(h.max_memory_mib)),
+        ),
+    );
+    row(
+        "vCPUs",
+        later(
+            &|x| format!("{} (max {})", x.vcpus, x.max_vcpus),
+            format!("{} (max {})", h.vcpus, h.max_vcpus),
+        ),
+    );
+    row("Autostart", if s.autostart { "on" } else { "off" }.into());
+    row(
+        "Guest agent",
+        if h.guest_agent {
+            "channel present"
+        } else {
+            "none"
+        }
+        .into(),
+    );
+    if !h.description.is_empty() {
+        row("Notes", h.description.replace('\n', "\n              "));
+    }
+    out.push_str("Disks\n");
+    for disk in &h.disks {
+        out.push_str(&format!(
+            "  {:<5} {:<6} {:<7} {:<6} {}{}{}\n",
+            disk.target,
+            disk.device,
+            disk.bus.as_deref().unwrap_or("-"),
+            disk.format.as_deref().unwrap_or("-"),
+            disk.source.as_deref().unwrap_or("(empty)"),
+            disk.cache
+                .as_deref()
+                .map(|c| format!("  cache {c}"))
+                .unwrap_or_default(),
+            disk.boot_order
+                .map(|b| format!("  boot {b}"))
+                .unwrap_or_default(),
+        ));
+    }
+    out.push_str("Interfaces\n");
+    for nic in &h.nics {
+        out.push_str(&format!(
+            "  {:<17} {} {}  {}  link {}{}\n",
+            nic.mac.as_deref().unwrap_or("-"),
+            nic.kind,
+            nic.source.as_deref().unwrap_or("-"),
+            nic.model.as_deref().unwrap_or("-"),
+            if nic.link_up { "up" } else { "down" },
+            nic.boot_order
+                .map(|b| format!("  boot {b}"))
+                .unwrap_or_default(),
+        ));
+    }
+    for g in &h.graphics {
+        out.push_str(&format!(
+            "Graphics: {} (listen {})\n",
+            g.kind,
+            g.listen.as_deref().unwrap_or("-")
+        ));
+    }
+    if !d.pending.is_empty() {
+        out.push_str(&format!(
+            "Pending (applies at next boot): {}\n",
+            d.pending.join(", ")
+        ));
+    }
+    out
+}

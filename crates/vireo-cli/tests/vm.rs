@@ -1,0 +1,124 @@
+//! `vireo vm …` as a user runs it, on libvirt's test driver. Each run opens its own private
+//! driver, so every command starts from the fixture.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+fn uri() -> String {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../vireo-libvirt/tests/fixtures/vm-page.xml");
+    format!("test://{}", path.canonicalize().unwrap().display())
+}
+
+fn vireo(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_vireo"))
+        .arg("--connect")
+        .arg(uri())
+        .args(args)
+        .output()
+        .expect("vireo runs")
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+#[test]
+fn info_shows_hardware_and_notes() {
+    let out = vireo(&["vm", "info", "web"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.starts_with("web  (running)\n"), "{text}");
+    assert!(
+        text.contains("Memory      1024 MiB (max 2048 MiB)"),
+        "{text}"
+    );
+    assert!(text.contains("vCPUs       1 (max 2)"), "{text}");
+    assert!(text.contains("Notes       front end"), "{text}");
+    assert!(text.contains("sda   cdrom"), "{text}");
+    assert!(text.contains("(empty)"), "{text}");
+    assert!(text.contains("52:54:00:00:00:01"), "{text}");
+}
+
+#[test]
+fn info_json_is_the_api_details() {
+    let out = vireo(&["vm", "info", "store", "--json"]);
+    let d: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON on stdout");
+    assert_eq!(d["hardware"]["memoryMib"], 1024);
+    assert_eq!(d["summary"]["state"], "shut-off");
+    assert_eq!(d["pending"], serde_json::json!([]));
+}
+
+#[test]
+fn refusals_read_as_in_the_window() {
+    let out = vireo(&["vm", "set", "web", "--memory", "4096", "--live"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("maximum"), "{}", stderr(&out));
+    let out = vireo(&["vm", "set", "store", "--max-vcpus", "64"]);
+    assert!(
+        stderr(&out).contains("more than the host's 16 CPUs"),
+        "{}",
+        stderr(&out)
+    );
+    let out = vireo(&["vm", "rename", "web", "web2"]);
+    assert!(!out.status.success());
+    let out = vireo(&["vm", "cdrom", "store", "--insert", "/nonexistent/x.iso"]);
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("/nonexistent/x.iso"),
+        "{}",
+        stderr(&out)
+    );
+    let out = vireo(&["vm", "info", "nope"]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("nope"), "{}", stderr(&out));
+}
+
+#[test]
+fn a_disk_image_is_not_an_iso() {
+    let dir = std::env::temp_dir().join(format!("vireo-cli-cdrom-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let not_iso = dir.join("disk.img");
+    // A raw disk with a boot sector: a real disk image, just not install media.
+    let mut raw = vec![0u8; 64 * 1024];
+    raw[510..512].copy_from_slice(&[0x55, 0xaa]);
+    std::fs::write(&not_iso, raw).unwrap();
+    let out = vireo(&[
+        "vm",
+        "cdrom",
+        "store",
+        "--insert",
+        not_iso.to_str().unwrap(),
+    ]);
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("is not an ISO image"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn changes_succeed_and_lifecycle_actions_still_work() {
+    for args in [
+        &["vm", "set", "store", "--memory", "512"][..],
+        &["vm", "cdrom", "store", "--eject"],
+        &["vm", "boot", "store", "--order", "vda,sda", "--menu", "yes"],
+        &["vm", "notes", "store", "backups <weekly>"],
+        &["vm", "rename", "store", "archive"],
+        &["vm", "start", "store"],
+        &["vm", "xml", "store"],
+    ] {
+        let out = vireo(args);
+        assert!(out.status.success(), "{args:?}: {}", stderr(&out));
+    }
+    let out = vireo(&["vm", "delete", "store"]);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "delete asks about disks: not a plain action"
+    );
+    let out = vireo(&["vm", "configure", "store"]);
+    assert_eq!(out.status.code(), Some(2));
+}
