@@ -24,7 +24,14 @@ import type { OsQuery } from "./OsQuery";
 import type { Progress } from "./Progress";
 import type { SourceInfo } from "./SourceInfo";
 import type { VmActionRequest } from "./VmActionRequest";
+import type { VmBootRequest } from "./VmBootRequest";
+import type { VmCdromRequest } from "./VmCdromRequest";
+import type { VmDefineXmlRequest } from "./VmDefineXmlRequest";
+import type { VmDetails } from "./VmDetails";
+import type { VmNotesRequest } from "./VmNotesRequest";
 import type { VmRef } from "./VmRef";
+import type { VmRenameRequest } from "./VmRenameRequest";
+import type { VmResourcesRequest } from "./VmResourcesRequest";
 import type { VmThumbnailRequest } from "./VmThumbnailRequest";
 import type { WizardDefaults } from "./WizardDefaults";
 
@@ -68,6 +75,47 @@ export interface Commands {
    * (`vm_thumbnail`)
    */
   vmThumbnail(req: VmThumbnailRequest): Promise<ArrayBuffer>;
+  /**
+   * Everything the VM page shows: summary, hardware now and at the next boot,
+   * what is pending, and the host's ceilings.
+   * (`vm_details`)
+   */
+  vmDetails(vm: VmRef): Promise<VmDetails>;
+  /**
+   * Memory and vCPUs, now and/or at the next boot.
+   * (`vm_set_resources`)
+   */
+  vmSetResources(req: VmResourcesRequest): Promise<void>;
+  /**
+   * Inserts an ISO into a CD-ROM drive, or ejects it.
+   * (`vm_set_cdrom`)
+   */
+  vmSetCdrom(req: VmCdromRequest): Promise<void>;
+  /**
+   * The boot order and the boot menu, for the next boot.
+   * (`vm_set_boot`)
+   */
+  vmSetBoot(req: VmBootRequest): Promise<void>;
+  /**
+   * The VM's notes (its libvirt description).
+   * (`vm_set_notes`)
+   */
+  vmSetNotes(req: VmNotesRequest): Promise<void>;
+  /**
+   * Renames a stopped VM.
+   * (`vm_rename`)
+   */
+  vmRename(req: VmRenameRequest): Promise<void>;
+  /**
+   * The VM's stored (next boot) domain XML.
+   * (`vm_xml`)
+   */
+  vmXml(vm: VmRef): Promise<string>;
+  /**
+   * Defines an edited domain XML for the VM, after libvirt's schema check.
+   * (`vm_define_xml`)
+   */
+  vmDefineXml(req: VmDefineXmlRequest): Promise<void>;
   /**
    * Turns the backend's CPU/memory sampling (the `stats` events) on or off.
    * (`set_stats_active`)
@@ -160,6 +208,14 @@ export function commands(invoke: Invoke): Commands {
     vmDeletePreview: (vm) => invoke("vm_delete_preview", { vm }),
     vmDelete: (req) => invoke("vm_delete", { req }),
     vmThumbnail: (req) => invoke("vm_thumbnail", { req }),
+    vmDetails: (vm) => invoke("vm_details", { vm }),
+    vmSetResources: (req) => invoke("vm_set_resources", { req }),
+    vmSetCdrom: (req) => invoke("vm_set_cdrom", { req }),
+    vmSetBoot: (req) => invoke("vm_set_boot", { req }),
+    vmSetNotes: (req) => invoke("vm_set_notes", { req }),
+    vmRename: (req) => invoke("vm_rename", { req }),
+    vmXml: (vm) => invoke("vm_xml", { vm }),
+    vmDefineXml: (req) => invoke("vm_define_xml", { req }),
     setStatsActive: (on) => invoke("set_stats_active", { on }),
     connectionAdd: (connection) => invoke("connection_add", { connection }),
     connectionUpdate: (req) => invoke("connection_update", { req }),

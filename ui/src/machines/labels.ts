@@ -42,6 +42,9 @@ export const ACTION_LABELS: Record<Action, string> = {
   "enable-autostart": "Start at boot",
   "disable-autostart": "Don't start at boot",
   delete: "Delete…",
+  configure: "Change settings",
+  "configure-live": "Change now",
+  rename: "Rename…",
 };
 
 /** For messages: "Could not shut down “web”". */
@@ -72,6 +75,9 @@ export const ACTION_VERBS: Record<Action, string> = {
   "enable-autostart": "turn on start at boot for",
   "disable-autostart": "turn off start at boot for",
   delete: "delete",
+  configure: "change the settings of",
+  "configure-live": "change the running",
+  rename: "rename",
 };
 
 /** The action bar's layout: these always show, the rest sit in the "More" menu. */

@@ -20,7 +20,14 @@ import type { NewConnection } from "../bindings/NewConnection";
 import type { OsChoice } from "../bindings/OsChoice";
 import type { OsQuery } from "../bindings/OsQuery";
 import type { SourceInfo } from "../bindings/SourceInfo";
+import type { VmBootRequest } from "../bindings/VmBootRequest";
+import type { VmCdromRequest } from "../bindings/VmCdromRequest";
+import type { VmDefineXmlRequest } from "../bindings/VmDefineXmlRequest";
+import type { VmDetails } from "../bindings/VmDetails";
+import type { VmNotesRequest } from "../bindings/VmNotesRequest";
 import type { VmRef } from "../bindings/VmRef";
+import type { VmRenameRequest } from "../bindings/VmRenameRequest";
+import type { VmResourcesRequest } from "../bindings/VmResourcesRequest";
 import type { VmThumbnailRequest } from "../bindings/VmThumbnailRequest";
 import type { WizardDefaults } from "../bindings/WizardDefaults";
 
@@ -162,6 +169,8 @@ export interface FakeBackendOptions {
   consoleOpened?: (Omit<ConsoleOpened, "url" | "surface"> & { surface?: boolean }) | Error;
   /** Whether a socket from `connectConsole` opens at once (default true). */
   autoOpen?: boolean;
+  /** What `vmDetails` answers, by VM uuid; a VM not listed is `not-found`. */
+  details?: Record<string, VmDetails>;
 }
 
 /**
@@ -195,6 +204,18 @@ export function createFakeBackend(options: FakeBackendOptions = {}) {
     ),
     vmDeletePreview: vi.fn(async (_vm: VmRef): Promise<DiskChoice[]> => []),
     vmDelete: vi.fn(async () => {}),
+    vmDetails: vi.fn(async (vm: VmRef): Promise<VmDetails> => {
+      const found = options.details?.[vm.uuid];
+      if (!found) throw { code: "not-found", message: `no VM ${vm.uuid}` };
+      return copy(found);
+    }),
+    vmSetResources: vi.fn(async (_req: VmResourcesRequest) => {}),
+    vmSetCdrom: vi.fn(async (_req: VmCdromRequest) => {}),
+    vmSetBoot: vi.fn(async (_req: VmBootRequest) => {}),
+    vmSetNotes: vi.fn(async (_req: VmNotesRequest) => {}),
+    vmRename: vi.fn(async (_req: VmRenameRequest) => {}),
+    vmXml: vi.fn(async (_vm: VmRef): Promise<string> => "<domain/>"),
+    vmDefineXml: vi.fn(async (_req: VmDefineXmlRequest) => {}),
     /** A 1×1 PNG for every VM, as if all were running. */
     vmThumbnail: vi.fn(
       async (_req: VmThumbnailRequest): Promise<ArrayBuffer> => ONE_PIXEL_PNG.slice().buffer,
