@@ -12,14 +12,25 @@ export function allowedFor(state: VmState, autostart = false): Action[] {
   switch (state) {
     case "running":
     case "blocked":
-      return ["shutdown", "force-off", "reboot", "reset", "pause", "save", autostartToggle];
+      return [
+        "shutdown",
+        "force-off",
+        "reboot",
+        "reset",
+        "pause",
+        "save",
+        autostartToggle,
+        "configure",
+        "configure-live",
+      ];
     case "paused":
-      return ["resume", "force-off", "save", autostartToggle];
+      return ["resume", "force-off", "save", autostartToggle, "configure", "configure-live"];
     case "saved":
-      return ["start", "discard-save", "delete", autostartToggle];
+      return ["start", "discard-save", "delete", autostartToggle, "configure"];
     case "shut-off":
+      return ["start", "delete", autostartToggle, "configure", "rename"];
     case "crashed":
-      return ["start", "delete", autostartToggle];
+      return ["start", "delete", autostartToggle, "configure"];
     default:
       return [];
   }

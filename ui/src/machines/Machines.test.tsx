@@ -881,3 +881,34 @@ describe("Machines: 1000 VMs", () => {
     expect(toolbar(list).getAttribute("aria-label")).toBe("Actions for vm-1000");
   });
 });
+
+describe("Machines: a VM's page", () => {
+  it("opens with Enter, a double-click or the name, and Back returns to the selected row", async () => {
+    const { list, backend } = await setup();
+    list.focus();
+    fireEvent.keyDown(list, { key: "ArrowDown" });
+    fireEvent.keyDown(list, { key: "Enter" });
+    const page = await screen.findByTestId("vm-page");
+    expect(screen.getByTestId("vm-page-name").textContent).toBe("build");
+    expect(backend.vmDetails).toHaveBeenCalledWith({ connection: "system", uuid: "uuid-build" });
+    fireEvent.click(within(page).getByTestId("vm-page-back"));
+    expect(screen.queryByTestId("vm-page")).toBeNull();
+    expect(row(list, "build").classList.contains("is-current")).toBe(true);
+
+    fireEvent.dblClick(row(list, "db-01"));
+    expect((await screen.findByTestId("vm-page-name")).textContent).toBe("db-01");
+    fireEvent.keyDown(screen.getByTestId("vm-page"), { key: "Escape" });
+    expect(screen.queryByTestId("vm-page")).toBeNull();
+
+    fireEvent.click(within(row(list, "web-01")).getByRole("button", { name: "web-01" }));
+    expect((await screen.findByTestId("vm-page-name")).textContent).toBe("web-01");
+  });
+
+  it("says the VM is gone when it is removed while its page is open", async () => {
+    const { list, emit } = await setup();
+    fireEvent.dblClick(row(list, "db-01"));
+    await screen.findByTestId("vm-page");
+    emit("inventory", { kind: "vm-removed", connection: "system", uuid: "uuid-db-01" });
+    await screen.findByTestId("vm-page-gone");
+  });
+});

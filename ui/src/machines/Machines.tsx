@@ -8,6 +8,7 @@ import { SHUTDOWN_GRACE_MS } from "../inventory/shutdownWatch";
 import { toggleSort } from "../inventory/sort";
 import { createInventoryStore } from "../inventory/store";
 import { TopBar } from "../shared/TopBar";
+import { VmPage } from "../vmpage/VmPage";
 import { Wizard } from "../wizard/Wizard";
 import { createVmActions } from "./actions";
 import { BulkBar } from "./BulkBar";
@@ -65,6 +66,16 @@ export function Machines(props: MachinesProps) {
   const thumbnails = createThumbnails(backend);
   onCleanup(() => thumbnails.dispose());
   createEffect(() => thumbnails.setActive(wantStats() && consoleOf() === null));
+  /** The VM whose page is open, over the list. */
+  const [pageOf, setPageOf] = createSignal<{ key: string; vm: VmRef } | null>(null);
+  function openPage(key: string) {
+    const vm = list.refOf(key);
+    if (vm) setPageOf({ key, vm });
+  }
+  function closePage() {
+    setPageOf(null);
+    grid?.focus();
+  }
   function openConsole(key: string) {
     const vm = list.refOf(key);
     if (vm) setConsoleOf({ key, vm });
@@ -131,6 +142,7 @@ export function Machines(props: MachinesProps) {
             transition={actions.transition}
             onAction={actions.request}
             onConsole={openConsole}
+            onOpen={openPage}
             thumbnails={thumbnails}
             empty={
               <EmptyList
@@ -145,6 +157,22 @@ export function Machines(props: MachinesProps) {
               />
             }
           />
+          <Show when={pageOf()} keyed>
+            {(open) => (
+              <Show
+                when={state.vms[open.key] !== undefined}
+                fallback={<PageGone onBack={closePage} />}
+              >
+                <VmPage
+                  vm={open.vm}
+                  name={list.nameOf(open.key)}
+                  connectionName={list.connectionName(open.vm.connection)}
+                  onBack={closePage}
+                  onConsole={() => openConsole(open.key)}
+                />
+              </Show>
+            )}
+          </Show>
         </main>
         <Toasts
           created={newVm.created()}
@@ -192,5 +220,19 @@ export function Machines(props: MachinesProps) {
         )}
       </Show>
     </div>
+  );
+}
+
+/** The page's VM went away (deleted elsewhere, or its connection removed). */
+function PageGone(props: { onBack: () => void }) {
+  return (
+    <section class="vm-page" data-testid="vm-page-gone">
+      <header class="vm-page-header">
+        <button class="button" type="button" onClick={() => props.onBack()}>
+          ← All machines
+        </button>
+        <h1>This VM no longer exists</h1>
+      </header>
+    </section>
   );
 }

@@ -104,6 +104,8 @@ export interface VmTableProps {
   onAction: (key: string, action: Action) => void;
   /** Opens a VM's graphical console. */
   onConsole?: (key: string) => void;
+  /** Opens a VM's page (double-click, Enter on the focused row, or its name). */
+  onOpen?: (key: string) => void;
   /** The live thumbnails of running VMs; without it every row shows the placeholder. */
   thumbnails?: Thumbnails;
   /** Shown in place of rows when there are none. */
@@ -192,6 +194,12 @@ export function VmTable(props: VmTableProps) {
   function onKeyDown(event: KeyboardEvent) {
     // Keys typed into a control inside the grid (header buttons, an offer) are theirs.
     if (event.target !== event.currentTarget) return;
+    const cursor = props.selection().cursor;
+    if (event.key === "Enter" && cursor !== null && props.onOpen) {
+      event.preventDefault();
+      props.onOpen(cursor);
+      return;
+    }
     const next = handleKey(props.selection(), props.rows(), event, pageSize());
     if (!next) return;
     event.preventDefault();
@@ -390,6 +398,10 @@ function VmGridRow(props: {
             data-vm-uuid={vm().uuid}
             data-connection={entry().connection}
             onClick={(event) => props.onClick(event)}
+            onDblClick={(event) => {
+              if ((event.target as Element).closest("button, a, input")) return;
+              props.table.onOpen?.(props.vmKey);
+            }}
           >
             <td class="cell cell-check">
               <input
@@ -414,9 +426,24 @@ function VmGridRow(props: {
               />
             </td>
             <td class="cell cell-name">
-              <span class="vm-name" title={vm().name}>
-                {vm().name}
-              </span>
+              <Show
+                when={props.table.onOpen}
+                fallback={
+                  <span class="vm-name" title={vm().name}>
+                    {vm().name}
+                  </span>
+                }
+              >
+                <button
+                  type="button"
+                  class="vm-name link-button"
+                  tabIndex={-1}
+                  title={vm().name}
+                  onClick={() => props.table.onOpen?.(props.vmKey)}
+                >
+                  {vm().name}
+                </button>
+              </Show>
               <span class="vm-flags">
                 <span class="cell-conn" title={entry().connection}>
                   {props.table.connectionName(entry().connection)}

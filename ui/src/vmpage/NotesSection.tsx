@@ -1,0 +1,58 @@
+import { createEffect, createSignal, Show } from "solid-js";
+import { useBackend } from "../backend";
+import { toApiError } from "../backend/errors";
+import type { VmDetails } from "../bindings/VmDetails";
+import type { VmRef } from "../bindings/VmRef";
+import { InlineError } from "../wizard/InlineError";
+
+/** The VM's notes, kept in its domain XML (`<description>`), as virt-manager shows them. */
+export function NotesSection(props: { vm: VmRef; details: VmDetails }) {
+  const backend = useBackend();
+  const stored = () => props.details.hardware.description;
+  const [text, setText] = createSignal("");
+  const [busy, setBusy] = createSignal(false);
+  const [error, setError] = createSignal<string | null>(null);
+  createEffect(() => setText(stored()));
+
+  async function save(event: Event) {
+    event.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      await backend.vmSetNotes({ vm: props.vm, text: text() });
+    } catch (e) {
+      setError(toApiError(e).message);
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <section class="vm-page-section" aria-labelledby="vm-notes-heading">
+      <h2 id="vm-notes-heading">Notes</h2>
+      <form class="vm-notes" onSubmit={save}>
+        <textarea
+          rows={4}
+          maxLength={10000}
+          aria-label="Notes"
+          value={text()}
+          onInput={(e) => setText(e.currentTarget.value)}
+          data-testid="notes-input"
+        />
+        <Show when={error()}>
+          {(message) => <InlineError testId="notes-error">{message()}</InlineError>}
+        </Show>
+        <div class="vm-page-buttons">
+          <button
+            class="button"
+            type="submit"
+            disabled={busy() || text() === stored()}
+            data-testid="notes-save"
+          >
+            Save notes
+          </button>
+        </div>
+      </form>
+    </section>
+  );
+}

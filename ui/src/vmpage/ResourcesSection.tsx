@@ -1,0 +1,174 @@
+import { createEffect, createSignal, For, Show } from "solid-js";
+import { useBackend } from "../backend";
+import { toApiError } from "../backend/errors";
+import type { Apply } from "../bindings/Apply";
+import type { ResourcePatch } from "../bindings/ResourcePatch";
+import type { VmDetails } from "../bindings/VmDetails";
+import type { VmRef } from "../bindings/VmRef";
+import { InlineError } from "../wizard/InlineError";
+import { APPLY_LABELS, applyChoices, isPending } from "./pending";
+
+/**
+ * Memory and vCPUs, now and at the next boot. The fields start from the next boot's values
+ * when a change is pending (that is what Apply would build on); a pending value is marked.
+ */
+export function ResourcesSection(props: { vm: VmRef; details: VmDetails }) {
+  const backend = useBackend();
+  const hw = () => props.details.hardware;
+  const next = () => props.details.nextBoot ?? props.details.hardware;
+  const choices = () =>
+    applyChoices(props.details.summary.allowed, props.details.summary.persistent);
+  const [memory, setMemory] = createSignal(0);
+  const [maxMemory, setMaxMemory] = createSignal(0);
+  const [vcpus, setVcpus] = createSignal(0);
+  const [maxVcpus, setMaxVcpus] = createSignal(0);
+  const [apply, setApply] = createSignal<Apply>("next-boot");
+  const [busy, setBusy] = createSignal(false);
+  const [error, setError] = createSignal<string | null>(null);
+
+  // Each new reading of the VM resets the form to what it now is.
+  createEffect(() => {
+    const n = next();
+    setMemory(n.memoryMib);
+    setMaxMemory(n.maxMemoryMib);
+    setVcpus(n.vcpus);
+    setMaxVcpus(n.maxVcpus);
+    const offered = choices();
+    if (!offered.includes(apply())) setApply(offered[0] ?? "next-boot");
+  });
+
+  const patch = (): ResourcePatch => {
+    // Only what differs from the base the change applies to.
+    const base = apply() === "now" ? hw() : next();
+    const differs = <T,>(value: T, was: T) => (value === was ? null : value);
+    return {
+      memoryMib: differs(memory(), base.memoryMib),
+      maxMemoryMib: differs(maxMemory(), base.maxMemoryMib),
+      vcpus: differs(vcpus(), base.vcpus),
+      maxVcpus: differs(maxVcpus(), base.maxVcpus),
+    };
+  };
+  const changed = () => Object.values(patch()).some((v) => v !== null);
+  const liveOnly = () => apply() === "now";
+
+  async function submit(event: Event) {
+    event.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      await backend.vmSetResources({ vm: props.vm, patch: patch(), apply: apply() });
+    } catch (e) {
+      setError(toApiError(e).message);
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  const pendingMark = (field: string, text: () => string) => (
+    <Show when={isPending(props.details, field)}>
+      <span class="pending-mark" data-testid={`pending-${field}`}>
+        {`now ${text()}; applies at next boot`}
+      </span>
+    </Show>
+  );
+
+  // noValidate: the backend judges the figures (host limits, balloon, maxima) and says why
+  // at the field; the browser's own check would block the submit without a word in WebKit.
+  return (
+    <section class="vm-page-section" aria-labelledby="vm-resources-heading">
+      <h2 id="vm-resources-heading">Memory and vCPUs</h2>
+      <form class="vm-resources" onSubmit={submit} data-testid="vm-resources" noValidate>
+        <label>
+          <span>Memory (MiB)</span>
+          <input
+            type="number"
+            min="64"
+            max={props.details.hostMemoryMib}
+            value={memory()}
+            onInput={(e) => setMemory(e.currentTarget.valueAsNumber)}
+            data-testid="memory-input"
+          />
+          {pendingMark("memory", () => `${hw().memoryMib} MiB`)}
+        </label>
+        <label>
+          <span>Maximum memory (MiB)</span>
+          <input
+            type="number"
+            min="64"
+            max={props.details.hostMemoryMib}
+            value={maxMemory()}
+            disabled={liveOnly()}
+            onInput={(e) => setMaxMemory(e.currentTarget.valueAsNumber)}
+            data-testid="max-memory-input"
+          />
+          {pendingMark("maxMemory", () => `${hw().maxMemoryMib} MiB`)}
+        </label>
+        <label>
+          <span>vCPUs</span>
+          <input
+            type="number"
+            min="1"
+            max={props.details.hostCpus}
+            value={vcpus()}
+            onInput={(e) => setVcpus(e.currentTarget.valueAsNumber)}
+            data-testid="vcpus-input"
+          />
+          {pendingMark("vcpus", () => `${hw().vcpus}`)}
+        </label>
+        <label>
+          <span>Maximum vCPUs</span>
+          <input
+            type="number"
+            min="1"
+            max={props.details.hostCpus}
+            value={maxVcpus()}
+            disabled={liveOnly()}
+            onInput={(e) => setMaxVcpus(e.currentTarget.valueAsNumber)}
+            data-testid="max-vcpus-input"
+          />
+          {pendingMark("maxVcpus", () => `${hw().maxVcpus}`)}
+        </label>
+        <p class="vm-page-hint">
+          {`The host has ${props.details.hostMemoryMib} MiB and ${props.details.hostCpus} CPUs.`}
+          <Show when={!hw().balloon}>
+            {" "}
+            Without a memory balloon, memory changes at the next boot.
+          </Show>
+        </p>
+        <fieldset class="apply-choice">
+          <legend>Applies</legend>
+          <For each={choices()}>
+            {(choice) => (
+              <label>
+                <input
+                  type="radio"
+                  name="resources-apply"
+                  value={choice}
+                  checked={apply() === choice}
+                  onChange={() => setApply(choice)}
+                />
+                {APPLY_LABELS[choice]}
+              </label>
+            )}
+          </For>
+          <Show when={choices().length === 0}>
+            <p>Settings cannot change in this state.</p>
+          </Show>
+        </fieldset>
+        <Show when={error()}>
+          {(message) => <InlineError testId="resources-error">{message()}</InlineError>}
+        </Show>
+        <div class="vm-page-buttons">
+          <button
+            type="submit"
+            class="button button-suggested"
+            disabled={busy() || !changed() || choices().length === 0}
+            data-testid="resources-apply"
+          >
+            Apply
+          </button>
+        </div>
+      </form>
+    </section>
+  );
+}

@@ -1,0 +1,170 @@
+import { cleanup, fireEvent, waitFor } from "@solidjs/testing-library";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import type { VmDetails } from "../bindings/VmDetails";
+import { createFakeBackend, renderWithBackend } from "../testing";
+import { makeDetails, makeHardware } from "./fixtures";
+import { VmPage } from "./VmPage";
+
+afterEach(() => cleanup());
+
+const WEB = { connection: "system", uuid: "uuid-web" };
+
+function open(details: VmDetails) {
+  const fake = createFakeBackend({ details: { "uuid-web": details } });
+  const onBack = vi.fn();
+  const onConsole = vi.fn();
+  const view = renderWithBackend(
+    () => (
+      <VmPage vm={WEB} name="web" connectionName="System" onBack={onBack} onConsole={onConsole} />
+    ),
+    fake.backend,
+  );
+  const byId = (id: string) => view.findByTestId(id);
+  return { fake, view, byId, onBack, onConsole };
+}
+
+describe("VmPage", () => {
+  it("shows the overview of the VM it was opened for", async () => {
+    const { byId, fake } = open(makeDetails("web", "running"));
+    const overview = await byId("vm-overview");
+    expect(fake.backend.vmDetails).toHaveBeenCalledWith(WEB);
+    expect(overview.textContent).toContain("Running");
+    expect(overview.textContent).toContain("Debian 12");
+    expect(overview.textContent).toContain("pc-q35-7.2");
+    expect(overview.textContent).toContain("System");
+  });
+
+  it("offers now / next boot for a running VM and sends only what changed", async () => {
+    const { byId, fake } = open(makeDetails("web", "running"));
+    const memory = (await byId("memory-input")) as HTMLInputElement;
+    expect(memory.value).toBe("1024");
+    fireEvent.input(memory, { target: { value: "1536" } });
+    const nextBoot = (await byId("vm-resources")).querySelector(
+      'input[value="next-boot"]',
+    ) as HTMLInputElement;
+    fireEvent.change(nextBoot, { target: { checked: true } });
+    fireEvent.click(await byId("resources-apply"));
+    await waitFor(() =>
+      expect(fake.backend.vmSetResources).toHaveBeenCalledWith({
+        vm: WEB,
+        patch: { memoryMib: 1536, maxMemoryMib: null, vcpus: null, maxVcpus: null },
+        apply: "next-boot",
+      }),
+    );
+  });
+
+  it("a stopped VM changes at its next boot only", async () => {
+    const { byId } = open(makeDetails("web", "shut-off"));
+    const form = await byId("vm-resources");
+    const choices = [...form.querySelectorAll('input[type="radio"]')].map(
+      (r) => (r as HTMLInputElement).value,
+    );
+    expect(choices).toEqual(["next-boot"]);
+  });
+
+  it("marks pending changes until the VM restarts, and reads the VM again on its events", async () => {
+    const running = makeDetails("web", "running", {
+      nextBoot: makeHardware("web", { memoryMib: 1536 }),
+      pending: ["memory"],
+    });
+    const { byId, fake } = open(running);
+    expect((await byId("vm-page-pending")).textContent).toContain("memory");
+    expect((await byId("pending-memory")).textContent).toContain("now 1024 MiB");
+    // The form starts from what the next boot will have.
+    expect(((await byId("memory-input")) as HTMLInputElement).value).toBe("1536");
+    const restarted = makeDetails("web", "running", {
+      hardware: makeHardware("web", { memoryMib: 1536 }),
+    });
+    fake.backend.vmDetails.mockResolvedValue(restarted);
+    fake.emit("inventory", { kind: "vm-config-changed", connection: "system", uuid: "uuid-web" });
+    await waitFor(() => expect(fake.backend.vmDetails).toHaveBeenCalledTimes(2));
+    await waitFor(async () =>
+      expect((await byId("vm-page")).querySelector('[data-testid="vm-page-pending"]')).toBeNull(),
+    );
+    // Events about other VMs are not this page's.
+    fake.emit("inventory", { kind: "vm-config-changed", connection: "system", uuid: "uuid-db" });
+    expect(fake.backend.vmDetails).toHaveBeenCalledTimes(2);
+  });
+
+  it("shows the backend's refusal at the field, escaped as text", async () => {
+    const { byId, fake } = open(makeDetails("web", "shut-off"));
+    fake.backend.vmSetResources.mockRejectedValue({
+      code: "invalid-input",
+      message: "70000 MiB is more memory than the host has (16384 MiB) <b>",
+    });
+    fireEvent.input(await byId("memory-input"), { target: { value: "70000" } });
+    fireEvent.click(await byId("resources-apply"));
+    await waitFor(() => expect(fake.backend.vmSetResources).toHaveBeenCalled());
+    const error = await byId("resources-error");
+    expect(error.textContent).toContain("more memory than the host has (16384 MiB) <b>");
+    expect(error.querySelector("b")).toBeNull();
+  });
+
+  it("ejects and inserts CD-ROM media", async () => {
+    const { byId, fake } = open(makeDetails("web", "running"));
+    fireEvent.click(await byId("eject-sda"));
+    await waitFor(() =>
+      expect(fake.backend.vmSetCdrom).toHaveBeenCalledWith({
+        vm: WEB,
+        target: "sda",
+        iso: null,
+        apply: "now-and-next-boot",
+      }),
+    );
+    fireEvent.input(await byId("iso-path-sda"), { target: { value: " /isos/new.iso " } });
+    fireEvent.click(await byId("insert-sda"));
+    await waitFor(() =>
+      expect(fake.backend.vmSetCdrom).toHaveBeenLastCalledWith({
+        vm: WEB,
+        target: "sda",
+        iso: "/isos/new.iso",
+        apply: "now-and-next-boot",
+      }),
+    );
+  });
+
+  it("rename is offered only when the state table allows it", async () => {
+    const running = open(makeDetails("web", "running"));
+    expect(((await running.byId("rename-input")) as HTMLInputElement).disabled).toBe(true);
+    cleanup();
+    const stopped = open(makeDetails("web", "shut-off"));
+    const input = (await stopped.byId("rename-input")) as HTMLInputElement;
+    expect(input.disabled).toBe(false);
+    fireEvent.input(input, { target: { value: "web-old" } });
+    fireEvent.click(await stopped.byId("rename-submit"));
+    await waitFor(() =>
+      expect(stopped.fake.backend.vmRename).toHaveBeenCalledWith({ vm: WEB, name: "web-old" }),
+    );
+  });
+
+  it("saves notes, and Back or Escape returns to the list", async () => {
+    const { byId, fake, onBack, onConsole } = open(makeDetails("web", "running"));
+    fireEvent.input(await byId("notes-input"), { target: { value: "front end" } });
+    fireEvent.click(await byId("notes-save"));
+    await waitFor(() =>
+      expect(fake.backend.vmSetNotes).toHaveBeenCalledWith({ vm: WEB, text: "front end" }),
+    );
+    fireEvent.click(await byId("vm-page-back"));
+    expect(onBack).toHaveBeenCalledTimes(1);
+    fireEvent.keyDown(await byId("vm-page"), { key: "Escape" });
+    expect(onBack).toHaveBeenCalledTimes(2);
+    expect(onConsole).not.toHaveBeenCalled();
+  });
+
+  it("says so when the VM cannot be read", async () => {
+    const fake = createFakeBackend({ details: {} });
+    const view = renderWithBackend(
+      () => (
+        <VmPage
+          vm={WEB}
+          name="web"
+          connectionName="System"
+          onBack={() => {}}
+          onConsole={() => {}}
+        />
+      ),
+      fake.backend,
+    );
+    expect((await view.findByTestId("vm-page-error")).textContent).toContain("no VM uuid-web");
+  });
+});

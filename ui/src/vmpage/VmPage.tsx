@@ -1,0 +1,95 @@
+import "./vm-page.css";
+import { For, onMount, Show } from "solid-js";
+import { useBackend } from "../backend";
+import type { VmRef } from "../bindings/VmRef";
+import { CdromSection } from "./CdromSection";
+import { createVmDetails } from "./details";
+import { NotesSection } from "./NotesSection";
+import { OverviewSection } from "./OverviewSection";
+import { pendingLabel } from "./pending";
+import { RenameSection } from "./RenameSection";
+import { ResourcesSection } from "./ResourcesSection";
+
+export interface VmPageProps {
+  vm: VmRef;
+  /** The name the list shows, until the details arrive. */
+  name: string;
+  connectionName: string;
+  onBack: () => void;
+  /** Opens the VM's graphical console. */
+  onConsole: () => void;
+}
+
+/**
+ * One VM's page: what it is, and every change to it. It covers the list (Back, or Escape,
+ * returns to it with the row still selected) and reads the VM again on every backend event
+ * about it, so changes from elsewhere (virsh, another window) show too.
+ */
+export function VmPage(props: VmPageProps) {
+  const backend = useBackend();
+  const { details, error } = createVmDetails(backend, props.vm);
+  let back: HTMLButtonElement | undefined;
+  onMount(() => back?.focus());
+
+  return (
+    <section
+      class="vm-page"
+      aria-label={`VM ${details()?.hardware.name ?? props.name}`}
+      data-testid="vm-page"
+      onKeyDown={(e) => {
+        if (e.key === "Escape" && !(e.target instanceof HTMLTextAreaElement)) {
+          e.preventDefault();
+          props.onBack();
+        }
+      }}
+    >
+      <header class="vm-page-header">
+        <button
+          class="button"
+          ref={back}
+          type="button"
+          onClick={() => props.onBack()}
+          data-testid="vm-page-back"
+        >
+          ← All machines
+        </button>
+        <h1 data-testid="vm-page-name">{details()?.hardware.name ?? props.name}</h1>
+        <button type="button" class="button button-suggested" onClick={() => props.onConsole()}>
+          Console
+        </button>
+      </header>
+      <Show when={error()}>
+        {(e) => (
+          <div class="banner banner-error" role="alert" data-testid="vm-page-error">
+            {e().message}
+          </div>
+        )}
+      </Show>
+      <Show when={details()} fallback={<p class="vm-page-loading">Reading the VM…</p>}>
+        {(d) => (
+          <div class="vm-page-body">
+            <Show when={d().pending.length > 0}>
+              <div class="banner banner-info" role="status" data-testid="vm-page-pending">
+                {"Pending changes apply at the next boot: "}
+                <For each={d().pending}>
+                  {(field, i) => (
+                    <>
+                      {i() > 0 ? ", " : ""}
+                      {pendingLabel(field)}
+                    </>
+                  )}
+                </For>
+                .
+              </div>
+            </Show>
+            <OverviewSection details={d()} connectionName={props.connectionName} />
+            <ResourcesSection vm={props.vm} details={d()} />
+            <CdromSection vm={props.vm} details={d()} />
+            <NotesSection vm={props.vm} details={d()} />
+            <RenameSection vm={props.vm} details={d()} />
+          </div>
+        )}
+      </Show>
+    </section>
+  );
+}
