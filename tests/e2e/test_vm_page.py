@@ -1,0 +1,138 @@
+"""A VM's page in the real window: open it from the list, change its memory for the next
+boot and see it marked pending, restart the VM and see it applied, eject its CD. The VM is a
+TCG guest with no disk on qemu:///system, with a memory balloon and an IDE CD-ROM holding a
+tiny ISO written here."""
+
+import functools
+import os
+import re
+
+import pytest
+from selenium.common.exceptions import StaleElementReferenceException
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support import expected_conditions as EC
+from selenium.webdriver.support.ui import WebDriverWait
+
+from lib.libvirt import virsh
+
+NAME = f"vireo-e2e-page-{os.getpid()}"
+# In libvirt's images folder, so the system daemon's QEMU may read it.
+ISO = f"/var/lib/libvirt/images/{NAME}.iso"
+
+virsh = functools.partial(virsh, check=True)
+
+
+def tiny_iso(path):
+    """The 17 sectors an ISO 9660 reader checks: a primary volume descriptor at 0x8000."""
+    data = bytearray(17 * 2048)
+    data[0x8000] = 1
+    data[0x8001:0x8006] = b"CD001"
+    with open(path, "wb") as f:
+        f.write(data)
+    os.chmod(path, 0o644)
+
+
+@pytest.fixture
+def page_vm(tmp_path):
+    tiny_iso(ISO)
+    xml = tmp_path / "domain.xml"
+    xml.write_text(f"""<domain type='qemu'><name>{NAME}</name>
+<memory unit='MiB'>128</memory><currentMemory unit='MiB'>128</currentMemory><vcpu>1</vcpu>
+<os><type arch='x86_64' machine='pc'>hvm</type></os><features><acpi/></features>
+<devices><disk type='file' device='cdrom'><driver name='qemu' type='raw'/>
+<source file='{ISO}'/><target dev='hdc' bus='ide'/><readonly/></disk>
+<graphics type='vnc'><listen type='none'/></graphics><memballoon model='virtio'/>
+</devices></domain>""")
+    virsh("define", str(xml))
+    virsh("start", NAME)
+    yield NAME
+    virsh("destroy", NAME, check=False)
+    virsh("undefine", NAME, check=False)
+    os.unlink(ISO)
+
+
+def wait_for(driver, selector, timeout=20):
+    return WebDriverWait(driver, timeout).until(
+        EC.presence_of_element_located((By.CSS_SELECTOR, selector)))
+
+
+def click(driver, selector):
+    """Clicks once the element holds still: the page re-renders when the VM's details
+    arrive again, which can replace a node between finding and clicking it."""
+    def attempt(d):
+        try:
+            wait_for(d, selector).click()
+            return True
+        except StaleElementReferenceException:
+            return False
+    WebDriverWait(driver, 20).until(attempt, message=f"could not click {selector}")
+
+
+def text(driver, selector):
+    """The element's text as the page holds it (WebKitWebDriver's visible text of a sticky
+    header can read empty while it is on screen)."""
+    return wait_for(driver, selector).get_attribute("textContent")
+
+
+def memory_kib(*flags, element="currentMemory"):
+    xml = virsh("dumpxml", *flags, NAME).stdout
+    return int(re.search(rf"<{element} unit='KiB'>(\d+)<", xml).group(1))
+
+
+def test_memory_for_the_next_boot_and_a_cd_eject(page_vm, app, artifacts):
+    box = WebDriverWait(app, 20).until(
+        EC.element_to_be_clickable((By.CSS_SELECTOR, '[data-testid="filter"]')))
+    box.clear()
+    box.send_keys(page_vm)
+    wait_for(app, f'[data-vm-name="{page_vm}"][data-vm-state="running"]')
+    # Open it by its name, as a user would.
+    click(app, f'[data-vm-name="{page_vm}"] button.vm-name')
+    wait_for(app, '[data-testid="vm-page"]')
+    WebDriverWait(app, 20).until(
+        lambda d: text(d, '[data-testid="vm-page-name"]') == page_vm
+        and text(d, '[data-testid="vm-page-state"]') == "Running",
+        message="the page shows the VM, running")
+    app.save_screenshot(os.path.join(artifacts, "vm-page-open.png"))
+
+    # Memory and its maximum: the guest has no balloon driver, so what it gets at boot is
+    # the maximum; both go to 96 MiB.
+    for field in ("memory-input", "max-memory-input"):
+        box = wait_for(app, f'[data-testid="{field}"]')
+        assert box.get_attribute("value") == "128"
+        box.send_keys(Keys.CONTROL, "a")
+        box.send_keys("96")
+    click(app, '[data-testid="vm-resources"] input[value="next-boot"]')
+    click(app, '[data-testid="resources-apply"]')
+
+    # Pending: the running VM keeps 128 MiB, the next boot gets 96.
+    wait_for(app, '[data-testid="pending-memory"]')
+    assert "now 128 MiB" in text(app, '[data-testid="pending-memory"]')
+    assert "memory" in text(app, '[data-testid="vm-page-pending"]')
+    assert "maximum memory" in text(app, '[data-testid="vm-page-pending"]')
+    assert memory_kib("--inactive") == memory_kib("--inactive", element="memory") == 96 * 1024
+    assert memory_kib(element="memory") == 128 * 1024
+    app.save_screenshot(os.path.join(artifacts, "vm-page-pending.png"))
+
+    # A restart (outside Vireo: the page follows libvirt's events) applies it.
+    virsh("destroy", page_vm)
+    virsh("start", page_vm)
+    WebDriverWait(app, 30).until(
+        lambda d: not d.find_elements(By.CSS_SELECTOR, '[data-testid="vm-page-pending"]')
+        and wait_for(d, '[data-testid="memory-input"]').get_attribute("value") == "96",
+        message="the page shows the restarted VM's memory with nothing pending")
+    assert memory_kib(element="memory") == 96 * 1024
+
+    # Eject the CD on the running VM: now and at every boot.
+    click(app, '[data-testid="eject-hdc"]')
+    WebDriverWait(app, 30).until(
+        lambda d: "Empty" in text(d, '[data-testid="cdrom-hdc"]'),
+        message="the drive shows no medium")
+    for flags in ((), ("--inactive",)):
+        assert ISO not in virsh("dumpxml", *flags, page_vm).stdout, flags
+
+    # Back to the list, the row still there.
+    click(app, '[data-testid="vm-page-back"]')
+    WebDriverWait(app, 10).until(
+        lambda d: not d.find_elements(By.CSS_SELECTOR, '[data-testid="vm-page"]'))
+    wait_for(app, f'[data-vm-name="{page_vm}"]')
