@@ -29,20 +29,7 @@ pub struct DiskRef {
     pub pool_volume: Option<(String, String)>,
 }
 
-fn unit_factor(unit: Option<&str>) -> u64 {
-    match unit.unwrap_or("KiB") {
-        "b" | "bytes" => 1,
-        "KB" => 1_000,
-        "k" | "KiB" => 1 << 10,
-        "MB" => 1_000_000,
-        "M" | "MiB" => 1 << 20,
-        "GB" => 1_000_000_000,
-        "G" | "GiB" => 1 << 30,
-        "TB" => 1_000_000_000_000,
-        "T" | "TiB" => 1 << 40,
-        _ => 1 << 10,
-    }
-}
+use vireo_domain::hardware::unit_factor;
 
 fn child<'a, 'i>(parent: Node<'a, 'i>, name: &str) -> Option<Node<'a, 'i>> {
     parent.children().find(|n| n.has_tag_name(name))

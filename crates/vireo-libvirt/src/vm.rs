@@ -193,7 +193,11 @@ pub fn refresh(
 }
 
 /// The VM's current summary, if the state machine allows `action` now.
-fn allowed_now(conn: &Connect, uuid: &str, action: Action) -> Result<VmSummary, BackendError> {
+pub(crate) fn allowed_now(
+    conn: &Connect,
+    uuid: &str,
+    action: Action,
+) -> Result<VmSummary, BackendError> {
     let current = refresh(conn, uuid, &mut DetailsCache::new(), false)?
         .ok_or_else(|| BackendError::NoSuchVm(uuid.to_string()))?;
     let flags = VmFlags {

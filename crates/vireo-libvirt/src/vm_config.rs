@@ -73,18 +73,6 @@ fn xml(dom: &Domain, inactive: bool) -> Result<String, BackendError> {
         .map_err(|e| BackendError::libvirt("read the VM's XML", e))
 }
 
-/// The summary, after checking `action` against the state table.
-fn checked(conn: &Connect, uuid: &str, action: Action) -> Result<VmSummary, BackendError> {
-    let current = vm::refresh(conn, uuid, &mut DetailsCache::new(), false)?
-        .ok_or_else(|| BackendError::NoSuchVm(uuid.to_string()))?;
-    let flags = VmFlags {
-        persistent: current.persistent,
-        autostart: current.autostart,
-    };
-    state::check(current.state, flags, action)?;
-    Ok(current)
-}
-
 fn host(conn: &Connect) -> Result<(u64, u32), BackendError> {
     let info = conn
         .node_info()
@@ -155,12 +143,12 @@ pub fn set_resources(
     if patch.is_empty() {
         return Err(BackendError::Refused("nothing to change".into()));
     }
-    let current = checked(conn, uuid, Action::Configure).or_else(|e| {
+    let current = vm::allowed_now(conn, uuid, Action::Configure).or_else(|e| {
         // A transient VM can still change live; the config half is what needs a definition.
         if apply.config() {
             Err(e)
         } else {
-            checked(conn, uuid, Action::ConfigureLive)
+            vm::allowed_now(conn, uuid, Action::ConfigureLive)
         }
     })?;
     if apply.live() {
@@ -273,7 +261,7 @@ pub fn set_cdrom(
     iso: Option<&str>,
     apply: Apply,
 ) -> Result<(), BackendError> {
-    let current = checked(
+    let current = vm::allowed_now(
         conn,
         uuid,
         if apply.config() {
@@ -291,7 +279,7 @@ pub fn set_cdrom(
         None
     };
     if apply.live() {
-        checked(conn, uuid, Action::ConfigureLive)?;
+        vm::allowed_now(conn, uuid, Action::ConfigureLive)?;
         let live = edit::set_cdrom_media(&xml(&dom, false)?, target, iso).map_err(edit_error)?;
         dom.update_device_flags(&live.device, sys::VIR_DOMAIN_DEVICE_MODIFY_LIVE)
             .map_err(|e| {
@@ -317,7 +305,7 @@ pub fn set_boot(
     order: &[String],
     menu: Option<bool>,
 ) -> Result<(), BackendError> {
-    checked(conn, uuid, Action::Configure)?;
+    vm::allowed_now(conn, uuid, Action::Configure)?;
     if order.is_empty() {
         return Err(BackendError::Refused(
             "the boot order needs at least one disk or network interface".into(),
@@ -337,8 +325,8 @@ pub fn set_description(conn: &Connect, uuid: &str, text: &str) -> Result<(), Bac
             "notes are at most {MAX} characters"
         )));
     }
-    let current = checked(conn, uuid, Action::Configure)
-        .or_else(|_| checked(conn, uuid, Action::ConfigureLive))?;
+    let current = vm::allowed_now(conn, uuid, Action::Configure)
+        .or_else(|_| vm::allowed_now(conn, uuid, Action::ConfigureLive))?;
     let mut flags = 0;
     if current.persistent {
         flags |= sys::VIR_DOMAIN_AFFECT_CONFIG;
@@ -360,7 +348,7 @@ pub fn set_description(conn: &Connect, uuid: &str, text: &str) -> Result<(), Bac
 
 /// Renames a stopped VM (libvirt's rename keeps its UUID, disks and snapshots).
 pub fn rename(conn: &Connect, uuid: &str, new_name: &str) -> Result<(), BackendError> {
-    let current = checked(conn, uuid, Action::Rename)?;
+    let current = vm::allowed_now(conn, uuid, Action::Rename)?;
     vireo_domain::validate_name(new_name).map_err(|e| BackendError::Refused(e.to_string()))?;
     if new_name == current.name {
         return Err(BackendError::Refused(format!(
@@ -388,7 +376,7 @@ const MAX_XML: usize = 1 << 20;
 /// Defines the user's edited XML as the VM's next-boot configuration: the same VM (name and
 /// UUID kept), valid against libvirt's schema; libvirt's own error otherwise.
 pub fn define_xml(conn: &Connect, uuid: &str, edited: &str) -> Result<(), BackendError> {
-    checked(conn, uuid, Action::Configure)?;
+    vm::allowed_now(conn, uuid, Action::Configure)?;
     if edited.len() > MAX_XML {
         return Err(BackendError::Refused(format!(
             "the XML is larger than {} KiB",

@@ -1,4 +1,4 @@
-import { createEffect, createSignal, For, Show } from "solid-js";
+import { createEffect, createSignal, For, type JSX, Show } from "solid-js";
 import { useBackend } from "../backend";
 import { toApiError } from "../backend/errors";
 import type { Apply } from "../bindings/Apply";
@@ -78,56 +78,36 @@ export function ResourcesSection(props: { vm: VmRef; details: VmDetails }) {
     <section class="vm-page-section" aria-labelledby="vm-resources-heading">
       <h2 id="vm-resources-heading">Memory and vCPUs</h2>
       <form class="vm-resources" onSubmit={submit} data-testid="vm-resources" noValidate>
-        <label>
-          <span>Memory (MiB)</span>
-          <input
-            type="number"
-            min="64"
-            max={props.details.hostMemoryMib}
-            value={memory()}
-            onInput={(e) => setMemory(e.currentTarget.valueAsNumber)}
-            data-testid="memory-input"
-          />
-          {pendingMark("memory", () => `${hw().memoryMib} MiB`)}
-        </label>
-        <label>
-          <span>Maximum memory (MiB)</span>
-          <input
-            type="number"
-            min="64"
-            max={props.details.hostMemoryMib}
-            value={maxMemory()}
-            disabled={liveOnly()}
-            onInput={(e) => setMaxMemory(e.currentTarget.valueAsNumber)}
-            data-testid="max-memory-input"
-          />
-          {pendingMark("maxMemory", () => `${hw().maxMemoryMib} MiB`)}
-        </label>
-        <label>
-          <span>vCPUs</span>
-          <input
-            type="number"
-            min="1"
-            max={props.details.hostCpus}
-            value={vcpus()}
-            onInput={(e) => setVcpus(e.currentTarget.valueAsNumber)}
-            data-testid="vcpus-input"
-          />
-          {pendingMark("vcpus", () => `${hw().vcpus}`)}
-        </label>
-        <label>
-          <span>Maximum vCPUs</span>
-          <input
-            type="number"
-            min="1"
-            max={props.details.hostCpus}
-            value={maxVcpus()}
-            disabled={liveOnly()}
-            onInput={(e) => setMaxVcpus(e.currentTarget.valueAsNumber)}
-            data-testid="max-vcpus-input"
-          />
-          {pendingMark("maxVcpus", () => `${hw().maxVcpus}`)}
-        </label>
+        <ResourceField
+          label="Memory (MiB)"
+          testId="memory-input"
+          value={memory()}
+          onValue={setMemory}
+          pending={pendingMark("memory", () => `${hw().memoryMib} MiB`)}
+        />
+        <ResourceField
+          label="Maximum memory (MiB)"
+          testId="max-memory-input"
+          value={maxMemory()}
+          disabled={liveOnly()}
+          onValue={setMaxMemory}
+          pending={pendingMark("maxMemory", () => `${hw().maxMemoryMib} MiB`)}
+        />
+        <ResourceField
+          label="vCPUs"
+          testId="vcpus-input"
+          value={vcpus()}
+          onValue={setVcpus}
+          pending={pendingMark("vcpus", () => `${hw().vcpus}`)}
+        />
+        <ResourceField
+          label="Maximum vCPUs"
+          testId="max-vcpus-input"
+          value={maxVcpus()}
+          disabled={liveOnly()}
+          onValue={setMaxVcpus}
+          pending={pendingMark("maxVcpus", () => `${hw().maxVcpus}`)}
+        />
         <p class="vm-page-hint">
           {`The host has ${props.details.hostMemoryMib} MiB and ${props.details.hostCpus} CPUs.`}
           <Show when={!hw().balloon}>
@@ -170,5 +150,29 @@ export function ResourcesSection(props: { vm: VmRef; details: VmDetails }) {
         </div>
       </form>
     </section>
+  );
+}
+
+/** One figure of the form, with its pending mark under it. */
+function ResourceField(props: {
+  label: string;
+  testId: string;
+  value: number;
+  disabled?: boolean;
+  onValue: (value: number) => void;
+  pending: JSX.Element;
+}) {
+  return (
+    <label>
+      <span>{props.label}</span>
+      <input
+        type="number"
+        value={props.value}
+        disabled={props.disabled ?? false}
+        onInput={(e) => props.onValue(e.currentTarget.valueAsNumber)}
+        data-testid={props.testId}
+      />
+      {props.pending}
+    </label>
   );
 }

@@ -19,7 +19,7 @@ pub use types::{
 pub use worker::hint_for;
 
 use crate::error::BackendError;
-use crate::ffi::{self, CloseRegistration, EventRegistration, RawLifecycleEvent};
+use crate::ffi::{self, CloseRegistration, EventRegistration};
 use crate::state::Action;
 use crate::vm::{self, DiskChoice, VmSummary};
 use saved::validate_name;
@@ -266,12 +266,7 @@ impl Inventory {
         // rest, libvirt's event updates the list.
         let silent = matches!(action, Action::EnableAutostart | Action::DisableAutostart);
         if silent || !*lock(&c.live_events) {
-            c.send(Work::Event(RawLifecycleEvent {
-                uuid: uuid.to_string(),
-                name: String::new(),
-                event: -1,
-                detail: 0,
-            }));
+            c.send(Work::nudge(uuid));
         }
         result
     }
@@ -286,12 +281,7 @@ impl Inventory {
     ) -> Result<T, BackendError> {
         let (c, conn) = self.live_conn(connection)?;
         let result = change(&conn);
-        c.send(Work::Event(RawLifecycleEvent {
-            uuid: uuid.to_string(),
-            name: String::new(),
-            event: -1,
-            detail: 0,
-        }));
+        c.send(Work::nudge(uuid));
         result
     }
 

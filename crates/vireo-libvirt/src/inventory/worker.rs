@@ -80,6 +80,18 @@ pub(super) enum Work {
     Stop,
 }
 
+impl Work {
+    /// Vireo's own "re-read this VM" (event -1): after a change libvirt sends no event for.
+    pub(super) fn nudge(uuid: &str) -> Work {
+        Work::Event(RawLifecycleEvent {
+            uuid: uuid.to_string(),
+            name: String::new(),
+            event: -1,
+            detail: 0,
+        })
+    }
+}
+
 /// What to do about a connection error, in a sentence.
 pub fn hint_for(uri: &str, error: &str) -> String {
     let host = uri
