@@ -199,6 +199,22 @@ def walk_console(w, name):
     click(d, '[data-action="close-console"]')
 
 
+def walk_vm_page(w, name):
+    """The running VM's page, then with a refusal shown at the memory field."""
+    d = w.driver
+    filter_to(d, name)
+    click(d, f'[data-vm-name="{name}"] button.vm-name')
+    wait(d, '[data-testid="vm-resources"]')
+    w.check("vm-page")
+    type_into(d, '[data-testid="memory-input"]', "99999999")
+    click(d, '[data-testid="resources-apply"]')
+    wait(d, '[data-testid="resources-error"]')
+    w.check("vm-page-error")
+    click(d, '[data-testid="vm-page-back"]')
+    WebDriverWait(d, 10).until_not(EC.presence_of_element_located(
+        (By.CSS_SELECTOR, '[data-testid="vm-page"]')))
+
+
 def walk_host_check(w):
     d = w.driver
     click(d, '[data-view="host-check"]')
@@ -218,6 +234,7 @@ def test_every_screen_fits_and_nothing_is_covered(screen, fifty_vms):
         walk_list(w, fifty_vms)
         walk_wizard(w)
         walk_console(w, fifty_vms[0])
+        walk_vm_page(w, fifty_vms[0])
         walk_host_check(w)
         found += w.found
     assert not found, "\n".join(found)

@@ -91,7 +91,11 @@ export function Machines(props: MachinesProps) {
           apply={apply}
           notify={notices.notify}
         />
-        <main class="machines-main" aria-labelledby="machines-heading">
+        <main
+          class="machines-main"
+          classList={{ "has-page": pageOf() !== null }}
+          aria-labelledby="machines-heading"
+        >
           <MachinesHeader
             loaded={state.loaded}
             machines={list.allKeys().length}

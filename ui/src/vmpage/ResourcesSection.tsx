@@ -6,11 +6,13 @@ import type { ResourcePatch } from "../bindings/ResourcePatch";
 import type { VmDetails } from "../bindings/VmDetails";
 import type { VmRef } from "../bindings/VmRef";
 import { InlineError } from "../wizard/InlineError";
+import { createDraft } from "./draft";
 import { APPLY_LABELS, applyChoices, isPending } from "./pending";
 
 /**
  * Memory and vCPUs, now and at the next boot. The fields start from the next boot's values
  * when a change is pending (that is what Apply would build on); a pending value is marked.
+ * The error sits under Apply: scrolled into view, it brings the button with it.
  */
 export function ResourcesSection(props: { vm: VmRef; details: VmDetails }) {
   const backend = useBackend();
@@ -18,21 +20,22 @@ export function ResourcesSection(props: { vm: VmRef; details: VmDetails }) {
   const next = () => props.details.nextBoot ?? props.details.hardware;
   const choices = () =>
     applyChoices(props.details.summary.allowed, props.details.summary.persistent);
-  const [memory, setMemory] = createSignal(0);
-  const [maxMemory, setMaxMemory] = createSignal(0);
-  const [vcpus, setVcpus] = createSignal(0);
-  const [maxVcpus, setMaxVcpus] = createSignal(0);
+  const form = createDraft(() => {
+    const n = next();
+    return {
+      memoryMib: n.memoryMib,
+      maxMemoryMib: n.maxMemoryMib,
+      vcpus: n.vcpus,
+      maxVcpus: n.maxVcpus,
+    };
+  });
+  const field = (key: keyof ReturnType<typeof form.value>) => (value: number) =>
+    form.set({ ...form.value(), [key]: value });
   const [apply, setApply] = createSignal<Apply>("next-boot");
   const [busy, setBusy] = createSignal(false);
   const [error, setError] = createSignal<string | null>(null);
 
-  // Each new reading of the VM resets the form to what it now is.
   createEffect(() => {
-    const n = next();
-    setMemory(n.memoryMib);
-    setMaxMemory(n.maxMemoryMib);
-    setVcpus(n.vcpus);
-    setMaxVcpus(n.maxVcpus);
     const offered = choices();
     if (!offered.includes(apply())) setApply(offered[0] ?? "next-boot");
   });
@@ -41,11 +44,12 @@ export function ResourcesSection(props: { vm: VmRef; details: VmDetails }) {
     // Only what differs from the base the change applies to.
     const base = apply() === "now" ? hw() : next();
     const differs = <T,>(value: T, was: T) => (value === was ? null : value);
+    const f = form.value();
     return {
-      memoryMib: differs(memory(), base.memoryMib),
-      maxMemoryMib: differs(maxMemory(), base.maxMemoryMib),
-      vcpus: differs(vcpus(), base.vcpus),
-      maxVcpus: differs(maxVcpus(), base.maxVcpus),
+      memoryMib: differs(f.memoryMib, base.memoryMib),
+      maxMemoryMib: differs(f.maxMemoryMib, base.maxMemoryMib),
+      vcpus: differs(f.vcpus, base.vcpus),
+      maxVcpus: differs(f.maxVcpus, base.maxVcpus),
     };
   };
   const changed = () => Object.values(patch()).some((v) => v !== null);
@@ -57,6 +61,7 @@ export function ResourcesSection(props: { vm: VmRef; details: VmDetails }) {
     setError(null);
     try {
       await backend.vmSetResources({ vm: props.vm, patch: patch(), apply: apply() });
+      form.reset();
     } catch (e) {
       setError(toApiError(e).message);
     } finally {
@@ -81,31 +86,31 @@ export function ResourcesSection(props: { vm: VmRef; details: VmDetails }) {
         <ResourceField
           label="Memory (MiB)"
           testId="memory-input"
-          value={memory()}
-          onValue={setMemory}
+          value={form.value().memoryMib}
+          onValue={field("memoryMib")}
           pending={pendingMark("memory", () => `${hw().memoryMib} MiB`)}
         />
         <ResourceField
           label="Maximum memory (MiB)"
           testId="max-memory-input"
-          value={maxMemory()}
+          value={form.value().maxMemoryMib}
           disabled={liveOnly()}
-          onValue={setMaxMemory}
+          onValue={field("maxMemoryMib")}
           pending={pendingMark("maxMemory", () => `${hw().maxMemoryMib} MiB`)}
         />
         <ResourceField
           label="vCPUs"
           testId="vcpus-input"
-          value={vcpus()}
-          onValue={setVcpus}
+          value={form.value().vcpus}
+          onValue={field("vcpus")}
           pending={pendingMark("vcpus", () => `${hw().vcpus}`)}
         />
         <ResourceField
           label="Maximum vCPUs"
           testId="max-vcpus-input"
-          value={maxVcpus()}
+          value={form.value().maxVcpus}
           disabled={liveOnly()}
-          onValue={setMaxVcpus}
+          onValue={field("maxVcpus")}
           pending={pendingMark("maxVcpus", () => `${hw().maxVcpus}`)}
         />
         <p class="vm-page-hint">
@@ -135,9 +140,6 @@ export function ResourcesSection(props: { vm: VmRef; details: VmDetails }) {
             <p>Settings cannot change in this state.</p>
           </Show>
         </fieldset>
-        <Show when={error()}>
-          {(message) => <InlineError testId="resources-error">{message()}</InlineError>}
-        </Show>
         <div class="vm-page-buttons">
           <button
             type="submit"
@@ -148,6 +150,9 @@ export function ResourcesSection(props: { vm: VmRef; details: VmDetails }) {
             Apply
           </button>
         </div>
+        <Show when={error()}>
+          {(message) => <InlineError testId="resources-error">{message()}</InlineError>}
+        </Show>
       </form>
     </section>
   );

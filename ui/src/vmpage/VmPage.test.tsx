@@ -100,6 +100,37 @@ describe("VmPage", () => {
     expect(error.querySelector("b")).toBeNull();
   });
 
+  it("a refresh of the VM never overwrites what the user is typing", async () => {
+    const { byId, fake } = open(makeDetails("web", "running"));
+    const memory = (await byId("memory-input")) as HTMLInputElement;
+    const notes = (await byId("notes-input")) as HTMLTextAreaElement;
+    fireEvent.input(memory, { target: { value: "2048" } });
+    fireEvent.input(notes, { target: { value: "half a sent" } });
+    // A stats tick: the same VM read again, as a new object.
+    fake.backend.vmDetails.mockResolvedValue(makeDetails("web", "running"));
+    fake.emit("inventory", { kind: "vm-config-changed", connection: "system", uuid: "uuid-web" });
+    await waitFor(() => expect(fake.backend.vmDetails).toHaveBeenCalledTimes(2));
+    await new Promise((r) => setTimeout(r, 0));
+    expect(memory.value).toBe("2048");
+    expect(notes.value).toBe("half a sent");
+    // A failed Apply keeps the figure too.
+    fake.backend.vmSetResources.mockRejectedValue({ code: "invalid-input", message: "no" });
+    fireEvent.click(await byId("resources-apply"));
+    await byId("resources-error");
+    expect(memory.value).toBe("2048");
+  });
+
+  it("an untouched form follows a change made elsewhere", async () => {
+    const { byId, fake } = open(makeDetails("web", "shut-off"));
+    const memory = (await byId("memory-input")) as HTMLInputElement;
+    expect(memory.value).toBe("1024");
+    fake.backend.vmDetails.mockResolvedValue(
+      makeDetails("web", "shut-off", { hardware: makeHardware("web", { memoryMib: 512 }) }),
+    );
+    fake.emit("inventory", { kind: "vm-config-changed", connection: "system", uuid: "uuid-web" });
+    await waitFor(() => expect(memory.value).toBe("512"));
+  });
+
   it("ejects and inserts CD-ROM media", async () => {
     const { byId, fake } = open(makeDetails("web", "running"));
     fireEvent.click(await byId("eject-sda"));
