@@ -32,9 +32,9 @@ pub use vireo_domain::hardware::{DiskInfo, FirmwareKind, GraphicsInfo, NicInfo, 
 pub use vireo_host::has_gpu_render_node;
 pub use vireo_host::{Accelerator, Finding, FindingId, HostReport, HostResources, Status, Verdict};
 pub use vireo_libvirt::{
-    Action, Apply, ConnState, ConnectionInfo, ConnectionPatch, DiskChoice, Inventory,
-    InventoryEvent, InventorySnapshot, NewConnection, VmDetails, VmRow, VmState, VmStats,
-    VmSummary,
+    Action, AddressSource, Apply, ConnState, ConnectionInfo, ConnectionPatch, DiskChoice,
+    GuestAddress, Inventory, InventoryEvent, InventorySnapshot, NewConnection, SourceTried,
+    VmAddresses, VmDetails, VmRow, VmState, VmStats, VmSummary,
 };
 pub use vireo_storage::{ImageWarning, WarningId};
 pub use vm_page::*;
@@ -85,6 +85,7 @@ pub fn export_bindings(dir: &std::path::Path) -> Result<(), ts_rs::ExportError> 
     ConsoleScreenshot::export_all(&cfg)?;
     ConsoleTypeTextRequest::export_all(&cfg)?;
     VmDetails::export_all(&cfg)?;
+    VmAddresses::export_all(&cfg)?;
     VmResourcesRequest::export_all(&cfg)?;
     VmCdromRequest::export_all(&cfg)?;
     VmBootRequest::export_all(&cfg)?;

@@ -51,6 +51,8 @@ macro_rules! for_each_operation {
             /// Everything the VM page shows: summary, hardware now and at the next boot,
             /// what is pending, and the host's ceilings.
             fn vm_details[inventory](vm: $crate::VmRef) -> result $crate::VmDetails => json;
+            /// A running VM's IP addresses: guest agent, then DHCP leases, then ARP.
+            fn vm_addresses[inventory](vm: $crate::VmRef) -> result $crate::VmAddresses => json;
             /// Memory and vCPUs, now and/or at the next boot.
             fn vm_set_resources[inventory](req: $crate::VmResourcesRequest) -> result () => json;
             /// Inserts an ISO into a CD-ROM drive, or ejects it.

@@ -1,13 +1,13 @@
-//! The VM page's operations: its details, and every change to a VM after it exists
-//! (memory and vCPUs, CD-ROM media, boot order, notes, name, XML). Each is also a `vireo vm`
-//! subcommand, through the `*_by_name` functions at the end.
+//! The VM page's operations: its details and IP addresses, and every change to a VM after
+//! it exists (memory and vCPUs, CD-ROM media, boot order, notes, name, XML). Each is also a
+//! `vireo vm` subcommand, through the `*_by_name` functions at the end.
 
 use crate::{ApiError, Code, VmRef};
 use serde::Deserialize;
 use std::path::Path;
 use ts_rs::TS;
 use vireo_domain::edit::ResourcePatch;
-use vireo_libvirt::{vm_config, Apply, Inventory, VmDetails};
+use vireo_libvirt::{addresses, vm_config, Apply, Inventory, VmAddresses, VmDetails};
 use virt::connect::Connect;
 
 #[derive(Debug, Clone, Deserialize, TS)]
@@ -62,6 +62,13 @@ pub struct VmDefineXmlRequest {
 pub fn vm_details(inv: &Inventory, vm: VmRef) -> Result<VmDetails, ApiError> {
     let conn = inv.open_connection(&vm.connection)?;
     Ok(vm_config::details(&conn, &vm.uuid)?)
+}
+
+/// Not part of [`vm_details`]: the agent may take seconds to answer, and details are read
+/// on every event about the VM.
+pub fn vm_addresses(inv: &Inventory, vm: VmRef) -> Result<VmAddresses, ApiError> {
+    let conn = inv.open_connection(&vm.connection)?;
+    Ok(addresses::addresses(&conn, &vm.uuid)?)
 }
 
 pub fn vm_set_resources(inv: &Inventory, req: VmResourcesRequest) -> Result<(), ApiError> {
@@ -147,6 +154,11 @@ pub mod by_name {
     pub fn details(uri: &str, name: &str) -> Result<VmDetails, ApiError> {
         let (conn, uuid) = open(uri, name)?;
         Ok(vm_config::details(&conn, &uuid)?)
+    }
+
+    pub fn addresses(uri: &str, name: &str) -> Result<VmAddresses, ApiError> {
+        let (conn, uuid) = open(uri, name)?;
+        Ok(addresses::addresses(&conn, &uuid)?)
     }
 
     pub fn set_resources(

@@ -3,14 +3,20 @@
 
 use clap::{Args, Subcommand};
 use std::process::ExitCode;
-use vireo_api::{by_name, ApiError, Apply, ResourcePatch, VmDetails, VmHardware};
+use vireo_api::{by_name, ApiError, Apply, ResourcePatch, VmAddresses, VmDetails, VmHardware};
 
 #[derive(Subcommand)]
 pub enum VmCommand {
-    /// Overview, hardware, and what changes at the next boot.
+    /// Overview, hardware, IP addresses, and what changes at the next boot.
     Info {
         name: String,
         /// Print the details as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// A running VM's IP addresses (guest agent, then DHCP leases, then ARP).
+    Addresses {
+        name: String,
         #[arg(long)]
         json: bool,
     },
@@ -119,19 +125,26 @@ fn done(r: Result<(), ApiError>) -> ExitCode {
 
 pub fn run(uri: &str, command: VmCommand) -> ExitCode {
     match command {
-        VmCommand::Info { name, json } => match by_name::details(uri, &name) {
-            Ok(d) if json => match serde_json::to_string_pretty(&d) {
-                Ok(t) => {
-                    println!("{t}");
+        VmCommand::Info { name, json } => {
+            let read =
+                by_name::details(uri, &name).and_then(|d| Ok((d, by_name::addresses(uri, &name)?)));
+            match read {
+                Ok((d, a)) if json => {
+                    let mut v = serde_json::to_value(&d).unwrap_or_default();
+                    v["addresses"] = serde_json::to_value(&a).unwrap_or_default();
+                    print_json(&v)
+                }
+                Ok((d, a)) => {
+                    print!("{}{}", render(&d), render_addresses(&a));
                     ExitCode::SUCCESS
                 }
-                Err(e) => {
-                    eprintln!("vireo: {e}");
-                    ExitCode::FAILURE
-                }
-            },
-            Ok(d) => {
-                print!("{}", render(&d));
+                Err(e) => fail(e),
+            }
+        }
+        VmCommand::Addresses { name, json } => match by_name::addresses(uri, &name) {
+            Ok(a) if json => print_json(&serde_json::to_value(&a).unwrap_or_default()),
+            Ok(a) => {
+                print!("{}", render_addresses(&a));
                 ExitCode::SUCCESS
             }
             Err(e) => fail(e),
@@ -219,7 +232,7 @@ const ACTIONS: &str = "start, shutdown, force-off, reboot, reset, pause, resume,
 
 fn action(uri: &str, args: &[String]) -> ExitCode {
     let [action, name] = args else {
-        eprintln!("vireo: usage: vireo vm ACTION NAME (ACTION: {ACTIONS}; or info, set, cdrom, boot, notes, rename, xml)");
+        eprintln!("vireo: usage: vireo vm ACTION NAME (ACTION: {ACTIONS}; or info, addresses, set, cdrom, boot, notes, rename, xml)");
         return ExitCode::from(2);
     };
     let parsed: Result<vireo_api::Action, _> =
@@ -233,6 +246,46 @@ fn action(uri: &str, args: &[String]) -> ExitCode {
         Ok(a) => a,
     };
     done(vireo_api::vm_action_by_name(uri, name, action))
+}
+
+fn print_json(v: &serde_json::Value) -> ExitCode {
+    match serde_json::to_string_pretty(v) {
+        Ok(t) => {
+            println!("{t}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("vireo: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The addresses and where they came from; without any, what each source said.
+fn render_addresses(a: &VmAddresses) -> String {
+    let mut out = String::from("Addresses\n");
+    match a.source {
+        Some(source) => {
+            for addr in &a.addresses {
+                out.push_str(&format!(
+                    "  {:<10} {:<17} {} {}/{}  (from the {})\n",
+                    addr.interface,
+                    addr.mac.as_deref().unwrap_or("-"),
+                    addr.family,
+                    addr.address,
+                    addr.prefix,
+                    source.label()
+                ));
+            }
+        }
+        None if a.tried.is_empty() => out.push_str("  none (the VM is not running)\n"),
+        None => {
+            for t in &a.tried {
+                out.push_str(&format!("  {}: {}\n", t.source.label(), t.outcome));
+            }
+        }
+    }
+    out
 }
 
 fn mib(v: u64) -> String {

@@ -122,3 +122,26 @@ fn changes_succeed_and_lifecycle_actions_still_work() {
     let out = vireo(&["vm", "configure", "store"]);
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn addresses_say_what_each_source_answered() {
+    // The fixture's network does not exist: every source says so, and nothing fails.
+    let out = vireo(&["vm", "addresses", "web"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = String::from_utf8_lossy(&out.stdout);
+    for source in ["guest agent:", "DHCP lease:", "ARP table:"] {
+        assert!(text.contains(source), "{text}");
+    }
+    assert!(
+        text.contains("no network with matching name 'default'"),
+        "{text}"
+    );
+    let stopped = vireo(&["vm", "addresses", "store"]);
+    assert!(String::from_utf8_lossy(&stopped.stdout).contains("not running"));
+    let missing = vireo(&["vm", "addresses", "nosuch"]);
+    assert!(!missing.status.success());
+    assert_eq!(
+        stderr(&missing).trim(),
+        "vireo: no VM nosuch on this connection"
+    );
+}

@@ -1,5 +1,6 @@
 //! The libvirt calls the `virt` crate does not wrap (or wraps leakily): the event loop thread,
-//! domain lifecycle events, the connection close callback and bulk domain statistics.
+//! domain lifecycle events, the connection close callback, bulk domain statistics and guest
+//! interface addresses.
 //! Every foreign call of this crate is in this file.
 
 use std::ffi::{c_char, c_int, c_void, CStr};
@@ -311,4 +312,58 @@ pub fn open_graphics(dom: &virt::domain::Domain) -> Result<std::os::unix::net::U
     // SAFETY: virDomainOpenGraphicsFD returns a new socket fd that the caller owns; nothing
     // else refers to it, so UnixStream may take ownership and close it.
     Ok(unsafe { std::os::unix::net::UnixStream::from_raw_fd(fd as i32) })
+}
+
+/// One guest interface as `virDomainInterfaceAddresses` reports it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RawInterface {
+    pub name: String,
+    pub mac: Option<String>,
+    /// (`VIR_IP_ADDR_TYPE_*`, address, prefix length).
+    pub addrs: Vec<(i32, String, u32)>,
+}
+
+/// A guest's interface addresses from one source (agent, lease, ARP); the `virt` crate's
+/// wrapper leaks each interface record.
+pub fn interface_addresses(
+    dom: &virt::domain::Domain,
+    source: u32,
+) -> Result<Vec<RawInterface>, Error> {
+    let text = |p: *const c_char| {
+        // SAFETY: libvirt's strings in the interface records are NUL-terminated or null.
+        (!p.is_null()).then(|| unsafe { CStr::from_ptr(p) }.to_string_lossy().into_owned())
+    };
+    let mut ifaces: *mut sys::virDomainInterfacePtr = std::ptr::null_mut();
+    // SAFETY: dom is live; libvirt allocates the array and each record into `ifaces`, freed
+    // below with virDomainInterfaceFree for each record and free for the array.
+    let n = unsafe { sys::virDomainInterfaceAddresses(dom.as_ptr(), &mut ifaces, source, 0) };
+    if n < 0 {
+        return Err(Error::last_error());
+    }
+    let mut out = Vec::with_capacity(n as usize);
+    for i in 0..n as usize {
+        // SAFETY: libvirt returned n valid record pointers.
+        let iface = unsafe { *ifaces.add(i) };
+        // SAFETY: iface is a valid record until freed below.
+        let rec = unsafe { &*iface };
+        let addrs = (0..rec.naddrs as usize)
+            .map(|j| {
+                // SAFETY: addrs holds naddrs initialised entries.
+                let a = unsafe { &*rec.addrs.add(j) };
+                (a.type_, text(a.addr).unwrap_or_default(), a.prefix)
+            })
+            .collect();
+        out.push(RawInterface {
+            name: text(rec.name).unwrap_or_default(),
+            mac: text(rec.hwaddr),
+            addrs,
+        });
+        // SAFETY: each record is freed exactly once, after it was read.
+        unsafe { sys::virDomainInterfaceFree(iface) };
+    }
+    if !ifaces.is_null() {
+        // SAFETY: the array itself was allocated by libvirt with malloc.
+        unsafe { libc::free(ifaces as *mut c_void) };
+    }
+    Ok(out)
 }

@@ -11,6 +11,7 @@
 //! inventory.open_builtin();
 //! ```
 
+pub mod addresses;
 pub mod domain_xml;
 mod error;
 mod ffi;
@@ -20,6 +21,7 @@ pub mod state;
 pub mod vm;
 pub mod vm_config;
 
+pub use addresses::{AddressSource, GuestAddress, SourceTried, VmAddresses};
 pub use error::{classify, BackendError, ErrorKind};
 pub use inventory::{
     ConnState, ConnectionInfo, ConnectionPatch, Inventory, InventoryEvent, InventorySnapshot,

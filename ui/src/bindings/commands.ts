@@ -24,6 +24,7 @@ import type { OsQuery } from "./OsQuery";
 import type { Progress } from "./Progress";
 import type { SourceInfo } from "./SourceInfo";
 import type { VmActionRequest } from "./VmActionRequest";
+import type { VmAddresses } from "./VmAddresses";
 import type { VmBootRequest } from "./VmBootRequest";
 import type { VmCdromRequest } from "./VmCdromRequest";
 import type { VmDefineXmlRequest } from "./VmDefineXmlRequest";
@@ -81,6 +82,11 @@ export interface Commands {
    * (`vm_details`)
    */
   vmDetails(vm: VmRef): Promise<VmDetails>;
+  /**
+   * A running VM's IP addresses: guest agent, then DHCP leases, then ARP.
+   * (`vm_addresses`)
+   */
+  vmAddresses(vm: VmRef): Promise<VmAddresses>;
   /**
    * Memory and vCPUs, now and/or at the next boot.
    * (`vm_set_resources`)
@@ -209,6 +215,7 @@ export function commands(invoke: Invoke): Commands {
     vmDelete: (req) => invoke("vm_delete", { req }),
     vmThumbnail: (req) => invoke("vm_thumbnail", { req }),
     vmDetails: (vm) => invoke("vm_details", { vm }),
+    vmAddresses: (vm) => invoke("vm_addresses", { vm }),
     vmSetResources: (req) => invoke("vm_set_resources", { req }),
     vmSetCdrom: (req) => invoke("vm_set_cdrom", { req }),
     vmSetBoot: (req) => invoke("vm_set_boot", { req }),
