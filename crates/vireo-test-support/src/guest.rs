@@ -35,6 +35,11 @@ pub struct TestGuest {
 impl TestGuest {
     /// Defines (does not start) the test guest.
     pub fn define(prefix: &str) -> TestGuest {
+        TestGuest::define_with(prefix, |_| {})
+    }
+
+    /// Defines the test guest from a request `adjust` may change (a network, more memory).
+    pub fn define_with(prefix: &str, adjust: impl FnOnce(&mut CreateRequest)) -> TestGuest {
         let pid = std::process::id();
         let image = test_guest_image();
         let conn = vireo_libvirt::open(SYSTEM_URI).expect("qemu:///system");
@@ -60,6 +65,7 @@ impl TestGuest {
             mode: ImportMode::Overlay,
         };
         req.serial_log = Some(guest.log.display().to_string());
+        adjust(&mut req);
         let host = HostLimits {
             memory: 8 << 30,
             cpus: 2,
