@@ -20,6 +20,7 @@ import type { NewConnection } from "../bindings/NewConnection";
 import type { OsChoice } from "../bindings/OsChoice";
 import type { OsQuery } from "../bindings/OsQuery";
 import type { SourceInfo } from "../bindings/SourceInfo";
+import type { VmAddresses } from "../bindings/VmAddresses";
 import type { VmBootRequest } from "../bindings/VmBootRequest";
 import type { VmCdromRequest } from "../bindings/VmCdromRequest";
 import type { VmDefineXmlRequest } from "../bindings/VmDefineXmlRequest";
@@ -171,6 +172,8 @@ export interface FakeBackendOptions {
   autoOpen?: boolean;
   /** What `vmDetails` answers, by VM uuid; a VM not listed is `not-found`. */
   details?: Record<string, VmDetails>;
+  /** What `vmAddresses` answers, by VM uuid; a VM not listed has none (nothing asked). */
+  addresses?: Record<string, VmAddresses>;
 }
 
 /**
@@ -209,6 +212,10 @@ export function createFakeBackend(options: FakeBackendOptions = {}) {
       if (!found) throw { code: "not-found", message: `no VM ${vm.uuid}` };
       return copy(found);
     }),
+    vmAddresses: vi.fn(
+      async (vm: VmRef): Promise<VmAddresses> =>
+        copy(options.addresses?.[vm.uuid] ?? { source: null, addresses: [], tried: [] }),
+    ),
     vmSetResources: vi.fn(async (_req: VmResourcesRequest) => {}),
     vmSetCdrom: vi.fn(async (_req: VmCdromRequest) => {}),
     vmSetBoot: vi.fn(async (_req: VmBootRequest) => {}),

@@ -1,5 +1,6 @@
 import { cleanup, fireEvent, waitFor } from "@solidjs/testing-library";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import type { VmAddresses } from "../bindings/VmAddresses";
 import type { VmDetails } from "../bindings/VmDetails";
 import { createFakeBackend, renderWithBackend } from "../testing";
 import { makeDetails, makeHardware } from "./fixtures";
@@ -9,8 +10,11 @@ afterEach(() => cleanup());
 
 const WEB = { connection: "system", uuid: "uuid-web" };
 
-function open(details: VmDetails) {
-  const fake = createFakeBackend({ details: { "uuid-web": details } });
+function open(details: VmDetails, addresses?: VmAddresses) {
+  const fake = createFakeBackend({
+    details: { "uuid-web": details },
+    addresses: addresses ? { "uuid-web": addresses } : {},
+  });
   const onBack = vi.fn();
   const onConsole = vi.fn();
   const view = renderWithBackend(
@@ -129,6 +133,73 @@ describe("VmPage", () => {
     );
     fake.emit("inventory", { kind: "vm-config-changed", connection: "system", uuid: "uuid-web" });
     await waitFor(() => expect(memory.value).toBe("512"));
+  });
+
+  it("shows the addresses and the source that answered, escaped", async () => {
+    const { byId, fake } = open(makeDetails("web", "running"), {
+      source: "lease",
+      addresses: [
+        {
+          interface: "vnet0<i>",
+          mac: "52:54:00:00:00:01",
+          family: "ipv4",
+          address: "192.168.122.7",
+          prefix: 24,
+        },
+      ],
+      tried: [
+        { source: "agent", outcome: "QEMU guest agent is not connected" },
+        { source: "lease", outcome: "1 address" },
+      ],
+    });
+    const facts = await byId("vm-addresses");
+    await waitFor(() => expect(facts.textContent).toContain("192.168.122.7/24"));
+    expect((await byId("vm-addresses-source")).textContent).toBe("from the DHCP lease");
+    expect(facts.querySelector("i")).toBeNull();
+    fireEvent.click(await byId("vm-addresses-refresh"));
+    await waitFor(() => expect(fake.backend.vmAddresses).toHaveBeenCalledTimes(2));
+  });
+
+  it("without an address, says what each source answered", async () => {
+    const { byId } = open(makeDetails("web", "running"), {
+      source: null,
+      addresses: [],
+      tried: [
+        { source: "agent", outcome: "QEMU guest agent is not connected" },
+        { source: "lease", outcome: "no addresses" },
+        { source: "arp", outcome: "no addresses" },
+      ],
+    });
+    const facts = await byId("vm-addresses");
+    await waitFor(() =>
+      expect(facts.textContent).toContain("guest agent: QEMU guest agent is not connected"),
+    );
+    expect(facts.textContent).toContain("ARP table: no addresses");
+  });
+
+  it("turns autostart on through the state table's action, and shows a refusal", async () => {
+    const { byId, fake } = open(makeDetails("web", "shut-off"));
+    const toggle = (await byId("autostart-toggle")) as HTMLInputElement;
+    expect(toggle.checked).toBe(false);
+    fake.backend.vmAction.mockRejectedValueOnce({
+      code: "invalid-state",
+      message: "cannot enable autostart: storage gone",
+    });
+    fireEvent.change(toggle, { target: { checked: true } });
+    await waitFor(() =>
+      expect(fake.backend.vmAction).toHaveBeenCalledWith({ vm: WEB, action: "enable-autostart" }),
+    );
+    expect((await byId("autostart-error")).textContent).toContain("storage gone");
+    // The box still says what libvirt says.
+    expect(toggle.checked).toBe(false);
+  });
+
+  it("a transient VM offers no autostart", async () => {
+    const transient = makeDetails("web", "running");
+    transient.summary.persistent = false;
+    transient.summary.allowed = transient.summary.allowed.filter((a) => !a.includes("autostart"));
+    const { byId } = open(transient);
+    expect(((await byId("autostart-toggle")) as HTMLInputElement).disabled).toBe(true);
   });
 
   it("ejects and inserts CD-ROM media", async () => {

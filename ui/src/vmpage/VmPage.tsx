@@ -82,7 +82,7 @@ export function VmPage(props: VmPageProps) {
                 .
               </div>
             </Show>
-            <OverviewSection details={d()} connectionName={props.connectionName} />
+            <OverviewSection vm={props.vm} details={d()} connectionName={props.connectionName} />
             <ResourcesSection vm={props.vm} details={d()} />
             <CdromSection vm={props.vm} details={d()} />
             <NotesSection vm={props.vm} details={d()} />
