@@ -122,7 +122,8 @@ pub struct DomainSpec {
     pub tpm: bool,
     /// Windows keeps its clock in local time.
     pub clock_localtime: bool,
-    /// A `<serial type='file'>` log, for tests and boot diagnostics.
+    /// A log of the serial port's output (`<serial type='pty'><log/>`), for tests and boot
+    /// diagnostics; the serial console still attaches.
     pub serial_log: Option<String>,
 }
 
@@ -265,9 +266,10 @@ impl DomainSpec {
             let model = if self.virtio { "virtio" } else { "vga" };
             w.empty("model", &[("type", model)]);
         });
+        // A pty, so the serial console can attach; with a log, its output is also kept.
         match &self.serial_log {
-            Some(path) => w.element("serial", &[("type", "file")], |w| {
-                w.empty("source", &[("path", path)]);
+            Some(path) => w.element("serial", &[("type", "pty")], |w| {
+                w.empty("log", &[("file", path), ("append", "off")]);
             }),
             None => w.empty("serial", &[("type", "pty")]),
         }

@@ -367,3 +367,163 @@ pub fn interface_addresses(
     }
     Ok(out)
 }
+
+/// What a console stream delivers: bytes, or its end (libvirt's reason, if it failed).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StreamOutput {
+    Data(Vec<u8>),
+    Closed(Option<String>),
+}
+
+pub type StreamFn = Box<dyn FnMut(StreamOutput) + Send>;
+
+/// The stream callback's state: the receiver, and whether the end was already told.
+struct StreamWatch {
+    on_output: StreamFn,
+    ended: bool,
+}
+
+unsafe extern "C" fn stream_trampoline(st: sys::virStreamPtr, events: c_int, opaque: *mut c_void) {
+    // SAFETY: opaque is the Box<StreamWatch> registered in `open_console`; libvirt calls its
+    // stream callbacks one at a time on the event thread, so this is the only reference.
+    let watch = unsafe { &mut *(opaque as *mut StreamWatch) };
+    if watch.ended {
+        return;
+    }
+    let mut buf = vec![0u8; 16 * 1024];
+    loop {
+        // SAFETY: st is the live stream this callback was registered on; buf is writable for
+        // its length.
+        let n = unsafe { sys::virStreamRecv(st, buf.as_mut_ptr() as *mut c_char, buf.len()) };
+        match n {
+            n if n > 0 => (watch.on_output)(StreamOutput::Data(buf[..n as usize].to_vec())),
+            -2 => break, // Nothing more for now.
+            0 => {
+                watch.ended = true;
+                (watch.on_output)(StreamOutput::Closed(None));
+                break;
+            }
+            _ => {
+                watch.ended = true;
+                (watch.on_output)(StreamOutput::Closed(Some(Error::last_error().to_string())));
+                break;
+            }
+        }
+    }
+    let hangup = (sys::VIR_STREAM_EVENT_ERROR | sys::VIR_STREAM_EVENT_HANGUP) as c_int;
+    if !watch.ended && events & hangup != 0 {
+        watch.ended = true;
+        (watch.on_output)(StreamOutput::Closed(None));
+    }
+    if watch.ended {
+        // SAFETY: st is live; no more events are wanted from an ended stream.
+        unsafe { sys::virStreamEventUpdateCallback(st, 0) };
+    }
+}
+
+unsafe extern "C" fn free_stream_watch(opaque: *mut c_void) {
+    // SAFETY: the Box<StreamWatch> leaked in `open_console`, freed once by libvirt.
+    drop(unsafe { Box::from_raw(opaque as *mut StreamWatch) });
+}
+
+/// A domain's character device (serial console) as a non-blocking stream; output arrives on
+/// the libvirt event thread. Dropping it stops the callback and aborts the stream.
+pub struct ConsoleStream {
+    ptr: sys::virStreamPtr,
+    /// The stream needs its connection open.
+    _conn: Connect,
+}
+
+// SAFETY: libvirt streams may be used from any thread; the callback state is only touched
+// by the event thread.
+unsafe impl Send for ConsoleStream {}
+// SAFETY: as above; `send` is the only shared use, and virStreamSend is thread-safe.
+unsafe impl Sync for ConsoleStream {}
+
+/// Opens the first console or serial port of `dom`. With `force`, another client's
+/// session on it is ended; without, it is refused.
+pub fn open_console(
+    conn: &Connect,
+    dom: &virt::domain::Domain,
+    force: bool,
+    on_output: StreamFn,
+) -> Result<ConsoleStream, Error> {
+    // SAFETY: conn is live; the new stream reference is owned by ConsoleStream (freed on drop,
+    // or below when opening fails).
+    let ptr = unsafe { sys::virStreamNew(conn.as_ptr(), sys::VIR_STREAM_NONBLOCK) };
+    if ptr.is_null() {
+        return Err(Error::last_error());
+    }
+    let stream = ConsoleStream {
+        ptr,
+        _conn: conn.clone(),
+    };
+    let flags = if force {
+        sys::VIR_DOMAIN_CONSOLE_FORCE
+    } else {
+        sys::VIR_DOMAIN_CONSOLE_SAFE
+    };
+    // SAFETY: dom and the stream are live; a null device name means the first one.
+    let r = unsafe { sys::virDomainOpenConsole(dom.as_ptr(), std::ptr::null(), stream.ptr, flags) };
+    if r < 0 {
+        return Err(Error::last_error());
+    }
+    let watch = Box::into_raw(Box::new(StreamWatch {
+        on_output,
+        ended: false,
+    })) as *mut c_void;
+    let events =
+        sys::VIR_STREAM_EVENT_READABLE | sys::VIR_STREAM_EVENT_ERROR | sys::VIR_STREAM_EVENT_HANGUP;
+    // SAFETY: the stream is live; libvirt owns `watch` from here and frees it with
+    // free_stream_watch when the callback is removed.
+    let r = unsafe {
+        sys::virStreamEventAddCallback(
+            stream.ptr,
+            events as c_int,
+            Some(stream_trampoline),
+            watch,
+            Some(free_stream_watch),
+        )
+    };
+    if r < 0 {
+        let err = Error::last_error();
+        // SAFETY: registration failed, so libvirt holds no reference to watch.
+        unsafe { free_stream_watch(watch) };
+        return Err(err);
+    }
+    Ok(stream)
+}
+
+impl ConsoleStream {
+    /// Sends everything in `data`; a full stream is waited on briefly (the guest reads at
+    /// the serial port's speed, and what is sent is typed input).
+    pub fn send(&self, mut data: &[u8]) -> Result<(), Error> {
+        let mut waits = 0;
+        while !data.is_empty() {
+            // SAFETY: the stream is live; data is readable for its length.
+            let n =
+                unsafe { sys::virStreamSend(self.ptr, data.as_ptr() as *const c_char, data.len()) };
+            match n {
+                n if n > 0 => data = &data[n as usize..],
+                -2 if waits < 500 => {
+                    waits += 1;
+                    std::thread::sleep(std::time::Duration::from_millis(2));
+                }
+                _ => return Err(Error::last_error()),
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Drop for ConsoleStream {
+    fn drop(&mut self) {
+        // SAFETY: the stream is live until virStreamFree, called once here; removing the
+        // callback makes libvirt free the watch. Errors mean the stream already ended.
+        unsafe {
+            sys::virStreamEventRemoveCallback(self.ptr);
+            sys::virStreamAbort(self.ptr);
+            sys::virStreamFree(self.ptr);
+        }
+    }
+}

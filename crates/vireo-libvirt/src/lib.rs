@@ -17,6 +17,7 @@ mod error;
 mod ffi;
 pub mod inventory;
 pub mod screenshot;
+pub mod serial;
 pub mod state;
 pub mod vm;
 pub mod vm_config;
