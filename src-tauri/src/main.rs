@@ -1,11 +1,11 @@
 //! Vireo's window. Its commands are generated from `vireo_api`'s operation table, each a call
-//! into `vireo_api`; the inventory's events are forwarded to the page as the `inventory`
-//! event. Nothing else lives here.
+//! into `vireo_api`; the inventory's and the serial consoles' events are forwarded to the
+//! page as the `inventory` and `serial` events. Nothing else lives here.
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 #![forbid(unsafe_code)]
 
 use tauri::{Emitter, Manager};
-use vireo_api::{Consoles, Inventory};
+use vireo_api::{Consoles, Inventory, SerialConsoles};
 
 /// The table's callback that writes one `#[tauri::command]` per operation: it takes the
 /// operation's arguments, fetches the contexts the function needs from Tauri's state, and
@@ -34,6 +34,7 @@ macro_rules! tauri_commands {
     };
     (@ctx $app:ident inventory) => { &*$app.state::<Inventory>() };
     (@ctx $app:ident consoles) => { &*$app.state::<Consoles>() };
+    (@ctx $app:ident serials) => { &*$app.state::<SerialConsoles>() };
     (@ctx $app:ident progress) => {
         &|p: vireo_api::Progress| drop($app.emit(vireo_api::CREATE_PROGRESS_EVENT, p))
     };
@@ -139,6 +140,10 @@ fn main() {
             app.manage(inventory);
             let native = native_window(app);
             app.manage(Consoles::new(console_origins()).with_native_window(native));
+            let handle = app.handle().clone();
+            app.manage(SerialConsoles::new(move |event| {
+                let _ = handle.emit(vireo_api::SERIAL_EVENT, event);
+            }));
             Ok(())
         })
         .invoke_handler(vireo_api::for_each_operation!(tauri_handler))

@@ -16,6 +16,7 @@ mod error;
 mod inventory;
 mod logging;
 mod operations;
+mod serial;
 mod thumbnail;
 mod vm_page;
 
@@ -24,7 +25,8 @@ pub use create::*;
 pub use error::{ApiError, Code};
 pub use inventory::*;
 pub use logging::log_to_stderr;
-pub use operations::{CREATE_PROGRESS_EVENT, INVENTORY_EVENT};
+pub use operations::{CREATE_PROGRESS_EVENT, INVENTORY_EVENT, SERIAL_EVENT};
+pub use serial::*;
 pub use thumbnail::*;
 pub use vireo_create::{CreateRequest, Created, ImportMode, NetworkChoice, Progress, Source};
 pub use vireo_domain::edit::ResourcePatch;
@@ -86,6 +88,10 @@ pub fn export_bindings(dir: &std::path::Path) -> Result<(), ts_rs::ExportError> 
     ConsoleTypeTextRequest::export_all(&cfg)?;
     VmDetails::export_all(&cfg)?;
     VmAddresses::export_all(&cfg)?;
+    SerialOpenRequest::export_all(&cfg)?;
+    SerialOpened::export_all(&cfg)?;
+    SerialSendRequest::export_all(&cfg)?;
+    SerialEvent::export_all(&cfg)?;
     VmResourcesRequest::export_all(&cfg)?;
     VmCdromRequest::export_all(&cfg)?;
     VmBootRequest::export_all(&cfg)?;

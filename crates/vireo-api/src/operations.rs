@@ -10,7 +10,7 @@
 //! An entry reads
 //! `fn name[contexts](args) -> result T => reply;`:
 //! - `contexts` are what the function takes before its arguments, in order: `inventory`
-//!   (`&Inventory`), `consoles` (`&Consoles`), `progress` (`&dyn Fn(Progress)`, sent to the
+//!   (`&Inventory`), `consoles` (`&Consoles`), `serials` (`&SerialConsoles`), `progress` (`&dyn Fn(Progress)`, sent to the
 //!   page as the [`CREATE_PROGRESS_EVENT`]);
 //! - `result T` for `Result<T, ApiError>`, `value T` for an operation that cannot fail;
 //! - `json` replies are serialized, `bytes` replies (`Into<Vec<u8>>`) reach the page as an
@@ -25,6 +25,8 @@ use ts_rs::{Config, TypeVisitor, TS};
 pub const INVENTORY_EVENT: &str = "inventory";
 /// The event carrying a running create's [`Progress`](crate::Progress).
 pub const CREATE_PROGRESS_EVENT: &str = "create-progress";
+/// The event carrying every open serial console's [`SerialEvent`](crate::SerialEvent).
+pub const SERIAL_EVENT: &str = "serial";
 
 /// Calls `$m! { … }` with the whole operation table (see the module docs for its grammar).
 #[macro_export]
@@ -108,6 +110,13 @@ macro_rules! for_each_operation {
             /// Types the text as key presses; resolves once the last key is sent.
             fn console_type_text[consoles](req: $crate::ConsoleTypeTextRequest)
                 -> result () => json;
+            /// Attaches to a running VM's serial port; output follows as `serial` events.
+            fn serial_open[inventory, serials](req: $crate::SerialOpenRequest)
+                -> result $crate::SerialOpened => json;
+            /// Types into an open serial console.
+            fn serial_send[serials](req: $crate::SerialSendRequest) -> result () => json;
+            /// Closes a serial console.
+            fn serial_close[serials](id: u32) -> result () => json;
         }
     };
 }
@@ -212,6 +221,7 @@ pub(crate) fn commands_ts(cfg: &Config) -> String {
     let events = [
         (INVENTORY_EVENT, TsType::of::<crate::InventoryEvent>(cfg)),
         (CREATE_PROGRESS_EVENT, TsType::of::<crate::Progress>(cfg)),
+        (SERIAL_EVENT, TsType::of::<crate::SerialEvent>(cfg)),
     ];
     for (_, ty) in &events {
         imports.extend(ty.imports.iter().cloned());

@@ -2,6 +2,7 @@
 //! function, exactly as the window does.
 #![forbid(unsafe_code)]
 
+mod serial;
 mod vm;
 
 use clap::{Parser, Subcommand};

@@ -64,6 +64,13 @@ pub enum VmCommand {
     Notes { name: String, text: String },
     /// Rename a stopped VM.
     Rename { name: String, new_name: String },
+    /// The VM's serial console in this terminal (Ctrl+] leaves).
+    Console {
+        name: String,
+        /// Take the console over from another client (virsh console) instead of failing.
+        #[arg(long)]
+        force: bool,
+    },
     /// Print the VM's stored domain XML, or define an edited one (--edit FILE).
     Xml {
         name: String,
@@ -208,6 +215,7 @@ pub fn run(uri: &str, command: VmCommand) -> ExitCode {
                 ExitCode::FAILURE
             }
         },
+        VmCommand::Console { name, force } => crate::serial::run(uri, &name, force),
         VmCommand::Action(args) => action(uri, &args),
     }
 }
@@ -232,7 +240,7 @@ const ACTIONS: &str = "start, shutdown, force-off, reboot, reset, pause, resume,
 
 fn action(uri: &str, args: &[String]) -> ExitCode {
     let [action, name] = args else {
-        eprintln!("vireo: usage: vireo vm ACTION NAME (ACTION: {ACTIONS}; or info, addresses, set, cdrom, boot, notes, rename, xml)");
+        eprintln!("vireo: usage: vireo vm ACTION NAME (ACTION: {ACTIONS}; or info, addresses, console, set, cdrom, boot, notes, rename, xml)");
         return ExitCode::from(2);
     };
     let parsed: Result<vireo_api::Action, _> =

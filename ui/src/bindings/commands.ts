@@ -22,6 +22,10 @@ import type { NewConnection } from "./NewConnection";
 import type { OsChoice } from "./OsChoice";
 import type { OsQuery } from "./OsQuery";
 import type { Progress } from "./Progress";
+import type { SerialEvent } from "./SerialEvent";
+import type { SerialOpenRequest } from "./SerialOpenRequest";
+import type { SerialOpened } from "./SerialOpened";
+import type { SerialSendRequest } from "./SerialSendRequest";
 import type { SourceInfo } from "./SourceInfo";
 import type { VmActionRequest } from "./VmActionRequest";
 import type { VmAddresses } from "./VmAddresses";
@@ -202,6 +206,21 @@ export interface Commands {
    * (`console_type_text`)
    */
   consoleTypeText(req: ConsoleTypeTextRequest): Promise<void>;
+  /**
+   * Attaches to a running VM's serial port; output follows as `serial` events.
+   * (`serial_open`)
+   */
+  serialOpen(req: SerialOpenRequest): Promise<SerialOpened>;
+  /**
+   * Types into an open serial console.
+   * (`serial_send`)
+   */
+  serialSend(req: SerialSendRequest): Promise<void>;
+  /**
+   * Closes a serial console.
+   * (`serial_close`)
+   */
+  serialClose(id: number): Promise<void>;
 }
 
 /** The commands over `invoke`, each sending its arguments by name. */
@@ -239,6 +258,9 @@ export function commands(invoke: Invoke): Commands {
     consoleClose: (id) => invoke("console_close", { id }),
     consoleScreenshot: (req) => invoke("console_screenshot", { req }),
     consoleTypeText: (req) => invoke("console_type_text", { req }),
+    serialOpen: (req) => invoke("serial_open", { req }),
+    serialSend: (req) => invoke("serial_send", { req }),
+    serialClose: (id) => invoke("serial_close", { id }),
   };
 }
 
@@ -246,4 +268,5 @@ export function commands(invoke: Invoke): Commands {
 export interface Events {
   "inventory": InventoryEvent;
   "create-progress": Progress;
+  "serial": SerialEvent;
 }

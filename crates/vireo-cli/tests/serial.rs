@@ -1,0 +1,40 @@
+//! `vireo vm console NAME` with the test guest on `qemu:///system`: piped input is typed on
+//! the guest's serial port and the shell's answer comes out on stdout.
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+use vireo_test_support::{TestGuest, SYSTEM_URI};
+
+#[test]
+fn a_piped_command_is_answered_by_the_guest() {
+    let _serial = vireo_test_support::serial();
+    let guest = TestGuest::booted("vireo-it-cli-serial");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_vireo"))
+        .args(["--connect", SYSTEM_URI, "vm", "console", &guest.name])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"\necho cli-$((5*5))-ok\n")
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.contains("cli-25-ok"), "the guest's answer in {stdout:?}");
+
+    // A VM that is not running: the API's refusal, non-zero.
+    let stopped = Command::new(env!("CARGO_BIN_EXE_vireo"))
+        .args(["--connect", SYSTEM_URI, "vm", "console", "vireo-no-such-vm"])
+        .output()
+        .unwrap();
+    assert!(!stopped.status.success());
+    assert_eq!(
+        String::from_utf8_lossy(&stopped.stderr).trim(),
+        "vireo: no VM vireo-no-such-vm on this connection"
+    );
+}
