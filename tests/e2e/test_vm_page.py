@@ -1,11 +1,13 @@
 """A VM's page in the real window: open it from the list, change its memory for the next
 boot and see it marked pending, restart the VM and see it applied, eject its CD. The VM is a
 TCG guest with no disk on qemu:///system, with a memory balloon and an IDE CD-ROM holding a
-tiny ISO written here."""
+tiny ISO written here. Then the serial console: the test guest's shell answers a command
+typed in the page's terminal."""
 
 import functools
 import os
 import re
+import subprocess
 
 import pytest
 from selenium.common.exceptions import StaleElementReferenceException
@@ -14,7 +16,7 @@ from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
 
-from lib.libvirt import virsh
+from lib.libvirt import READY, TEST_GUEST, linked_overlay, overlay_disk_xml, serial_log_shows, virsh
 
 NAME = f"vireo-e2e-page-{os.getpid()}"
 # In libvirt's images folder, so the system daemon's QEMU may read it.
@@ -136,3 +138,71 @@ def test_memory_for_the_next_boot_and_a_cd_eject(page_vm, app, artifacts):
     WebDriverWait(app, 10).until(
         lambda d: not d.find_elements(By.CSS_SELECTOR, '[data-testid="vm-page"]'))
     wait_for(app, f'[data-vm-name="{page_vm}"]')
+
+
+SHELL_NAME = f"vireo-e2e-serial-{os.getpid()}"
+SHELL_WORK = f"/var/tmp/{SHELL_NAME}"
+
+
+@pytest.fixture
+def shell_vm():
+    """The test guest with its serial port on a pty (what the console attaches to), logged."""
+    os.makedirs(SHELL_WORK, exist_ok=True)
+    os.chmod(SHELL_WORK, 0o755)
+    overlay = os.path.join(SHELL_WORK, "overlay.qcow2")
+    linked_overlay(TEST_GUEST, overlay, 0o644)
+    log = os.path.join(SHELL_WORK, "serial.log")
+    path = os.path.join(SHELL_WORK, "domain.xml")
+    with open(path, "w") as f:
+        f.write(f"""<domain type='qemu'><name>{SHELL_NAME}</name><memory unit='MiB'>256</memory>
+<vcpu>1</vcpu><os><type arch='x86_64' machine='q35'>hvm</type></os><features><acpi/></features>
+<devices>{overlay_disk_xml(overlay, TEST_GUEST)}
+<serial type='pty'><log file='{log}' append='off'/></serial>
+<graphics type='vnc'><listen type='none'/></graphics></devices></domain>""")
+    virsh("define", path)
+    virsh("start", SHELL_NAME)
+    if not serial_log_shows(log, READY, timeout=120, every=0.5):
+        pytest.fail("the test guest did not boot")
+    yield SHELL_NAME
+    virsh("destroy", SHELL_NAME, check=False)
+    virsh("undefine", SHELL_NAME, check=False)
+    subprocess.run(["rm", "-rf", SHELL_WORK], check=False)
+
+
+def terminal_text(driver):
+    return driver.execute_script(
+        "const r = document.querySelector('[data-testid=\"serial-terminal\"] .xterm-rows');"
+        "return r ? r.textContent : '';")
+
+
+def test_the_serial_console_runs_a_command_in_the_guest(shell_vm, app, artifacts):
+    box = WebDriverWait(app, 20).until(
+        EC.element_to_be_clickable((By.CSS_SELECTOR, '[data-testid="filter"]')))
+    box.clear()
+    box.send_keys(shell_vm)
+    wait_for(app, f'[data-vm-name="{shell_vm}"][data-vm-state="running"]')
+    click(app, f'[data-vm-name="{shell_vm}"] button.vm-name')
+    wait_for(app, '[data-testid="vm-page"]')
+    click(app, '[data-testid="serial-connect"]')
+    WebDriverWait(app, 20).until(
+        lambda d: text(d, '[data-testid="serial-status"]') == "Connected",
+        message="the serial console connects")
+    keys = wait_for(app, '[data-testid="serial-terminal"] .xterm-helper-textarea')
+    # The guest computes the answer, so what shows is not the echo of what was typed.
+    keys.send_keys(Keys.ENTER)
+    keys.send_keys("echo page-$((6*7))-ok" + Keys.ENTER)
+    WebDriverWait(app, 30).until(
+        lambda d: "page-42-ok" in terminal_text(d).replace("echo page-$((6*7))-ok", ""),
+        message="the guest's shell answers in the terminal")
+    app.save_screenshot(os.path.join(artifacts, "vm-page-serial.png"))
+
+    # The VM stops: the page says so; started again, the console comes back by itself.
+    virsh("destroy", shell_vm)
+    WebDriverWait(app, 30).until(
+        lambda d: "Start the VM" in text(d, '[data-testid="serial-status"]')
+        or "Disconnected" in text(d, '[data-testid="serial-status"]'),
+        message="the page says the console ended")
+    virsh("start", shell_vm)
+    WebDriverWait(app, 60).until(
+        lambda d: text(d, '[data-testid="serial-status"]') == "Connected",
+        message="the console reconnects when the VM runs again")

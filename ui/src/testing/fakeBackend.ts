@@ -19,6 +19,9 @@ import type { InventorySnapshot } from "../bindings/InventorySnapshot";
 import type { NewConnection } from "../bindings/NewConnection";
 import type { OsChoice } from "../bindings/OsChoice";
 import type { OsQuery } from "../bindings/OsQuery";
+import type { SerialOpened } from "../bindings/SerialOpened";
+import type { SerialOpenRequest } from "../bindings/SerialOpenRequest";
+import type { SerialSendRequest } from "../bindings/SerialSendRequest";
 import type { SourceInfo } from "../bindings/SourceInfo";
 import type { VmAddresses } from "../bindings/VmAddresses";
 import type { VmBootRequest } from "../bindings/VmBootRequest";
@@ -187,6 +190,7 @@ export function createFakeBackend(options: FakeBackendOptions = {}) {
   const handlers: { [E in keyof Events]: Set<(payload: Events[E]) => void> } = {
     inventory: new Set(),
     "create-progress": new Set(),
+    serial: new Set(),
   };
   const copy = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
   const sockets: FakeConsoleSocket[] = [];
@@ -217,6 +221,9 @@ export function createFakeBackend(options: FakeBackendOptions = {}) {
         copy(options.addresses?.[vm.uuid] ?? { source: null, addresses: [], tried: [] }),
     ),
     vmSetResources: vi.fn(async (_req: VmResourcesRequest) => {}),
+    serialOpen: vi.fn(async (_req: SerialOpenRequest): Promise<SerialOpened> => ({ id: 1 })),
+    serialSend: vi.fn(async (_req: SerialSendRequest) => {}),
+    serialClose: vi.fn(async (_id: number) => {}),
     vmSetCdrom: vi.fn(async (_req: VmCdromRequest) => {}),
     vmSetBoot: vi.fn(async (_req: VmBootRequest) => {}),
     vmSetNotes: vi.fn(async (_req: VmNotesRequest) => {}),

@@ -9,6 +9,7 @@ import { OverviewSection } from "./OverviewSection";
 import { pendingLabel } from "./pending";
 import { RenameSection } from "./RenameSection";
 import { ResourcesSection } from "./ResourcesSection";
+import { SerialSection } from "./serial/SerialSection";
 
 export interface VmPageProps {
   vm: VmRef;
@@ -85,6 +86,7 @@ export function VmPage(props: VmPageProps) {
             <OverviewSection vm={props.vm} details={d()} connectionName={props.connectionName} />
             <ResourcesSection vm={props.vm} details={d()} />
             <CdromSection vm={props.vm} details={d()} />
+            <SerialSection vm={props.vm} details={d()} />
             <NotesSection vm={props.vm} details={d()} />
             <RenameSection vm={props.vm} details={d()} />
           </div>
