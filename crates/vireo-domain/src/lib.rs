@@ -18,8 +18,13 @@
 //! validates each with `virt-xml-validate`.
 #![forbid(unsafe_code)]
 
+/// Empty PCIe root ports a new VM gets for hot-plugging (virt-install gives 14; each costs
+/// the guest's firmware a little boot time, and 8 hot-plugged devices is plenty).
+pub const SPARE_ROOT_PORTS: usize = 8;
+
 pub mod edit;
 pub mod hardware;
+pub mod nic;
 pub mod splice;
 pub mod xml;
 
@@ -254,6 +259,14 @@ impl DomainSpec {
                 });
             }
             Network::None => {}
+        }
+        // Free PCIe slots to hot-plug disks and NICs into: on q35 each needs a root port of
+        // its own, and libvirt adds ports only for the devices a VM is defined with.
+        for _ in 0..SPARE_ROOT_PORTS {
+            w.empty(
+                "controller",
+                &[("type", "pci"), ("model", "pcie-root-port")],
+            );
         }
         w.empty("controller", &[("type", "usb"), ("model", "qemu-xhci")]);
         // An absolute pointer: the console's mouse lands where the user points.

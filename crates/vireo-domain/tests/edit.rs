@@ -240,3 +240,100 @@ fn an_edited_xml_stays_the_same_vm() {
     let err = edit::check_same_vm(&xml, "<domain><name>foreign").unwrap_err();
     assert!(err.to_string().contains("not well-formed"), "{err}");
 }
+
+fn new_nic(source: vireo_domain::nic::NicSource) -> vireo_domain::nic::NewNic {
+    vireo_domain::nic::NewNic {
+        source,
+        model: vireo_domain::nic::NicModel::E1000e,
+        mac: None,
+    }
+}
+
+#[test]
+fn a_nic_is_added_as_the_last_device() {
+    use vireo_domain::nic::{self, NicSource};
+    let fragment = nic::nic_xml(
+        &new_nic(NicSource::Bridge { name: "br0".into() }),
+        "52:54:00:ab:cd:ef",
+    )
+    .unwrap();
+    let out = nic::add_nic(&foreign(), &fragment).unwrap();
+    check("nic-add", &out, &[]);
+    let h = hardware::read(&out).unwrap();
+    let added = h.nics.last().unwrap();
+    assert_eq!(added.mac.as_deref(), Some("52:54:00:ab:cd:ef"));
+    assert_eq!(
+        (added.kind.as_str(), added.source.as_deref()),
+        ("bridge", Some("br0"))
+    );
+    assert_eq!(
+        nic::macs(&out).unwrap(),
+        ["52:54:00:12:34:56", "52:54:00:ab:cd:ef"]
+    );
+}
+
+#[test]
+fn a_nic_is_removed_by_its_mac_and_its_cable_pulled_in_place() {
+    use vireo_domain::nic;
+    let (out, device) = nic::remove_nic(&foreign(), "52:54:00:12:34:56").unwrap();
+    assert!(device.starts_with("<interface type='network'>"), "{device}");
+    let gone: Vec<&str> = device.lines().map(|l| l.trim_start()).collect();
+    let original = foreign();
+    let gone: Vec<&str> = original
+        .lines()
+        .filter(|l| gone.contains(&l.trim_start()))
+        .collect();
+    check("nic-remove", &out, &gone);
+    assert!(hardware::read(&out).unwrap().nics.is_empty());
+
+    let (out, device) = nic::set_nic_link(&foreign(), "52:54:00:12:34:56", false).unwrap();
+    assert!(device.contains("<link state='down'/>"), "{device}");
+    check("nic-link-down", &out, &[]);
+    assert!(!hardware::read(&out).unwrap().nics[0].link_up);
+    let (up, _) = nic::set_nic_link(&out, "52:54:00:12:34:56", true).unwrap();
+    assert!(hardware::read(&up).unwrap().nics[0].link_up);
+}
+
+#[test]
+fn bad_nic_input_is_refused_and_nothing_is_written() {
+    use vireo_domain::nic::{self, NicSource};
+    for (mac, says) in [
+        ("52:54:00:12:34", "not a MAC address"),
+        ("52-54-00-12-34-56", "not a MAC address"),
+        ("zz:54:00:12:34:56", "not a MAC address"),
+        ("01:00:5e:00:00:01", "multicast"),
+        ("00:00:00:00:00:00", "not a usable"),
+    ] {
+        match nic::validate_mac(mac) {
+            Err(EditError::Invalid(m)) => assert!(m.contains(says), "{mac}: {m}"),
+            other => panic!("{mac} must be refused, got {other:?}"),
+        }
+    }
+    assert_eq!(
+        nic::validate_mac("52:54:00:AB:cd:EF").unwrap(),
+        "52:54:00:ab:cd:ef"
+    );
+    for source in [
+        NicSource::Bridge {
+            name: "br0'/><evil".into(),
+        },
+        NicSource::Bridge {
+            name: "a-very-long-bridge-name".into(),
+        },
+        NicSource::Network {
+            name: "net\u{202e}x".into(),
+        },
+    ] {
+        assert!(
+            matches!(
+                nic::nic_xml(&new_nic(source.clone()), "52:54:00:00:00:09"),
+                Err(EditError::Invalid(_))
+            ),
+            "{source:?}"
+        );
+    }
+    assert!(matches!(
+        nic::remove_nic(&foreign(), "52:54:00:00:00:99"),
+        Err(EditError::Invalid(m)) if m.contains("no network interface")
+    ));
+}
