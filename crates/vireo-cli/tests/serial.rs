@@ -24,8 +24,15 @@ fn a_piped_command_is_answered_by_the_guest() {
         .unwrap();
     let out = child.wait_with_output().unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    assert!(stdout.contains("cli-25-ok"), "the guest's answer in {stdout:?}");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains("cli-25-ok"),
+        "the guest's answer in {stdout:?}"
+    );
 
     // A VM that is not running: the API's refusal, non-zero.
     let stopped = Command::new(env!("CARGO_BIN_EXE_vireo"))

@@ -262,6 +262,11 @@ impl DomainSpec {
         }
         // Free PCIe slots to hot-plug disks and NICs into: on q35 each needs a root port of
         // its own, and libvirt adds ports only for the devices a VM is defined with.
+        // The root complex first: libvirt numbers unindexed controllers from 0, which must be it.
+        w.empty(
+            "controller",
+            &[("type", "pci"), ("index", "0"), ("model", "pcie-root")],
+        );
         for _ in 0..SPARE_ROOT_PORTS {
             w.empty(
                 "controller",

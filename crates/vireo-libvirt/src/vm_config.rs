@@ -27,11 +27,11 @@ pub enum Apply {
 }
 
 impl Apply {
-    fn live(self) -> bool {
+    pub(crate) fn live(self) -> bool {
         matches!(self, Apply::Now | Apply::NowAndNextBoot)
     }
 
-    fn config(self) -> bool {
+    pub(crate) fn config(self) -> bool {
         matches!(self, Apply::NextBoot | Apply::NowAndNextBoot)
     }
 }
@@ -51,7 +51,7 @@ pub struct VmDetails {
     pub host_cpus: u32,
 }
 
-fn edit_error(e: EditError) -> BackendError {
+pub(crate) fn edit_error(e: EditError) -> BackendError {
     match e {
         EditError::Invalid(m) => BackendError::Refused(m),
         other => BackendError::Internal(other.to_string()),
@@ -62,7 +62,7 @@ fn read_hw(xml: &str) -> Result<VmHardware, BackendError> {
     hardware::read(xml).map_err(|e| BackendError::Internal(format!("unreadable domain XML: {e}")))
 }
 
-fn xml(dom: &Domain, inactive: bool) -> Result<String, BackendError> {
+pub(crate) fn xml(dom: &Domain, inactive: bool) -> Result<String, BackendError> {
     let flags = sys::VIR_DOMAIN_XML_SECURE
         | if inactive {
             sys::VIR_DOMAIN_XML_INACTIVE
@@ -108,7 +108,7 @@ pub fn details(conn: &Connect, uuid: &str) -> Result<VmDetails, BackendError> {
 
 /// Defines `edited` as the VM's next-boot configuration, after checking it is still the same
 /// VM; libvirt validates it against its schema first.
-fn define(conn: &Connect, stored: &str, edited: &str) -> Result<(), BackendError> {
+pub(crate) fn define(conn: &Connect, stored: &str, edited: &str) -> Result<(), BackendError> {
     edit::check_same_vm(stored, edited).map_err(edit_error)?;
     conn.define_domain_xml_flags(edited, sys::VIR_DOMAIN_DEFINE_VALIDATE)
         .map(|_| ())

@@ -1,0 +1,95 @@
+//! Hot-plug on `qemu:///system` with the test guest, seen from inside it through its serial
+//! console: a NIC plugged into the running VM appears in `/sys/class/net`, and leaves again.
+
+use std::sync::mpsc::{channel, Receiver};
+use std::time::{Duration, Instant};
+use vireo_domain::nic::{NewNic, NicModel, NicSource};
+use vireo_libvirt::serial::{SerialConsole, SerialOutput};
+use vireo_libvirt::vm_config::Apply;
+use vireo_libvirt::vm_nics;
+use vireo_test_support::{TestGuest, SYSTEM_URI};
+
+/// Runs `command` in the guest's shell until its output holds `want` (retrying for up to
+/// `secs`: a hot-plugged device shows up once the guest has probed it).
+fn guest_shows(
+    console: &SerialConsole,
+    rx: &Receiver<SerialOutput>,
+    command: &str,
+    want: &str,
+    secs: u64,
+) -> String {
+    let start = Instant::now();
+    let mut seen = String::new();
+    while start.elapsed() < Duration::from_secs(secs) {
+        // The markers are computed by the guest, so the echo of the command never matches.
+        console
+            .send(format!("echo B$((1+1)); {command}; echo E$((2+2))\n").as_bytes())
+            .unwrap();
+        let mut out = String::new();
+        let until = Instant::now() + Duration::from_secs(5);
+        while Instant::now() < until && !out.contains("E4") {
+            if let Ok(SerialOutput::Data(d)) = rx.recv_timeout(Duration::from_millis(100)) {
+                out.push_str(&String::from_utf8_lossy(&d));
+            }
+        }
+        if let (Some(b), Some(e)) = (out.rfind("B2"), out.rfind("E4")) {
+            if b < e {
+                seen = out[b + 2..e].to_string();
+                if seen.contains(want) {
+                    return seen;
+                }
+            }
+        }
+        std::thread::sleep(Duration::from_millis(500));
+    }
+    panic!("'{want}' not shown by '{command}' in {secs} s; last: {seen:?}");
+}
+
+#[test]
+fn a_nic_plugged_into_the_running_guest_appears_and_leaves() {
+    let _serial = vireo_test_support::serial();
+    let guest = TestGuest::booted("vireo-it-hotplug");
+    let conn = vireo_libvirt::open(SYSTEM_URI).unwrap();
+    let (tx, rx) = channel();
+    let console = SerialConsole::open(&conn, &guest.uuid, false, move |o| {
+        let _ = tx.send(o);
+    })
+    .unwrap();
+    let before = guest_shows(&console, &rx, "ls /sys/class/net", "lo", 20);
+    assert!(
+        !before.contains("eth0"),
+        "the test guest starts without a NIC: {before}"
+    );
+
+    let nic = NewNic {
+        source: NicSource::User,
+        model: NicModel::Virtio,
+        mac: Some("52:54:00:3c:00:01".into()),
+    };
+    let mac = vm_nics::add_nic(&conn, &guest.uuid, &nic, Apply::NowAndNextBoot).unwrap();
+    let seen = guest_shows(&console, &rx, "cat /sys/class/net/*/address", &mac, 60);
+    assert!(seen.contains(&mac), "{seen}");
+    let stored = vireo_libvirt::vm_config::stored_xml(&conn, &guest.uuid).unwrap();
+    assert!(stored.contains(&mac), "kept for the next boot too");
+
+    vm_nics::remove_nic(&conn, &guest.uuid, &mac, Apply::NowAndNextBoot).unwrap();
+    let start = Instant::now();
+    loop {
+        let now = guest_shows(
+            &console,
+            &rx,
+            "cat /sys/class/net/*/address",
+            "00:00:00:00:00:00",
+            10,
+        );
+        if !now.contains(&mac) {
+            break;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "the NIC is still in the guest: {now}"
+        );
+    }
+    let stored = vireo_libvirt::vm_config::stored_xml(&conn, &guest.uuid).unwrap();
+    assert!(!stored.contains(&mac));
+}
