@@ -31,6 +31,7 @@ pub use thumbnail::*;
 pub use vireo_create::{CreateRequest, Created, ImportMode, NetworkChoice, Progress, Source};
 pub use vireo_domain::edit::ResourcePatch;
 pub use vireo_domain::hardware::{DiskInfo, FirmwareKind, GraphicsInfo, NicInfo, VmHardware};
+pub use vireo_domain::nic::{NewNic, NicModel, NicSource};
 pub use vireo_host::has_gpu_render_node;
 pub use vireo_host::{Accelerator, Finding, FindingId, HostReport, HostResources, Status, Verdict};
 pub use vireo_libvirt::{
@@ -94,6 +95,9 @@ pub fn export_bindings(dir: &std::path::Path) -> Result<(), ts_rs::ExportError> 
     SerialEvent::export_all(&cfg)?;
     VmResourcesRequest::export_all(&cfg)?;
     VmCdromRequest::export_all(&cfg)?;
+    VmNicAddRequest::export_all(&cfg)?;
+    VmNicRemoveRequest::export_all(&cfg)?;
+    VmNicLinkRequest::export_all(&cfg)?;
     VmBootRequest::export_all(&cfg)?;
     VmNotesRequest::export_all(&cfg)?;
     VmRenameRequest::export_all(&cfg)?;

@@ -59,6 +59,12 @@ macro_rules! for_each_operation {
             fn vm_set_resources[inventory](req: $crate::VmResourcesRequest) -> result () => json;
             /// Inserts an ISO into a CD-ROM drive, or ejects it.
             fn vm_set_cdrom[inventory](req: $crate::VmCdromRequest) -> result () => json;
+            /// Adds a network interface (now and/or at the next boot); returns its MAC.
+            fn vm_add_nic[inventory](req: $crate::VmNicAddRequest) -> result String => json;
+            /// Removes a network interface, by MAC.
+            fn vm_remove_nic[inventory](req: $crate::VmNicRemoveRequest) -> result () => json;
+            /// Plugs a network interface's cable in or pulls it out.
+            fn vm_set_nic_link[inventory](req: $crate::VmNicLinkRequest) -> result () => json;
             /// The boot order and the boot menu, for the next boot.
             fn vm_set_boot[inventory](req: $crate::VmBootRequest) -> result () => json;
             /// The VM's notes (its libvirt description).

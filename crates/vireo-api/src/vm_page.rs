@@ -1,13 +1,14 @@
 //! The VM page's operations: its details and IP addresses, and every change to a VM after
-//! it exists (memory and vCPUs, CD-ROM media, boot order, notes, name, XML). Each is also a
-//! `vireo vm` subcommand, through the `*_by_name` functions at the end.
+//! it exists (memory and vCPUs, CD-ROM media, network interfaces, boot order, notes, name,
+//! XML). Each is also a `vireo vm` subcommand, through the `*_by_name` functions at the end.
 
 use crate::{ApiError, Code, VmRef};
 use serde::Deserialize;
 use std::path::Path;
 use ts_rs::TS;
 use vireo_domain::edit::ResourcePatch;
-use vireo_libvirt::{addresses, vm_config, Apply, Inventory, VmAddresses, VmDetails};
+use vireo_domain::nic::NewNic;
+use vireo_libvirt::{addresses, vm_config, vm_nics, Apply, Inventory, VmAddresses, VmDetails};
 use virt::connect::Connect;
 
 #[derive(Debug, Clone, Deserialize, TS)]
@@ -26,6 +27,32 @@ pub struct VmCdromRequest {
     pub target: String,
     /// The ISO to insert; None ejects.
     pub iso: Option<String>,
+    pub apply: Apply,
+}
+
+#[derive(Debug, Clone, Deserialize, TS)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct VmNicAddRequest {
+    pub vm: VmRef,
+    pub nic: NewNic,
+    pub apply: Apply,
+}
+
+#[derive(Debug, Clone, Deserialize, TS)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct VmNicRemoveRequest {
+    pub vm: VmRef,
+    pub mac: String,
+    pub apply: Apply,
+}
+
+#[derive(Debug, Clone, Deserialize, TS)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct VmNicLinkRequest {
+    pub vm: VmRef,
+    pub mac: String,
+    /// The cable plugged in (true) or pulled out.
+    pub up: bool,
     pub apply: Apply,
 }
 
@@ -109,6 +136,25 @@ pub fn vm_set_cdrom(inv: &Inventory, req: VmCdromRequest) -> Result<(), ApiError
     };
     Ok(inv.change_vm(&req.vm.connection, &req.vm.uuid, |conn| {
         vm_config::set_cdrom(conn, &req.vm.uuid, &req.target, iso.as_deref(), req.apply)
+    })?)
+}
+
+/// Adds a network interface; returns its MAC address.
+pub fn vm_add_nic(inv: &Inventory, req: VmNicAddRequest) -> Result<String, ApiError> {
+    Ok(inv.change_vm(&req.vm.connection, &req.vm.uuid, |conn| {
+        vm_nics::add_nic(conn, &req.vm.uuid, &req.nic, req.apply)
+    })?)
+}
+
+pub fn vm_remove_nic(inv: &Inventory, req: VmNicRemoveRequest) -> Result<(), ApiError> {
+    Ok(inv.change_vm(&req.vm.connection, &req.vm.uuid, |conn| {
+        vm_nics::remove_nic(conn, &req.vm.uuid, &req.mac, req.apply)
+    })?)
+}
+
+pub fn vm_set_nic_link(inv: &Inventory, req: VmNicLinkRequest) -> Result<(), ApiError> {
+    Ok(inv.change_vm(&req.vm.connection, &req.vm.uuid, |conn| {
+        vm_nics::set_nic_link(conn, &req.vm.uuid, &req.mac, req.up, req.apply)
     })?)
 }
 
@@ -197,6 +243,27 @@ pub mod by_name {
     ) -> Result<(), ApiError> {
         let (conn, uuid) = open(uri, name)?;
         Ok(vm_config::set_boot(&conn, &uuid, order, menu)?)
+    }
+
+    pub fn add_nic(uri: &str, name: &str, nic: &NewNic, apply: Apply) -> Result<String, ApiError> {
+        let (conn, uuid) = open(uri, name)?;
+        Ok(vm_nics::add_nic(&conn, &uuid, nic, apply)?)
+    }
+
+    pub fn remove_nic(uri: &str, name: &str, mac: &str, apply: Apply) -> Result<(), ApiError> {
+        let (conn, uuid) = open(uri, name)?;
+        Ok(vm_nics::remove_nic(&conn, &uuid, mac, apply)?)
+    }
+
+    pub fn set_nic_link(
+        uri: &str,
+        name: &str,
+        mac: &str,
+        up: bool,
+        apply: Apply,
+    ) -> Result<(), ApiError> {
+        let (conn, uuid) = open(uri, name)?;
+        Ok(vm_nics::set_nic_link(&conn, &uuid, mac, up, apply)?)
     }
 
     pub fn set_notes(uri: &str, name: &str, text: &str) -> Result<(), ApiError> {

@@ -3,7 +3,10 @@
 
 use clap::{Args, Subcommand};
 use std::process::ExitCode;
-use vireo_api::{by_name, ApiError, Apply, ResourcePatch, VmAddresses, VmDetails, VmHardware};
+use vireo_api::{
+    by_name, ApiError, Apply, NewNic, NicModel, NicSource, ResourcePatch, VmAddresses, VmDetails,
+    VmHardware,
+};
 
 #[derive(Subcommand)]
 pub enum VmCommand {
@@ -51,6 +54,12 @@ pub enum VmCommand {
         #[command(flatten)]
         apply: ApplyArgs,
     },
+    /// Add, remove or unplug a network interface.
+    Nic {
+        name: String,
+        #[command(subcommand)]
+        change: NicChange,
+    },
     /// Set the boot order (disk targets and NIC MACs, comma-separated, first first).
     Boot {
         name: String,
@@ -81,6 +90,46 @@ pub enum VmCommand {
     /// enable-autostart, disable-autostart NAME.
     #[command(external_subcommand)]
     Action(Vec<String>),
+}
+
+#[derive(Subcommand)]
+pub enum NicChange {
+    /// Add an interface on a libvirt network, a host bridge or user-mode networking.
+    Add {
+        #[arg(long, conflicts_with_all = ["bridge", "user"], required_unless_present_any = ["bridge", "user"])]
+        network: Option<String>,
+        #[arg(long, conflicts_with = "user")]
+        bridge: Option<String>,
+        #[arg(long)]
+        user: bool,
+        /// virtio, e1000e, e1000 or rtl8139.
+        #[arg(long, default_value = "virtio")]
+        model: String,
+        /// Default: a new random address.
+        #[arg(long)]
+        mac: Option<String>,
+        #[command(flatten)]
+        apply: ApplyArgs,
+    },
+    /// Remove the interface with this MAC address.
+    Remove {
+        mac: String,
+        #[command(flatten)]
+        apply: ApplyArgs,
+    },
+    /// Plug the interface's cable in (up) or pull it out (down).
+    Link {
+        mac: String,
+        state: LinkState,
+        #[command(flatten)]
+        apply: ApplyArgs,
+    },
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+pub enum LinkState {
+    Up,
+    Down,
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -196,6 +245,7 @@ pub fn run(uri: &str, command: VmCommand) -> ExitCode {
             &order,
             menu.map(|m| matches!(m, Toggle::Yes)),
         )),
+        VmCommand::Nic { name, change } => nic(uri, &name, change),
         VmCommand::Notes { name, text } => done(by_name::set_notes(uri, &name, &text)),
         VmCommand::Rename { name, new_name } => done(by_name::rename(uri, &name, &new_name)),
         VmCommand::Xml { name, edit: None } => match by_name::xml(uri, &name) {
@@ -220,6 +270,55 @@ pub fn run(uri: &str, command: VmCommand) -> ExitCode {
     }
 }
 
+fn nic(uri: &str, name: &str, change: NicChange) -> ExitCode {
+    match change {
+        NicChange::Add {
+            network,
+            bridge,
+            user: _,
+            model,
+            mac,
+            apply,
+        } => {
+            let source = match (network, bridge) {
+                (Some(name), _) => NicSource::Network { name },
+                (_, Some(name)) => NicSource::Bridge { name },
+                _ => NicSource::User,
+            };
+            let model: NicModel =
+                match serde_json::from_value(serde_json::Value::String(model.clone())) {
+                    Ok(m) => m,
+                    Err(_) => {
+                        eprintln!(
+                            "vireo: {} is not a NIC model (virtio, e1000e, e1000, rtl8139)",
+                            vireo_text::shown(&model)
+                        );
+                        return ExitCode::from(2);
+                    }
+                };
+            let nic = NewNic { source, model, mac };
+            match apply
+                .resolve(uri, name)
+                .and_then(|a| by_name::add_nic(uri, name, &nic, a))
+            {
+                Ok(mac) => {
+                    println!("{mac}");
+                    ExitCode::SUCCESS
+                }
+                Err(e) => fail(e),
+            }
+        }
+        NicChange::Remove { mac, apply } => done(
+            apply
+                .resolve(uri, name)
+                .and_then(|a| by_name::remove_nic(uri, name, &mac, a)),
+        ),
+        NicChange::Link { mac, state, apply } => done(apply.resolve(uri, name).and_then(|a| {
+            by_name::set_nic_link(uri, name, &mac, matches!(state, LinkState::Up), a)
+        })),
+    }
+}
+
 fn first_cdrom(uri: &str, name: &str) -> Result<String, ApiError> {
     let d = by_name::details(uri, name)?;
     d.hardware
@@ -240,7 +339,7 @@ const ACTIONS: &str = "start, shutdown, force-off, reboot, reset, pause, resume,
 
 fn action(uri: &str, args: &[String]) -> ExitCode {
     let [action, name] = args else {
-        eprintln!("vireo: usage: vireo vm ACTION NAME (ACTION: {ACTIONS}; or info, addresses, console, set, cdrom, boot, notes, rename, xml)");
+        eprintln!("vireo: usage: vireo vm ACTION NAME (ACTION: {ACTIONS}; or info, addresses, console, set, cdrom, nic, boot, notes, rename, xml)");
         return ExitCode::from(2);
     };
     let parsed: Result<vireo_api::Action, _> =

@@ -145,3 +145,43 @@ fn addresses_say_what_each_source_answered() {
         "vireo: no VM nosuch on this connection"
     );
 }
+
+#[test]
+fn nic_add_remove_and_link_with_the_api_refusals() {
+    // web's own address is taken: the API's words, non-zero.
+    let dup = vireo(&[
+        "vm",
+        "nic",
+        "store",
+        "add",
+        "--network",
+        "default",
+        "--mac",
+        "52:54:00:00:00:01",
+    ]);
+    assert!(!dup.status.success());
+    let said = stderr(&dup);
+    // The fixture has no network 'default': that is said before the MAC is judged.
+    assert!(said.contains("there is no network default"), "{said}");
+    let bad = vireo(&[
+        "vm",
+        "nic",
+        "store",
+        "add",
+        "--user",
+        "--mac",
+        "52:54:00:00:00",
+    ]);
+    assert!(
+        stderr(&bad).contains("is not a MAC address"),
+        "{}",
+        stderr(&bad)
+    );
+    let model = vireo(&["vm", "nic", "store", "add", "--user", "--model", "pcnet"]);
+    assert_eq!(model.status.code(), Some(2));
+    let added = vireo(&["vm", "nic", "store", "add", "--user", "--model", "e1000e"]);
+    assert!(added.status.success(), "{}", stderr(&added));
+    assert!(String::from_utf8_lossy(&added.stdout).starts_with("52:54:00:"));
+    let gone = vireo(&["vm", "nic", "store", "remove", "52:54:00:99:99:99"]);
+    assert!(stderr(&gone).contains("no network interface 52:54:00:99:99:99"));
+}

@@ -33,6 +33,9 @@ import type { VmBootRequest } from "./VmBootRequest";
 import type { VmCdromRequest } from "./VmCdromRequest";
 import type { VmDefineXmlRequest } from "./VmDefineXmlRequest";
 import type { VmDetails } from "./VmDetails";
+import type { VmNicAddRequest } from "./VmNicAddRequest";
+import type { VmNicLinkRequest } from "./VmNicLinkRequest";
+import type { VmNicRemoveRequest } from "./VmNicRemoveRequest";
 import type { VmNotesRequest } from "./VmNotesRequest";
 import type { VmRef } from "./VmRef";
 import type { VmRenameRequest } from "./VmRenameRequest";
@@ -101,6 +104,21 @@ export interface Commands {
    * (`vm_set_cdrom`)
    */
   vmSetCdrom(req: VmCdromRequest): Promise<void>;
+  /**
+   * Adds a network interface (now and/or at the next boot); returns its MAC.
+   * (`vm_add_nic`)
+   */
+  vmAddNic(req: VmNicAddRequest): Promise<string>;
+  /**
+   * Removes a network interface, by MAC.
+   * (`vm_remove_nic`)
+   */
+  vmRemoveNic(req: VmNicRemoveRequest): Promise<void>;
+  /**
+   * Plugs a network interface's cable in or pulls it out.
+   * (`vm_set_nic_link`)
+   */
+  vmSetNicLink(req: VmNicLinkRequest): Promise<void>;
   /**
    * The boot order and the boot menu, for the next boot.
    * (`vm_set_boot`)
@@ -237,6 +255,9 @@ export function commands(invoke: Invoke): Commands {
     vmAddresses: (vm) => invoke("vm_addresses", { vm }),
     vmSetResources: (req) => invoke("vm_set_resources", { req }),
     vmSetCdrom: (req) => invoke("vm_set_cdrom", { req }),
+    vmAddNic: (req) => invoke("vm_add_nic", { req }),
+    vmRemoveNic: (req) => invoke("vm_remove_nic", { req }),
+    vmSetNicLink: (req) => invoke("vm_set_nic_link", { req }),
     vmSetBoot: (req) => invoke("vm_set_boot", { req }),
     vmSetNotes: (req) => invoke("vm_set_notes", { req }),
     vmRename: (req) => invoke("vm_rename", { req }),
