@@ -2,19 +2,20 @@
 boot and see it marked pending, restart the VM and see it applied, eject its CD. The VM is a
 TCG guest with no disk on qemu:///system, with a memory balloon and an IDE CD-ROM holding a
 tiny ISO written here. Then the serial console: the test guest's shell answers a command
-typed in the page's terminal."""
+typed in the page's terminal, and lists a NIC the page hot-plugs."""
 
 import functools
 import os
 import re
 import subprocess
+import time
 
 import pytest
 from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as EC
-from selenium.webdriver.support.ui import WebDriverWait
+from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from lib.libvirt import READY, TEST_GUEST, linked_overlay, overlay_disk_xml, serial_log_shows, virsh
 
@@ -146,7 +147,8 @@ SHELL_WORK = f"/var/tmp/{SHELL_NAME}"
 
 @pytest.fixture
 def shell_vm():
-    """The test guest with its serial port on a pty (what the console attaches to), logged."""
+    """The test guest with its serial port on a pty (what the console attaches to), logged,
+    and PCIe root ports beyond what its own devices take, to hot-plug into."""
     os.makedirs(SHELL_WORK, exist_ok=True)
     os.chmod(SHELL_WORK, 0o755)
     overlay = os.path.join(SHELL_WORK, "overlay.qcow2")
@@ -157,6 +159,8 @@ def shell_vm():
         f.write(f"""<domain type='qemu'><name>{SHELL_NAME}</name><memory unit='MiB'>256</memory>
 <vcpu>1</vcpu><os><type arch='x86_64' machine='q35'>hvm</type></os><features><acpi/></features>
 <devices>{overlay_disk_xml(overlay, TEST_GUEST)}
+<controller type='pci' index='0' model='pcie-root'/>
+{"<controller type='pci' model='pcie-root-port'/>" * 6}
 <serial type='pty'><log file='{log}' append='off'/></serial>
 <graphics type='vnc'><listen type='none'/></graphics></devices></domain>""")
     virsh("define", path)
@@ -195,6 +199,27 @@ def test_the_serial_console_runs_a_command_in_the_guest(shell_vm, app, artifacts
         lambda d: "page-42-ok" in terminal_text(d).replace("echo page-$((6*7))-ok", ""),
         message="the guest's shell answers in the terminal")
     app.save_screenshot(os.path.join(artifacts, "vm-page-serial.png"))
+
+    # A NIC added on the page is hot-plugged: the guest sees its address.
+    kind = wait_for(app, '[data-testid="nic-kind"]')
+    app.execute_script("arguments[0].scrollIntoView({block: 'center'})", kind)
+    Select(kind).select_by_value("user")
+    click(app, '[data-testid="nic-add-submit"]')
+    time.sleep(1)
+    app.save_screenshot(os.path.join(artifacts, "vm-page-nic.png"))
+    WebDriverWait(app, 30).until(
+        lambda d: d.find_elements(By.CSS_SELECTOR, '[data-testid^="nic-52:54:00:"]'),
+        message="the new NIC is listed (see vm-page-nic.png)")
+    row = wait_for(app, '[data-testid^="nic-52:54:00:"]')
+    mac = row.get_attribute("data-testid").removeprefix("nic-")
+    assert mac in virsh("dumpxml", "--inactive", shell_vm).stdout, "kept for the next boot"
+
+    def guest_lists_mac(d):
+        keys.send_keys("cat /sys/class/net/*/address | tr a-f A-F" + Keys.ENTER)
+        time.sleep(1)
+        return mac.upper() in terminal_text(d)
+    WebDriverWait(app, 60, poll_frequency=2).until(
+        guest_lists_mac, message="the guest sees the hot-plugged NIC")
 
     # The VM stops: the page says so; started again, the console comes back by itself.
     virsh("destroy", shell_vm)

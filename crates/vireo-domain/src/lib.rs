@@ -18,9 +18,10 @@
 //! validates each with `virt-xml-validate`.
 #![forbid(unsafe_code)]
 
-/// Empty PCIe root ports a new VM gets for hot-plugging (virt-install gives 14; each costs
-/// the guest's firmware a little boot time, and 8 hot-plugged devices is plenty).
-pub const SPARE_ROOT_PORTS: usize = 8;
+/// PCIe root ports a new q35 VM is defined with. libvirt puts the VM's own PCIe devices
+/// (disk, USB controller, balloon, RNG, agent channel, NIC) on them first and the rest stay
+/// free for hot-plugging disks and NICs; 14 is virt-install's default and leaves about 8.
+pub const ROOT_PORTS: usize = 14;
 
 pub mod edit;
 pub mod hardware;
@@ -260,14 +261,14 @@ impl DomainSpec {
             }
             Network::None => {}
         }
-        // Free PCIe slots to hot-plug disks and NICs into: on q35 each needs a root port of
-        // its own, and libvirt adds ports only for the devices a VM is defined with.
+        // PCIe slots to hot-plug disks and NICs into: on q35 each needs a root port of its
+        // own, and libvirt adds ports only for the devices a VM is defined with.
         // The root complex first: libvirt numbers unindexed controllers from 0, which must be it.
         w.empty(
             "controller",
             &[("type", "pci"), ("index", "0"), ("model", "pcie-root")],
         );
-        for _ in 0..SPARE_ROOT_PORTS {
+        for _ in 0..ROOT_PORTS {
             w.empty(
                 "controller",
                 &[("type", "pci"), ("model", "pcie-root-port")],

@@ -28,6 +28,9 @@ import type { VmBootRequest } from "../bindings/VmBootRequest";
 import type { VmCdromRequest } from "../bindings/VmCdromRequest";
 import type { VmDefineXmlRequest } from "../bindings/VmDefineXmlRequest";
 import type { VmDetails } from "../bindings/VmDetails";
+import type { VmNicAddRequest } from "../bindings/VmNicAddRequest";
+import type { VmNicLinkRequest } from "../bindings/VmNicLinkRequest";
+import type { VmNicRemoveRequest } from "../bindings/VmNicRemoveRequest";
 import type { VmNotesRequest } from "../bindings/VmNotesRequest";
 import type { VmRef } from "../bindings/VmRef";
 import type { VmRenameRequest } from "../bindings/VmRenameRequest";
@@ -226,6 +229,9 @@ export function createFakeBackend(options: FakeBackendOptions = {}) {
     serialClose: vi.fn(async (_id: number) => {}),
     vmSetCdrom: vi.fn(async (_req: VmCdromRequest) => {}),
     vmSetBoot: vi.fn(async (_req: VmBootRequest) => {}),
+    vmAddNic: vi.fn(async (_req: VmNicAddRequest): Promise<string> => "52:54:00:00:00:aa"),
+    vmRemoveNic: vi.fn(async (_req: VmNicRemoveRequest) => {}),
+    vmSetNicLink: vi.fn(async (_req: VmNicLinkRequest) => {}),
     vmSetNotes: vi.fn(async (_req: VmNotesRequest) => {}),
     vmRename: vi.fn(async (_req: VmRenameRequest) => {}),
     vmXml: vi.fn(async (_vm: VmRef): Promise<string> => "<domain/>"),

@@ -202,6 +202,61 @@ describe("VmPage", () => {
     expect(((await byId("autostart-toggle")) as HTMLInputElement).disabled).toBe(true);
   });
 
+  it("adds, unplugs and removes network interfaces, and shows a refusal at the form", async () => {
+    const nic = {
+      mac: "52:54:00:00:00:01",
+      kind: "network",
+      source: "default",
+      model: "virtio",
+      linkUp: true,
+      bootOrder: null,
+    };
+    const details = makeDetails("web", "running", {
+      hardware: makeHardware("web", { nics: [nic] }),
+    });
+    const { byId, fake } = open(details);
+    fireEvent.change(await byId("nic-link-52:54:00:00:00:01"), { target: { checked: false } });
+    await waitFor(() =>
+      expect(fake.backend.vmSetNicLink).toHaveBeenCalledWith({
+        vm: WEB,
+        mac: "52:54:00:00:00:01",
+        up: false,
+        apply: "now-and-next-boot",
+      }),
+    );
+    // Remove asks once more before it acts.
+    fireEvent.click(await byId("nic-remove-52:54:00:00:00:01"));
+    expect(fake.backend.vmRemoveNic).not.toHaveBeenCalled();
+    fireEvent.click(await byId("nic-remove-confirm-52:54:00:00:00:01"));
+    await waitFor(() =>
+      expect(fake.backend.vmRemoveNic).toHaveBeenCalledWith({
+        vm: WEB,
+        mac: "52:54:00:00:00:01",
+        apply: "now-and-next-boot",
+      }),
+    );
+    // A bridge, a model, a MAC typed with spaces around it.
+    fireEvent.change(await byId("nic-kind"), { target: { value: "bridge" } });
+    fireEvent.input(await byId("nic-source-name"), { target: { value: "br1" } });
+    fireEvent.change(await byId("nic-model"), { target: { value: "e1000e" } });
+    fireEvent.input(await byId("nic-mac"), { target: { value: " 52:54:00:00:00:02 " } });
+    fake.backend.vmAddNic.mockRejectedValueOnce({
+      code: "invalid-input",
+      message: "the MAC address 52:54:00:00:00:02 is already used by db",
+    });
+    fireEvent.click(await byId("nic-add-submit"));
+    await waitFor(() =>
+      expect(fake.backend.vmAddNic).toHaveBeenCalledWith({
+        vm: WEB,
+        nic: { source: { kind: "bridge", name: "br1" }, model: "e1000e", mac: "52:54:00:00:00:02" },
+        apply: "now-and-next-boot",
+      }),
+    );
+    expect((await byId("nic-error")).textContent).toContain("already used by db");
+    // What was typed stays for the user to correct.
+    expect(((await byId("nic-mac")) as HTMLInputElement).value).toBe(" 52:54:00:00:00:02 ");
+  });
+
   it("ejects and inserts CD-ROM media", async () => {
     const { byId, fake } = open(makeDetails("web", "running"));
     fireEvent.click(await byId("eject-sda"));

@@ -4,6 +4,7 @@ import { useBackend } from "../backend";
 import type { VmRef } from "../bindings/VmRef";
 import { CdromSection } from "./CdromSection";
 import { createVmDetails } from "./details";
+import { NicsSection } from "./NicsSection";
 import { NotesSection } from "./NotesSection";
 import { OverviewSection } from "./OverviewSection";
 import { pendingLabel } from "./pending";
@@ -86,6 +87,7 @@ export function VmPage(props: VmPageProps) {
             <OverviewSection vm={props.vm} details={d()} connectionName={props.connectionName} />
             <ResourcesSection vm={props.vm} details={d()} />
             <CdromSection vm={props.vm} details={d()} />
+            <NicsSection vm={props.vm} details={d()} />
             <SerialSection vm={props.vm} details={d()} />
             <NotesSection vm={props.vm} details={d()} />
             <RenameSection vm={props.vm} details={d()} />
