@@ -50,6 +50,16 @@ function scrolledAway(el, cx, cy) {
   }
   return false;
 }
+function scrollsOn(el, r) {
+  for (let p = el.parentElement; p; p = p.parentElement) {
+    const s = getComputedStyle(p);
+    if (!/(auto|scroll)/.test(s.overflowY)) continue;
+    const below = r.bottom > H + 0.5 && p.scrollTop + p.clientHeight < p.scrollHeight - 1;
+    const above = r.top < -0.5 && p.scrollTop > 0;
+    if (below || above) return true;
+  }
+  return false;
+}
 for (const el of document.querySelectorAll(selector)) {
   if (!shown(el)) continue;
   if (modal && !modal.contains(el) && !el.closest('[role=menu]')) continue;
@@ -62,6 +72,8 @@ for (const el of document.querySelectorAll(selector)) {
     continue;
   }
   if (r.left < -0.5 || r.top < -0.5 || r.right > W + 0.5 || r.bottom > H + 0.5) {
+    // Half out at the edge of a box that scrolls on in that direction: scrolling shows it.
+    if (scrollsOn(el, r)) continue;
     out.push(`${describe(el)} is cut by the window edge (${Math.round(r.left)},${Math.round(r.top)} ` +
       `${Math.round(r.width)}x${Math.round(r.height)} in ${W}x${H})`);
     continue;

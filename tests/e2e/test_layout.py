@@ -78,8 +78,14 @@ def click(driver, css):
     try:
         WebDriverWait(driver, 5).until(EC.element_to_be_clickable(el)).click()
     except (ElementNotInteractableException, TimeoutException):
+        # A person scrolls to a control below the fold first.
+        driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", el)
         cover = driver.execute_script(HIT_JS, el)
-        assert not cover, f"{css} is covered where a person would click, by {cover}"
+        where = driver.execute_script(
+            "const r = arguments[0].getBoundingClientRect();"
+            "return [r.left, r.top, r.width, r.height, innerWidth, innerHeight,"
+            " arguments[0].disabled];", el)
+        assert not cover, f"{css} at {where} is covered where a person would click, by {cover}"
         driver.execute_script("arguments[0].click()", el)
 
 
@@ -200,12 +206,18 @@ def walk_console(w, name):
 
 
 def walk_vm_page(w, name):
-    """The running VM's page, then with a refusal shown at the memory field."""
+    """The running VM's page, with a refusal shown at the memory field, and its end."""
     d = w.driver
     filter_to(d, name)
     click(d, f'[data-vm-name="{name}"] button.vm-name')
     wait(d, '[data-testid="vm-resources"]')
     w.check("vm-page")
+    # The sections below: network interfaces and the serial console.
+    scroll = "document.querySelector('[data-testid=\"vm-page-scroll\"]').scrollTop = "
+    d.execute_script(scroll + "1e6")
+    wait(d, '[data-testid="nic-add"]')
+    w.check("vm-page-bottom")
+    d.execute_script(scroll + "0")
     type_into(d, '[data-testid="memory-input"]', "99999999")
     click(d, '[data-testid="resources-apply"]')
     wait(d, '[data-testid="resources-error"]')

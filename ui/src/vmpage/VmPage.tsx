@@ -60,40 +60,42 @@ export function VmPage(props: VmPageProps) {
           Console
         </button>
       </header>
-      <Show when={error()}>
-        {(e) => (
-          <div class="banner banner-error" role="alert" data-testid="vm-page-error">
-            {e().message}
-          </div>
-        )}
-      </Show>
-      <Show when={details()} fallback={<p class="vm-page-loading">Reading the VM…</p>}>
-        {(d) => (
-          <div class="vm-page-body">
-            <Show when={d().pending.length > 0}>
-              <div class="banner banner-info" role="status" data-testid="vm-page-pending">
-                {"Pending changes apply at the next boot: "}
-                <For each={d().pending}>
-                  {(field, i) => (
-                    <>
-                      {i() > 0 ? ", " : ""}
-                      {pendingLabel(field)}
-                    </>
-                  )}
-                </For>
-                .
-              </div>
-            </Show>
-            <OverviewSection vm={props.vm} details={d()} connectionName={props.connectionName} />
-            <ResourcesSection vm={props.vm} details={d()} />
-            <CdromSection vm={props.vm} details={d()} />
-            <NicsSection vm={props.vm} details={d()} />
-            <SerialSection vm={props.vm} details={d()} />
-            <NotesSection vm={props.vm} details={d()} />
-            <RenameSection vm={props.vm} details={d()} />
-          </div>
-        )}
-      </Show>
+      <div class="vm-page-scroll" data-testid="vm-page-scroll">
+        <Show when={error()}>
+          {(e) => (
+            <div class="banner banner-error" role="alert" data-testid="vm-page-error">
+              {e().message}
+            </div>
+          )}
+        </Show>
+        <Show when={details()} fallback={<p class="vm-page-loading">Reading the VM…</p>}>
+          {(d) => (
+            <div class="vm-page-body">
+              <Show when={d().pending.length > 0}>
+                <div class="banner banner-info" role="status" data-testid="vm-page-pending">
+                  {"Pending changes apply at the next boot: "}
+                  <For each={d().pending}>
+                    {(field, i) => (
+                      <>
+                        {i() > 0 ? ", " : ""}
+                        {pendingLabel(field)}
+                      </>
+                    )}
+                  </For>
+                  .
+                </div>
+              </Show>
+              <OverviewSection vm={props.vm} details={d()} connectionName={props.connectionName} />
+              <ResourcesSection vm={props.vm} details={d()} />
+              <CdromSection vm={props.vm} details={d()} />
+              <NicsSection vm={props.vm} details={d()} />
+              <SerialSection vm={props.vm} details={d()} />
+              <NotesSection vm={props.vm} details={d()} />
+              <RenameSection vm={props.vm} details={d()} />
+            </div>
+          )}
+        </Show>
+      </div>
     </section>
   );
 }
