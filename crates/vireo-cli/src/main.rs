@@ -88,16 +88,7 @@ fn inspect(path: String, iso: bool, json: bool) -> ExitCode {
         Err(e) => return fail(e),
     };
     if json {
-        return match serde_json::to_string_pretty(&info) {
-            Ok(t) => {
-                println!("{t}");
-                ExitCode::SUCCESS
-            }
-            Err(e) => {
-                eprintln!("vireo: {e}");
-                ExitCode::FAILURE
-            }
-        };
+        return vm::print_json(&serde_json::to_value(&info).unwrap_or_default());
     }
     // Every string here was shown (escaped, capped) by the API.
     let image = &info.image;

@@ -106,6 +106,24 @@ pub fn details(conn: &Connect, uuid: &str) -> Result<VmDetails, BackendError> {
     })
 }
 
+/// Whether the state table allows a change applied as `apply` (live, stored or both): the
+/// VM as it is now.
+pub(crate) fn allowed_for(
+    conn: &Connect,
+    uuid: &str,
+    apply: Apply,
+) -> Result<VmSummary, BackendError> {
+    if apply.live() {
+        vm::allowed_now(conn, uuid, Action::ConfigureLive)?;
+    }
+    let action = if apply.config() {
+        Action::Configure
+    } else {
+        Action::ConfigureLive
+    };
+    vm::allowed_now(conn, uuid, action)
+}
+
 /// Defines `edited` as the VM's next-boot configuration, after checking it is still the same
 /// VM; libvirt validates it against its schema first.
 pub(crate) fn define(conn: &Connect, stored: &str, edited: &str) -> Result<(), BackendError> {
@@ -261,15 +279,7 @@ pub fn set_cdrom(
     iso: Option<&str>,
     apply: Apply,
 ) -> Result<(), BackendError> {
-    let current = vm::allowed_now(
-        conn,
-        uuid,
-        if apply.config() {
-            Action::Configure
-        } else {
-            Action::ConfigureLive
-        },
-    )?;
+    let current = allowed_for(conn, uuid, apply)?;
     let dom = vm::lookup(conn, uuid)?;
     let next = if apply.config() {
         let stored = xml(&dom, true)?;
@@ -279,7 +289,6 @@ pub fn set_cdrom(
         None
     };
     if apply.live() {
-        vm::allowed_now(conn, uuid, Action::ConfigureLive)?;
         let live = edit::set_cdrom_media(&xml(&dom, false)?, target, iso).map_err(edit_error)?;
         dom.update_device_flags(&live.device, sys::VIR_DOMAIN_DEVICE_MODIFY_LIVE)
             .map_err(|e| {

@@ -3,28 +3,12 @@
 //! change undoes the live one, so the two halves never disagree because of Vireo.
 
 use crate::error::BackendError;
-use crate::state::Action;
 use crate::vm;
-use crate::vm_config::{define, edit_error, xml, Apply};
+use crate::vm_config::{self, define, edit_error, xml, Apply};
 use std::hash::{BuildHasher, Hasher};
 use vireo_domain::nic::{self, NewNic, NicSource};
 use virt::connect::Connect;
 use virt::sys;
-
-fn check_state(conn: &Connect, uuid: &str, apply: Apply) -> Result<vm::VmSummary, BackendError> {
-    if apply.live() {
-        vm::allowed_now(conn, uuid, Action::ConfigureLive)?;
-    }
-    vm::allowed_now(
-        conn,
-        uuid,
-        if apply.config() {
-            Action::Configure
-        } else {
-            Action::ConfigureLive
-        },
-    )
-}
 
 /// Which VM on this connection already uses `mac` (running or stored), if any.
 fn mac_user(conn: &Connect, mac: &str) -> Result<Option<String>, BackendError> {
@@ -92,7 +76,7 @@ pub fn add_nic(
     new: &NewNic,
     apply: Apply,
 ) -> Result<String, BackendError> {
-    let current = check_state(conn, uuid, apply)?;
+    let current = vm_config::allowed_for(conn, uuid, apply)?;
     check_source(conn, &new.source, apply)?;
     let mac = match &new.mac {
         Some(given) => {
@@ -136,7 +120,7 @@ pub fn add_nic(
 
 /// Removes the interface with address `mac`.
 pub fn remove_nic(conn: &Connect, uuid: &str, mac: &str, apply: Apply) -> Result<(), BackendError> {
-    let current = check_state(conn, uuid, apply)?;
+    let current = vm_config::allowed_for(conn, uuid, apply)?;
     let dom = vm::lookup(conn, uuid)?;
     let next = if apply.config() {
         let stored = xml(&dom, true)?;
@@ -172,7 +156,7 @@ pub fn set_nic_link(
     up: bool,
     apply: Apply,
 ) -> Result<(), BackendError> {
-    let current = check_state(conn, uuid, apply)?;
+    let current = vm_config::allowed_for(conn, uuid, apply)?;
     let dom = vm::lookup(conn, uuid)?;
     let next = if apply.config() {
         let stored = xml(&dom, true)?;
