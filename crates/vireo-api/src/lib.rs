@@ -95,6 +95,7 @@ pub fn export_bindings(dir: &std::path::Path) -> Result<(), ts_rs::ExportError> 
     SerialEvent::export_all(&cfg)?;
     VmResourcesRequest::export_all(&cfg)?;
     VmCdromRequest::export_all(&cfg)?;
+    VmDiskGrowRequest::export_all(&cfg)?;
     VmNicAddRequest::export_all(&cfg)?;
     VmNicRemoveRequest::export_all(&cfg)?;
     VmNicLinkRequest::export_all(&cfg)?;

@@ -59,6 +59,8 @@ macro_rules! for_each_operation {
             fn vm_set_resources[inventory](req: $crate::VmResourcesRequest) -> result () => json;
             /// Inserts an ISO into a CD-ROM drive, or ejects it.
             fn vm_set_cdrom[inventory](req: $crate::VmCdromRequest) -> result () => json;
+            /// Grows a disk, running or stopped; returns the size it had.
+            fn vm_grow_disk[inventory](req: $crate::VmDiskGrowRequest) -> result u64 => json;
             /// Adds a network interface (now and/or at the next boot); returns its MAC.
             fn vm_add_nic[inventory](req: $crate::VmNicAddRequest) -> result String => json;
             /// Removes a network interface, by MAC.

@@ -1,6 +1,7 @@
 //! The VM page's operations: its details and IP addresses, and every change to a VM after
-//! it exists (memory and vCPUs, CD-ROM media, network interfaces, boot order, notes, name,
-//! XML). Each is also a `vireo vm` subcommand, through the `*_by_name` functions at the end.
+//! it exists (memory and vCPUs, disk size, CD-ROM media, network interfaces, boot order,
+//! notes, name, XML). Each is also a `vireo vm` subcommand, through the `*_by_name`
+//! functions at the end.
 
 use crate::{ApiError, Code, VmRef};
 use serde::Deserialize;
@@ -8,7 +9,9 @@ use std::path::Path;
 use ts_rs::TS;
 use vireo_domain::edit::ResourcePatch;
 use vireo_domain::nic::NewNic;
-use vireo_libvirt::{addresses, vm_config, vm_nics, Apply, Inventory, VmAddresses, VmDetails};
+use vireo_libvirt::{
+    addresses, vm_config, vm_disks, vm_nics, Apply, Inventory, VmAddresses, VmDetails,
+};
 use virt::connect::Connect;
 
 #[derive(Debug, Clone, Deserialize, TS)]
@@ -54,6 +57,16 @@ pub struct VmNicLinkRequest {
     /// The cable plugged in (true) or pulled out.
     pub up: bool,
     pub apply: Apply,
+}
+
+#[derive(Debug, Clone, Deserialize, TS)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct VmDiskGrowRequest {
+    pub vm: VmRef,
+    /// The disk (`vda`).
+    pub target: String,
+    /// Its new size in bytes: more than it has.
+    pub bytes: u64,
 }
 
 #[derive(Debug, Clone, Deserialize, TS)]
@@ -136,6 +149,13 @@ pub fn vm_set_cdrom(inv: &Inventory, req: VmCdromRequest) -> Result<(), ApiError
     };
     Ok(inv.change_vm(&req.vm.connection, &req.vm.uuid, |conn| {
         vm_config::set_cdrom(conn, &req.vm.uuid, &req.target, iso.as_deref(), req.apply)
+    })?)
+}
+
+/// Grows a disk (never shrinks it); returns the size it had, in bytes.
+pub fn vm_grow_disk(inv: &Inventory, req: VmDiskGrowRequest) -> Result<u64, ApiError> {
+    Ok(inv.change_vm(&req.vm.connection, &req.vm.uuid, |conn| {
+        vm_disks::grow_disk(conn, &req.vm.uuid, &req.target, req.bytes)
     })?)
 }
 
@@ -243,6 +263,11 @@ pub mod by_name {
     ) -> Result<(), ApiError> {
         let (conn, uuid) = open(uri, name)?;
         Ok(vm_config::set_boot(&conn, &uuid, order, menu)?)
+    }
+
+    pub fn grow_disk(uri: &str, name: &str, target: &str, bytes: u64) -> Result<u64, ApiError> {
+        let (conn, uuid) = open(uri, name)?;
+        Ok(vm_disks::grow_disk(&conn, &uuid, target, bytes)?)
     }
 
     pub fn add_nic(uri: &str, name: &str, nic: &NewNic, apply: Apply) -> Result<String, ApiError> {

@@ -54,6 +54,12 @@ pub enum VmCommand {
         #[command(flatten)]
         apply: ApplyArgs,
     },
+    /// Grow a disk: `vireo vm disk NAME grow vda 40G` (K, M, G, T are binary units).
+    Disk {
+        name: String,
+        #[command(subcommand)]
+        change: DiskChange,
+    },
     /// Add, remove or unplug a network interface.
     Nic {
         name: String,
@@ -90,6 +96,12 @@ pub enum VmCommand {
     /// enable-autostart, disable-autostart NAME.
     #[command(external_subcommand)]
     Action(Vec<String>),
+}
+
+#[derive(Subcommand)]
+pub enum DiskChange {
+    /// Grow TARGET to SIZE (never smaller; the guest grows its partition and filesystem).
+    Grow { target: String, size: String },
 }
 
 #[derive(Subcommand)]
@@ -246,6 +258,25 @@ pub fn run(uri: &str, command: VmCommand) -> ExitCode {
             menu.map(|m| matches!(m, Toggle::Yes)),
         )),
         VmCommand::Nic { name, change } => nic(uri, &name, change),
+        VmCommand::Disk {
+            name,
+            change: DiskChange::Grow { target, size },
+        } => match parse_size(&size) {
+            Some(bytes) => match by_name::grow_disk(uri, &name, &target, bytes) {
+                Ok(had) => {
+                    println!("{target}: {had} -> {bytes} bytes");
+                    ExitCode::SUCCESS
+                }
+                Err(e) => fail(e),
+            },
+            None => {
+                eprintln!(
+                    "vireo: {} is not a size: a number of bytes, or with K, M, G or T (40G)",
+                    vireo_text::shown(&size)
+                );
+                ExitCode::from(2)
+            }
+        },
         VmCommand::Notes { name, text } => done(by_name::set_notes(uri, &name, &text)),
         VmCommand::Rename { name, new_name } => done(by_name::rename(uri, &name, &new_name)),
         VmCommand::Xml { name, edit: None } => match by_name::xml(uri, &name) {
@@ -268,6 +299,19 @@ pub fn run(uri: &str, command: VmCommand) -> ExitCode {
         VmCommand::Console { name, force } => crate::serial::run(uri, &name, force),
         VmCommand::Action(args) => action(uri, &args),
     }
+}
+
+/// `40G`, `512M`, `1T`, or bytes; binary units, as qemu-img reads them.
+fn parse_size(text: &str) -> Option<u64> {
+    let t = text.trim();
+    let (digits, shift) = match t.chars().last()?.to_ascii_uppercase() {
+        'K' => (&t[..t.len() - 1], 10),
+        'M' => (&t[..t.len() - 1], 20),
+        'G' => (&t[..t.len() - 1], 30),
+        'T' => (&t[..t.len() - 1], 40),
+        _ => (t, 0),
+    };
+    digits.parse::<u64>().ok()?.checked_mul(1u64 << shift)
 }
 
 fn nic(uri: &str, name: &str, change: NicChange) -> ExitCode {
@@ -339,7 +383,7 @@ const ACTIONS: &str = "start, shutdown, force-off, reboot, reset, pause, resume,
 
 fn action(uri: &str, args: &[String]) -> ExitCode {
     let [action, name] = args else {
-        eprintln!("vireo: usage: vireo vm ACTION NAME (ACTION: {ACTIONS}; or info, addresses, console, set, cdrom, nic, boot, notes, rename, xml)");
+        eprintln!("vireo: usage: vireo vm ACTION NAME (ACTION: {ACTIONS}; or info, addresses, console, set, cdrom, disk, nic, boot, notes, rename, xml)");
         return ExitCode::from(2);
     };
     let parsed: Result<vireo_api::Action, _> =
@@ -355,7 +399,7 @@ fn action(uri: &str, args: &[String]) -> ExitCode {
     done(vireo_api::vm_action_by_name(uri, name, action))
 }
 
-fn print_json(v: &serde_json::Value) -> ExitCode {
+pub(crate) fn print_json(v: &serde_json::Value) -> ExitCode {
     match serde_json::to_string_pretty(v) {
         Ok(t) => {
             println!("{t}");
@@ -496,4 +540,20 @@ fn render(d: &VmDetails) -> String {
         ));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_size;
+
+    #[test]
+    fn sizes_read_as_qemu_img_reads_them() {
+        assert_eq!(parse_size("40G"), Some(40 << 30));
+        assert_eq!(parse_size("512m"), Some(512 << 20));
+        assert_eq!(parse_size("1T"), Some(1 << 40));
+        assert_eq!(parse_size("4096"), Some(4096));
+        for bad in ["", "G", "1.5G", "-1G", "40GB", "99999999999T"] {
+            assert_eq!(parse_size(bad), None, "{bad}");
+        }
+    }
 }

@@ -21,6 +21,7 @@ pub mod serial;
 pub mod state;
 pub mod vm;
 pub mod vm_config;
+pub mod vm_disks;
 pub mod vm_nics;
 
 pub use addresses::{AddressSource, GuestAddress, SourceTried, VmAddresses};

@@ -93,3 +93,68 @@ fn a_nic_plugged_into_the_running_guest_appears_and_leaves() {
     let stored = vireo_libvirt::vm_config::stored_xml(&conn, &guest.uuid).unwrap();
     assert!(!stored.contains(&mac));
 }
+
+#[test]
+fn a_disk_grows_under_the_running_guest_and_never_shrinks() {
+    use vireo_libvirt::vm_disks;
+    let _serial = vireo_test_support::serial();
+    let guest = TestGuest::booted("vireo-it-grow");
+    let conn = vireo_libvirt::open(SYSTEM_URI).unwrap();
+    let (tx, rx) = channel();
+    let console = SerialConsole::open(&conn, &guest.uuid, false, move |o| {
+        let _ = tx.send(o);
+    })
+    .unwrap();
+    let dom = conn.lookup_domain_by_uuid_string(&guest.uuid).unwrap();
+    let disk = vireo_domain::hardware::read(&dom.xml_desc(0).unwrap())
+        .unwrap()
+        .disks
+        .into_iter()
+        .find(|d| d.device == "disk")
+        .unwrap();
+    let had = dom.block_info(&disk.target, 0).unwrap().capacity;
+    let sectors = |bytes: u64| (bytes / 512).to_string();
+    guest_shows(
+        &console,
+        &rx,
+        &format!("cat /sys/block/{}/size", disk.target),
+        &sectors(had),
+        20,
+    );
+
+    // Smaller or equal is refused, and so is a CD-ROM or an unknown drive.
+    for (target, bytes, says) in [
+        (disk.target.as_str(), had, "disks only grow"),
+        (disk.target.as_str(), had / 2, "disks only grow"),
+        ("vdz", had * 2, "no disk vdz"),
+    ] {
+        let e = vm_disks::grow_disk(&conn, &guest.uuid, target, bytes).unwrap_err();
+        assert!(e.to_string().contains(says), "{e}");
+    }
+    let grown = had + (64 << 20);
+    assert_eq!(
+        vm_disks::grow_disk(&conn, &guest.uuid, &disk.target, grown).unwrap(),
+        had
+    );
+    let seen = guest_shows(
+        &console,
+        &rx,
+        &format!("cat /sys/block/{}/size", disk.target),
+        &sectors(grown),
+        30,
+    );
+    assert!(seen.contains(&sectors(grown)), "{seen}");
+
+    // Stopped: through the volume, and the next boot sees it.
+    drop(console);
+    dom.destroy().unwrap();
+    let again = grown + (32 << 20);
+    assert_eq!(
+        vm_disks::grow_disk(&conn, &guest.uuid, &disk.target, again).unwrap(),
+        grown
+    );
+    let vol = conn
+        .lookup_storage_vol_by_path(disk.source.as_deref().unwrap())
+        .unwrap();
+    assert_eq!(vol.info().unwrap().capacity, again);
+}

@@ -33,6 +33,7 @@ import type { VmBootRequest } from "./VmBootRequest";
 import type { VmCdromRequest } from "./VmCdromRequest";
 import type { VmDefineXmlRequest } from "./VmDefineXmlRequest";
 import type { VmDetails } from "./VmDetails";
+import type { VmDiskGrowRequest } from "./VmDiskGrowRequest";
 import type { VmNicAddRequest } from "./VmNicAddRequest";
 import type { VmNicLinkRequest } from "./VmNicLinkRequest";
 import type { VmNicRemoveRequest } from "./VmNicRemoveRequest";
@@ -104,6 +105,11 @@ export interface Commands {
    * (`vm_set_cdrom`)
    */
   vmSetCdrom(req: VmCdromRequest): Promise<void>;
+  /**
+   * Grows a disk, running or stopped; returns the size it had.
+   * (`vm_grow_disk`)
+   */
+  vmGrowDisk(req: VmDiskGrowRequest): Promise<number>;
   /**
    * Adds a network interface (now and/or at the next boot); returns its MAC.
    * (`vm_add_nic`)
@@ -255,6 +261,7 @@ export function commands(invoke: Invoke): Commands {
     vmAddresses: (vm) => invoke("vm_addresses", { vm }),
     vmSetResources: (req) => invoke("vm_set_resources", { req }),
     vmSetCdrom: (req) => invoke("vm_set_cdrom", { req }),
+    vmGrowDisk: (req) => invoke("vm_grow_disk", { req }),
     vmAddNic: (req) => invoke("vm_add_nic", { req }),
     vmRemoveNic: (req) => invoke("vm_remove_nic", { req }),
     vmSetNicLink: (req) => invoke("vm_set_nic_link", { req }),

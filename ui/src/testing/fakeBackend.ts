@@ -28,6 +28,7 @@ import type { VmBootRequest } from "../bindings/VmBootRequest";
 import type { VmCdromRequest } from "../bindings/VmCdromRequest";
 import type { VmDefineXmlRequest } from "../bindings/VmDefineXmlRequest";
 import type { VmDetails } from "../bindings/VmDetails";
+import type { VmDiskGrowRequest } from "../bindings/VmDiskGrowRequest";
 import type { VmNicAddRequest } from "../bindings/VmNicAddRequest";
 import type { VmNicLinkRequest } from "../bindings/VmNicLinkRequest";
 import type { VmNicRemoveRequest } from "../bindings/VmNicRemoveRequest";
@@ -229,6 +230,7 @@ export function createFakeBackend(options: FakeBackendOptions = {}) {
     serialClose: vi.fn(async (_id: number) => {}),
     vmSetCdrom: vi.fn(async (_req: VmCdromRequest) => {}),
     vmSetBoot: vi.fn(async (_req: VmBootRequest) => {}),
+    vmGrowDisk: vi.fn(async (_req: VmDiskGrowRequest): Promise<number> => 10 * 2 ** 30),
     vmAddNic: vi.fn(async (_req: VmNicAddRequest): Promise<string> => "52:54:00:00:00:aa"),
     vmRemoveNic: vi.fn(async (_req: VmNicRemoveRequest) => {}),
     vmSetNicLink: vi.fn(async (_req: VmNicLinkRequest) => {}),

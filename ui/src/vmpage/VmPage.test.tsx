@@ -257,6 +257,29 @@ describe("VmPage", () => {
     expect(((await byId("nic-mac")) as HTMLInputElement).value).toBe(" 52:54:00:00:00:02 ");
   });
 
+  it("grows a disk by GiB and shows the backend's refusal at the disk", async () => {
+    const { byId, fake } = open(makeDetails("web", "running"));
+    // CD-ROM drives are not listed with the disks.
+    expect((await byId("vm-page")).querySelector('[data-testid="disk-sda"]')).toBeNull();
+    fireEvent.input(await byId("grow-vda"), { target: { value: "20" } });
+    fireEvent.click(await byId("grow-submit-vda"));
+    await waitFor(() =>
+      expect(fake.backend.vmGrowDisk).toHaveBeenCalledWith({
+        vm: WEB,
+        target: "vda",
+        bytes: 20 * 2 ** 30,
+      }),
+    );
+    expect((await byId("grown-vda")).textContent).toBe("10.0 GiB → 20 GiB");
+    fake.backend.vmGrowDisk.mockRejectedValueOnce({
+      code: "invalid-input",
+      message: "vda has 20.0 GiB already: disks only grow",
+    });
+    fireEvent.input(await byId("grow-vda"), { target: { value: "5" } });
+    fireEvent.click(await byId("grow-submit-vda"));
+    expect((await byId("disk-error-vda")).textContent).toContain("disks only grow");
+  });
+
   it("ejects and inserts CD-ROM media", async () => {
     const { byId, fake } = open(makeDetails("web", "running"));
     fireEvent.click(await byId("eject-sda"));

@@ -3,6 +3,7 @@ import { For, onMount, Show } from "solid-js";
 import { useBackend } from "../backend";
 import type { VmRef } from "../bindings/VmRef";
 import { CdromSection } from "./CdromSection";
+import { DisksSection } from "./DisksSection";
 import { createVmDetails } from "./details";
 import { NicsSection } from "./NicsSection";
 import { NotesSection } from "./NotesSection";
@@ -87,6 +88,7 @@ export function VmPage(props: VmPageProps) {
               </Show>
               <OverviewSection vm={props.vm} details={d()} connectionName={props.connectionName} />
               <ResourcesSection vm={props.vm} details={d()} />
+              <DisksSection vm={props.vm} details={d()} />
               <CdromSection vm={props.vm} details={d()} />
               <NicsSection vm={props.vm} details={d()} />
               <SerialSection vm={props.vm} details={d()} />
