@@ -74,8 +74,12 @@ def click(driver, selector):
 
 def text(driver, selector):
     """The element's text as the page holds it (WebKitWebDriver's visible text of a sticky
-    header can read empty while it is on screen)."""
-    return wait_for(driver, selector).get_attribute("textContent")
+    header can read empty while it is on screen); read in the page, so a node replaced
+    between finding and reading cannot go stale."""
+    wait_for(driver, selector)
+    return driver.execute_script(
+        "const e = document.querySelector(arguments[0]); return e ? e.textContent : '';",
+        selector)
 
 
 def memory_kib(*flags, element="currentMemory"):

@@ -1,4 +1,4 @@
-import { createSignal, For, Show } from "solid-js";
+import { createSignal, Index, Show } from "solid-js";
 import { useBackend } from "../backend";
 import { toApiError } from "../backend/errors";
 import type { DiskInfo } from "../bindings/DiskInfo";
@@ -19,9 +19,11 @@ export function CdromSection(props: { vm: VmRef; details: VmDetails }) {
       <h2 id="vm-cdrom-heading">CD-ROM</h2>
       <Show when={drives().length > 0} fallback={<p>This VM has no CD-ROM drive.</p>}>
         <ul class="vm-cdroms">
-          <For each={drives()}>
-            {(drive) => <CdromDrive vm={props.vm} details={props.details} drive={drive} />}
-          </For>
+          {/* Index, not For: each reading of the VM is new objects, and a row must keep
+              what the user is typing into it. */}
+          <Index each={drives()}>
+            {(drive) => <CdromDrive vm={props.vm} details={props.details} drive={drive()} />}
+          </Index>
         </ul>
       </Show>
     </section>

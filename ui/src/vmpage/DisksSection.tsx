@@ -1,4 +1,4 @@
-import { createSignal, For, Show } from "solid-js";
+import { createSignal, Index, Show } from "solid-js";
 import { useBackend } from "../backend";
 import { toApiError } from "../backend/errors";
 import type { DiskInfo } from "../bindings/DiskInfo";
@@ -17,7 +17,7 @@ export function DisksSection(props: { vm: VmRef; details: VmDetails }) {
       <h2 id="vm-disks-heading">Disks</h2>
       <Show when={disks().length > 0} fallback={<p>This VM has no disk.</p>}>
         <ul class="vm-disks">
-          <For each={disks()}>{(disk) => <DiskRow vm={props.vm} disk={disk} />}</For>
+          <Index each={disks()}>{(disk) => <DiskRow vm={props.vm} disk={disk()} />}</Index>
         </ul>
         <p class="vm-page-hint">
           Growing a disk does not grow the partition or filesystem on it: do that inside the guest

@@ -1,4 +1,4 @@
-import { createSignal, For, Show } from "solid-js";
+import { createEffect, createMemo, createSignal, For, Index, on, Show } from "solid-js";
 import { useBackend } from "../backend";
 import { toApiError } from "../backend/errors";
 import type { Apply } from "../bindings/Apply";
@@ -54,16 +54,16 @@ export function NicsSection(props: { vm: VmRef; details: VmDetails }) {
         fallback={<p>This VM has no network interface.</p>}
       >
         <ul class="vm-nics">
-          <For each={props.details.hardware.nics}>
+          <Index each={props.details.hardware.nics}>
             {(nic) => (
               <NicRow
-                nic={nic}
+                nic={nic()}
                 busy={busy() || !when()}
                 onLink={(up) =>
                   void run(() =>
                     backend.vmSetNicLink({
                       vm: props.vm,
-                      mac: nic.mac ?? "",
+                      mac: nic().mac ?? "",
                       up,
                       apply: when() ?? "next-boot",
                     }),
@@ -73,14 +73,14 @@ export function NicsSection(props: { vm: VmRef; details: VmDetails }) {
                   void run(() =>
                     backend.vmRemoveNic({
                       vm: props.vm,
-                      mac: nic.mac ?? "",
+                      mac: nic().mac ?? "",
                       apply: when() ?? "next-boot",
                     }),
                   )
                 }
               />
             )}
-          </For>
+          </Index>
         </ul>
       </Show>
       <Show when={error()}>
@@ -104,6 +104,9 @@ function NicRow(props: {
   onRemove: () => void;
 }) {
   const [confirming, setConfirming] = createSignal(false);
+  // Rows follow positions: a row that now shows another NIC asks again before removing.
+  const mac = createMemo(() => props.nic.mac);
+  createEffect(on(mac, () => setConfirming(false), { defer: true }));
   const where = () =>
     props.nic.kind === "user"
       ? "user-mode networking"

@@ -124,6 +124,29 @@ describe("VmPage", () => {
     expect(memory.value).toBe("2048");
   });
 
+  it("a refresh keeps the ISO path being typed and the NIC removal being confirmed", async () => {
+    const nic = {
+      mac: "52:54:00:00:00:01",
+      kind: "network",
+      source: "default",
+      model: "virtio",
+      linkUp: true,
+      bootOrder: null,
+    };
+    const withNic = () =>
+      makeDetails("web", "running", { hardware: makeHardware("web", { nics: [nic] }) });
+    const { byId, fake } = open(withNic());
+    const path = (await byId("iso-path-sda")) as HTMLInputElement;
+    fireEvent.input(path, { target: { value: "/isos/half" } });
+    fireEvent.click(await byId("nic-remove-52:54:00:00:00:01"));
+    fake.backend.vmDetails.mockResolvedValue(withNic());
+    fake.emit("inventory", { kind: "vm-config-changed", connection: "system", uuid: "uuid-web" });
+    await waitFor(() => expect(fake.backend.vmDetails).toHaveBeenCalledTimes(2));
+    await new Promise((r) => setTimeout(r, 0));
+    expect(((await byId("iso-path-sda")) as HTMLInputElement).value).toBe("/isos/half");
+    expect(await byId("nic-remove-confirm-52:54:00:00:00:01")).toBeTruthy();
+  });
+
   it("an untouched form follows a change made elsewhere", async () => {
     const { byId, fake } = open(makeDetails("web", "shut-off"));
     const memory = (await byId("memory-input")) as HTMLInputElement;
