@@ -87,14 +87,18 @@ def memory_kib(*flags, element="currentMemory"):
     return int(re.search(rf"<{element} unit='KiB'>(\d+)<", xml).group(1))
 
 
-def test_memory_for_the_next_boot_and_a_cd_eject(page_vm, app, artifacts):
+def open_page(app, name):
+    """Finds the running VM in the list and opens its page by its name, as a user would."""
     box = WebDriverWait(app, 20).until(
         EC.element_to_be_clickable((By.CSS_SELECTOR, '[data-testid="filter"]')))
     box.clear()
-    box.send_keys(page_vm)
-    wait_for(app, f'[data-vm-name="{page_vm}"][data-vm-state="running"]')
-    # Open it by its name, as a user would.
-    click(app, f'[data-vm-name="{page_vm}"] button.vm-name')
+    box.send_keys(name)
+    wait_for(app, f'[data-vm-name="{name}"][data-vm-state="running"]')
+    click(app, f'[data-vm-name="{name}"] button.vm-name')
+
+
+def test_memory_for_the_next_boot_and_a_cd_eject(page_vm, app, artifacts):
+    open_page(app, page_vm)
     wait_for(app, '[data-testid="vm-page"]')
     WebDriverWait(app, 20).until(
         lambda d: text(d, '[data-testid="vm-page-name"]') == page_vm
@@ -184,12 +188,7 @@ def terminal_text(driver):
 
 
 def test_the_serial_console_runs_a_command_in_the_guest(shell_vm, app, artifacts):
-    box = WebDriverWait(app, 20).until(
-        EC.element_to_be_clickable((By.CSS_SELECTOR, '[data-testid="filter"]')))
-    box.clear()
-    box.send_keys(shell_vm)
-    wait_for(app, f'[data-vm-name="{shell_vm}"][data-vm-state="running"]')
-    click(app, f'[data-vm-name="{shell_vm}"] button.vm-name')
+    open_page(app, shell_vm)
     wait_for(app, '[data-testid="vm-page"]')
     click(app, '[data-testid="serial-connect"]')
     WebDriverWait(app, 20).until(

@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import type { VmAddresses } from "../bindings/VmAddresses";
 import type { VmDetails } from "../bindings/VmDetails";
 import { createFakeBackend, renderWithBackend } from "../testing";
-import { makeDetails, makeHardware } from "./fixtures";
+import { makeDetails, makeHardware, makeNic } from "./fixtures";
 import { VmPage } from "./VmPage";
 
 afterEach(() => cleanup());
@@ -125,14 +125,7 @@ describe("VmPage", () => {
   });
 
   it("a refresh keeps the ISO path being typed and the NIC removal being confirmed", async () => {
-    const nic = {
-      mac: "52:54:00:00:00:01",
-      kind: "network",
-      source: "default",
-      model: "virtio",
-      linkUp: true,
-      bootOrder: null,
-    };
+    const nic = makeNic();
     const withNic = () =>
       makeDetails("web", "running", { hardware: makeHardware("web", { nics: [nic] }) });
     const { byId, fake } = open(withNic());
@@ -226,14 +219,7 @@ describe("VmPage", () => {
   });
 
   it("adds, unplugs and removes network interfaces, and shows a refusal at the form", async () => {
-    const nic = {
-      mac: "52:54:00:00:00:01",
-      kind: "network",
-      source: "default",
-      model: "virtio",
-      linkUp: true,
-      bootOrder: null,
-    };
+    const nic = makeNic();
     const details = makeDetails("web", "running", {
       hardware: makeHardware("web", { nics: [nic] }),
     });

@@ -1,3 +1,4 @@
+import type { NicInfo } from "../bindings/NicInfo";
 import type { VmDetails } from "../bindings/VmDetails";
 import type { VmHardware } from "../bindings/VmHardware";
 import type { VmState } from "../bindings/VmState";
@@ -46,6 +47,18 @@ export function makeHardware(name: string, extra: Partial<VmHardware> = {}): VmH
     balloon: true,
     serialPorts: 1,
     ...extra,
+  };
+}
+
+/** A NIC on the NAT network `default`, cable in. */
+export function makeNic(mac = "52:54:00:00:00:01"): NicInfo {
+  return {
+    mac,
+    kind: "network",
+    source: "default",
+    model: "virtio",
+    linkUp: true,
+    bootOrder: null,
   };
 }
 
