@@ -38,6 +38,18 @@ describe("createSerialSession", () => {
     expect(session.state()).toEqual({ kind: "open", id: 2 });
   });
 
+  it("the VM stopping ends the session even when the stream's end is not heard", async () => {
+    const { fake, session } = start();
+    await session.open();
+    session.vmRunning(false);
+    expect(session.state()).toEqual({ kind: "closed", reason: "the VM stopped" });
+    expect(fake.backend.serialClose).toHaveBeenCalledWith(1);
+    fake.backend.serialOpen.mockResolvedValueOnce({ id: 2 });
+    session.vmRunning(true);
+    await new Promise((r) => setTimeout(r, 0));
+    expect(session.state()).toEqual({ kind: "open", id: 2 });
+  });
+
   it("a refusal because another client holds the console offers taking over", async () => {
     const { fake, session } = start();
     fake.backend.serialOpen.mockRejectedValueOnce({

@@ -84,8 +84,16 @@ export function createSerialSession(backend: Backend, vm: VmRef, sink: SerialSin
         setState({ kind: "closed", reason: toApiError(e).message });
       }
     },
-    /** The VM's state changed: a console the user opened comes back when it runs again. */
+    /** The VM's state changed: a stop ends the session; a console the user opened comes
+     * back when the VM runs again. */
     vmRunning(running: boolean) {
+      const id = current();
+      if (!running && id !== null) {
+        // A stopped VM has no console, whether or not its stream's end was heard.
+        void backend.serialClose(id).catch(() => {});
+        setState({ kind: "closed", reason: "the VM stopped" });
+        return;
+      }
       const s = state().kind;
       if (running && wanted && (s === "closed" || s === "refused")) void open();
     },
