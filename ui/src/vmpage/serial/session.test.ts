@@ -13,6 +13,19 @@ function start() {
   return { fake, session, written };
 }
 
+/** The session ended (and was closed in the backend); the VM runs again: a new session. */
+async function endedThenBack({
+  fake,
+  session,
+}: Pick<ReturnType<typeof start>, "fake" | "session">) {
+  expect(session.state()).toEqual({ kind: "closed", reason: "the VM stopped" });
+  expect(fake.backend.serialClose).toHaveBeenCalledWith(1);
+  fake.backend.serialOpen.mockResolvedValueOnce({ id: 2 });
+  session.vmRunning(true);
+  await new Promise((r) => setTimeout(r, 0));
+  expect(session.state()).toEqual({ kind: "open", id: 2 });
+}
+
 describe("createSerialSession", () => {
   it("opens, shows only its own session's output, and sends what is typed", async () => {
     const { fake, session, written } = start();
@@ -30,24 +43,14 @@ describe("createSerialSession", () => {
     const { fake, session } = start();
     await session.open();
     fake.emit("serial", { kind: "closed", id: 1, reason: null });
-    expect(session.state()).toEqual({ kind: "closed", reason: "the VM stopped" });
-    expect(fake.backend.serialClose).toHaveBeenCalledWith(1);
-    fake.backend.serialOpen.mockResolvedValueOnce({ id: 2 });
-    session.vmRunning(true);
-    await new Promise((r) => setTimeout(r, 0));
-    expect(session.state()).toEqual({ kind: "open", id: 2 });
+    await endedThenBack({ fake, session });
   });
 
   it("the VM stopping ends the session even when the stream's end is not heard", async () => {
     const { fake, session } = start();
     await session.open();
     session.vmRunning(false);
-    expect(session.state()).toEqual({ kind: "closed", reason: "the VM stopped" });
-    expect(fake.backend.serialClose).toHaveBeenCalledWith(1);
-    fake.backend.serialOpen.mockResolvedValueOnce({ id: 2 });
-    session.vmRunning(true);
-    await new Promise((r) => setTimeout(r, 0));
-    expect(session.state()).toEqual({ kind: "open", id: 2 });
+    await endedThenBack({ fake, session });
   });
 
   it("a refusal because another client holds the console offers taking over", async () => {
