@@ -45,16 +45,29 @@ fn guest_shows(
     panic!("'{want}' not shown by '{command}' in {secs} s; last: {seen:?}");
 }
 
-#[test]
-fn a_nic_plugged_into_the_running_guest_appears_and_leaves() {
-    let _serial = vireo_test_support::serial();
-    let guest = TestGuest::booted("vireo-it-hotplug");
+/// The test guest booted, a connection, and its serial console with the output channel.
+fn booted_with_console(
+    prefix: &str,
+) -> (
+    TestGuest,
+    virt::connect::Connect,
+    SerialConsole,
+    Receiver<SerialOutput>,
+) {
+    let guest = TestGuest::booted(prefix);
     let conn = vireo_libvirt::open(SYSTEM_URI).unwrap();
     let (tx, rx) = channel();
     let console = SerialConsole::open(&conn, &guest.uuid, false, move |o| {
         let _ = tx.send(o);
     })
     .unwrap();
+    (guest, conn, console, rx)
+}
+
+#[test]
+fn a_nic_plugged_into_the_running_guest_appears_and_leaves() {
+    let _serial = vireo_test_support::serial();
+    let (guest, conn, console, rx) = booted_with_console("vireo-it-hotplug");
     let before = guest_shows(&console, &rx, "ls /sys/class/net", "lo", 20);
     assert!(
         !before.contains("eth0"),
@@ -98,13 +111,7 @@ fn a_nic_plugged_into_the_running_guest_appears_and_leaves() {
 fn a_disk_grows_under_the_running_guest_and_never_shrinks() {
     use vireo_libvirt::vm_disks;
     let _serial = vireo_test_support::serial();
-    let guest = TestGuest::booted("vireo-it-grow");
-    let conn = vireo_libvirt::open(SYSTEM_URI).unwrap();
-    let (tx, rx) = channel();
-    let console = SerialConsole::open(&conn, &guest.uuid, false, move |o| {
-        let _ = tx.send(o);
-    })
-    .unwrap();
+    let (guest, conn, console, rx) = booted_with_console("vireo-it-grow");
     let dom = conn.lookup_domain_by_uuid_string(&guest.uuid).unwrap();
     let disk = vireo_domain::hardware::read(&dom.xml_desc(0).unwrap())
         .unwrap()
