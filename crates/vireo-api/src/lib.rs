@@ -37,7 +37,8 @@ pub use vireo_host::{Accelerator, Finding, FindingId, HostReport, HostResources,
 pub use vireo_libvirt::{
     Action, AddressSource, Apply, ConnState, ConnectionInfo, ConnectionPatch, DiskChoice,
     GuestAddress, Inventory, InventoryEvent, InventorySnapshot, NewConnection, SourceTried,
-    VmAddresses, VmDetails, VmRow, VmState, VmStats, VmSummary,
+    StatsSample, VmAddresses, VmDetails, VmIoRates, VmRow, VmState, VmStats, VmStatsHistory,
+    VmSummary,
 };
 pub use vireo_storage::{ImageWarning, WarningId};
 pub use vm_page::*;

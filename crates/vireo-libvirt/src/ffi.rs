@@ -230,12 +230,37 @@ pub struct DomainStatsRecord {
     pub balloon_rss: Option<u64>,
     pub vcpu_current: Option<u32>,
     pub vcpu_maximum: Option<u32>,
+    /// Bytes read from and written to all disks, summed (with `STATS_BLOCK`).
+    pub block_read: Option<u64>,
+    pub block_write: Option<u64>,
+    /// Bytes received and sent on all interfaces, summed (with `STATS_INTERFACE`).
+    pub net_rx: Option<u64>,
+    pub net_tx: Option<u64>,
+}
+
+/// Adds a per-device counter into a sum that stays `None` until a device reports one.
+fn add_to(sum: &mut Option<u64>, v: Option<u64>) {
+    if let Some(v) = v {
+        *sum = Some(sum.unwrap_or(0).saturating_add(v));
+    }
+}
+
+/// `block.<n>.rd.bytes` → `Some("rd.bytes")` for `prefix` `block.`.
+fn indexed<'a>(field: &'a [u8], prefix: &[u8]) -> Option<&'a [u8]> {
+    let rest = field.strip_prefix(prefix)?;
+    let dot = rest.iter().position(|&b| b == b'.')?;
+    rest[..dot]
+        .iter()
+        .all(u8::is_ascii_digit)
+        .then(|| &rest[dot + 1..])
 }
 
 pub const STATS_STATE: u32 = sys::VIR_DOMAIN_STATS_STATE;
 pub const STATS_CPU: u32 = sys::VIR_DOMAIN_STATS_CPU_TOTAL;
 pub const STATS_BALLOON: u32 = sys::VIR_DOMAIN_STATS_BALLOON;
 pub const STATS_VCPU: u32 = sys::VIR_DOMAIN_STATS_VCPU;
+pub const STATS_BLOCK: u32 = sys::VIR_DOMAIN_STATS_BLOCK;
+pub const STATS_INTERFACE: u32 = sys::VIR_DOMAIN_STATS_INTERFACE;
 
 /// Statistics of every domain in one round trip (the `virt` crate's wrapper leaks them).
 pub fn all_domain_stats(conn: &Connect, stats: u32) -> Result<Vec<DomainStatsRecord>, Error> {
@@ -279,7 +304,13 @@ pub fn all_domain_stats(conn: &Connect, stats: u32) -> Result<Vec<DomainStatsRec
                 b"balloon.rss" => r.balloon_rss = ullong,
                 b"vcpu.current" => r.vcpu_current = uint,
                 b"vcpu.maximum" => r.vcpu_maximum = uint,
-                _ => {}
+                f => match (indexed(f, b"block."), indexed(f, b"net.")) {
+                    (Some(b"rd.bytes"), _) => add_to(&mut r.block_read, ullong),
+                    (Some(b"wr.bytes"), _) => add_to(&mut r.block_write, ullong),
+                    (_, Some(b"rx.bytes")) => add_to(&mut r.net_rx, ullong),
+                    (_, Some(b"tx.bytes")) => add_to(&mut r.net_tx, ullong),
+                    _ => {}
+                },
             }
         }
         out.push(r);
@@ -525,5 +556,22 @@ impl Drop for ConsoleStream {
             sys::virStreamAbort(self.ptr);
             sys::virStreamFree(self.ptr);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::indexed;
+
+    #[test]
+    fn indexed_fields_match_only_numbered_devices() {
+        assert_eq!(
+            indexed(b"block.0.rd.bytes", b"block."),
+            Some(&b"rd.bytes"[..])
+        );
+        assert_eq!(indexed(b"net.12.tx.bytes", b"net."), Some(&b"tx.bytes"[..]));
+        assert_eq!(indexed(b"block.count", b"block."), None);
+        assert_eq!(indexed(b"block.x.rd.bytes", b"block."), None);
+        assert_eq!(indexed(b"net.0.rx.bytes", b"block."), None);
     }
 }

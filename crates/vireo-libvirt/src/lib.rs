@@ -26,9 +26,10 @@ pub mod vm_nics;
 
 pub use addresses::{AddressSource, GuestAddress, SourceTried, VmAddresses};
 pub use error::{classify, BackendError, ErrorKind};
+pub use inventory::sample_vm_stats;
 pub use inventory::{
     ConnState, ConnectionInfo, ConnectionPatch, Inventory, InventoryEvent, InventorySnapshot,
-    NewConnection, VmRow, VmStats,
+    NewConnection, StatsSample, VmIoRates, VmRow, VmStats, VmStatsHistory,
 };
 pub use state::{Action, TransitionError, VmFlags, VmState};
 pub use vm::{DiskChoice, VmSummary};

@@ -193,13 +193,25 @@ fn inventory_follows_lifecycle_events() {
 fn stats_flow_only_while_active() {
     let (inv, rx) = inventory_on(&fixture("lifecycle.xml"));
     collect(&rx, connected);
+    assert_eq!(inv.stats_bulk_calls(), 0);
     inv.set_stats_active(true);
     let seen = collect(&rx, |e| matches!(e, InventoryEvent::Stats { .. }));
-    let InventoryEvent::Stats { stats, .. } = seen.last().unwrap() else {
+    let InventoryEvent::Stats {
+        connection,
+        at,
+        stats,
+    } = seen.last().unwrap()
+    else {
         unreachable!()
     };
-    // The test driver reports state only; running VMs still get a row.
-    assert!(stats.iter().all(|s| (0.0..=100.0).contains(&s.cpu_percent)));
+    assert_eq!(connection, "t");
+    assert!(
+        *at > 1_600_000_000_000,
+        "a wall-clock timestamp in ms: {at}"
+    );
+    // The test driver reports state only: no CPU time, so no rows, but the call was made.
+    assert!(stats.is_empty(), "{stats:?}");
+    assert_eq!(inv.stats_bulk_calls(), 1);
     inv.set_stats_active(false);
     while rx.recv_timeout(Duration::from_millis(100)).is_ok() {}
     assert!(

@@ -6,15 +6,17 @@
 //! `worker` runs each connection, `stats` samples, `saved` keeps the custom connections in
 //! the config file, and `types` holds what the listener and the UI see.
 
+mod history;
 mod saved;
 mod stats;
 mod types;
 mod worker;
 
 pub use saved::{default_config_dir, normalize_uri};
+pub use stats::sample_once as sample_vm_stats;
 pub use types::{
     ConnState, ConnectionInfo, ConnectionPatch, InventoryEvent, InventorySnapshot, NewConnection,
-    VmRow, VmStats,
+    StatsSample, VmIoRates, VmRow, VmStats, VmStatsHistory,
 };
 pub use worker::hint_for;
 
@@ -28,7 +30,6 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{channel, Sender};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
-use std::time::Instant;
 use virt::connect::Connect;
 use worker::Work;
 
@@ -55,7 +56,7 @@ struct Conn {
     live_events: Mutex<bool>,
     vms: Mutex<HashMap<String, VmSummary>>,
     tx: Mutex<Sender<Work>>,
-    cpu: Mutex<HashMap<String, (u64, Instant)>>,
+    counters: Mutex<HashMap<String, stats::Counters>>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -91,8 +92,10 @@ struct Inner {
     sink: Sink,
     conns: Mutex<Vec<Arc<Conn>>>,
     config_dir: Option<PathBuf>,
-    stats_on: Mutex<bool>,
+    sampling: Mutex<history::Sampling>,
     stats_cv: Condvar,
+    /// Bulk stats calls made, for the tests and benchmarks that count them.
+    bulk_calls: AtomicU64,
     next_id: AtomicU64,
 }
 
@@ -149,8 +152,9 @@ impl Inventory {
             sink: Box::new(sink),
             conns: Mutex::new(Vec::new()),
             config_dir,
-            stats_on: Mutex::new(false),
+            sampling: Mutex::new(history::Sampling::default()),
             stats_cv: Condvar::new(),
+            bulk_calls: AtomicU64::new(0),
             next_id: AtomicU64::new(1),
         });
         let weak = Arc::downgrade(&inner);
@@ -201,7 +205,7 @@ impl Inventory {
             live_events: Mutex::new(true),
             vms: Mutex::new(HashMap::new()),
             tx: Mutex::new(tx),
-            cpu: Mutex::new(HashMap::new()),
+            counters: Mutex::new(HashMap::new()),
         });
         lock(&self.inner.conns).push(conn.clone());
         self.inner.emit(InventoryEvent::Connection {
@@ -309,8 +313,36 @@ impl Inventory {
 
     /// Turns the 2-second stats sampling on while the list is visible, off otherwise.
     pub fn set_stats_active(&self, on: bool) {
-        *lock(&self.inner.stats_on) = on;
-        self.inner.stats_cv.notify_all();
+        stats::change_sampling(&self.inner, |s| s.list = on);
+    }
+
+    /// A VM page opened: samples the VM (with disk and network rates) until
+    /// [`unwatch_stats`](Self::unwatch_stats), and returns the history kept so far.
+    pub fn watch_stats(
+        &self,
+        connection: &str,
+        uuid: &str,
+    ) -> Result<VmStatsHistory, BackendError> {
+        let c = self.inner.find(connection)?;
+        if !lock(&c.vms).contains_key(uuid) {
+            return Err(BackendError::NoSuchVm(uuid.to_string()));
+        }
+        let samples = stats::change_sampling(&self.inner, |s| s.watch(connection, uuid));
+        Ok(VmStatsHistory {
+            interval_ms: stats::STATS_INTERVAL.as_millis() as u32,
+            capacity: history::CAPACITY as u32,
+            samples,
+        })
+    }
+
+    /// The VM page closed.
+    pub fn unwatch_stats(&self, connection: &str, uuid: &str) {
+        stats::change_sampling(&self.inner, |s| s.unwatch(connection, uuid));
+    }
+
+    /// How many bulk stats calls the stats thread has made.
+    pub fn stats_bulk_calls(&self) -> u64 {
+        self.inner.bulk_calls.load(Ordering::Relaxed)
     }
 
     /// Tries a failed or lost connection again now.
@@ -365,6 +397,7 @@ impl Inventory {
             )));
         }
         lock(&self.inner.conns).retain(|x| x.id != id);
+        stats::change_sampling(&self.inner, |s| s.forget_connection(id));
         c.send(Work::Stop);
         self.save()?;
         self.inner
@@ -378,7 +411,7 @@ impl Drop for Inner {
         for c in lock(&self.conns).iter() {
             c.send(Work::Stop);
         }
-        *lock(&self.stats_on) = false;
+        *lock(&self.sampling) = history::Sampling::default();
         self.stats_cv.notify_all();
     }
 }

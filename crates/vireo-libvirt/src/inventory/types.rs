@@ -50,6 +50,48 @@ pub struct VmStats {
     pub cpu_percent: f64,
     /// Bytes of host memory the VM uses, when the driver reports it.
     pub memory_used: Option<u64>,
+    /// Disk and network throughput: sampled only for VMs whose page is open
+    /// ([`Inventory::watch_stats`](super::Inventory::watch_stats)), so the list's event
+    /// stays small.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub io: Option<VmIoRates>,
+}
+
+/// Bytes per second over the last interval, all disks and all interfaces summed; `None`
+/// where the driver reports no counter (no disk, no NIC, or a driver without them).
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct VmIoRates {
+    pub disk_read: Option<f64>,
+    pub disk_write: Option<f64>,
+    pub net_rx: Option<f64>,
+    pub net_tx: Option<f64>,
+}
+
+/// One point of a VM's stats history.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct StatsSample {
+    /// Milliseconds since the Unix epoch.
+    #[ts(type = "number")]
+    pub at: u64,
+    pub cpu_percent: f64,
+    pub memory_used: Option<u64>,
+    pub io: Option<VmIoRates>,
+}
+
+/// What the backend kept of a VM's stats: the page draws this, then appends each `stats`
+/// event's sample.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct VmStatsHistory {
+    /// How often the backend samples, milliseconds.
+    pub interval_ms: u32,
+    /// How many samples it keeps (the window the graphs span).
+    pub capacity: u32,
+    /// Oldest first.
+    pub samples: Vec<StatsSample>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]
@@ -90,6 +132,9 @@ pub enum InventoryEvent {
     },
     Stats {
         connection: String,
+        /// When the sample was taken, milliseconds since the Unix epoch.
+        #[ts(type = "number")]
+        at: u64,
         stats: Vec<VmStats>,
     },
 }

@@ -299,7 +299,7 @@ fn reconcile(inner: &Inner, c: &Conn, cache: &mut DetailsCache, replace: bool) {
     };
     if replace {
         *lock(&c.vms) = list.iter().map(|v| (v.uuid.clone(), v.clone())).collect();
-        lock(&c.cpu).retain(|uuid, _| list.iter().any(|v| &v.uuid == uuid));
+        lock(&c.counters).retain(|uuid, _| list.iter().any(|v| &v.uuid == uuid));
         inner.emit(InventoryEvent::VmsReplaced {
             connection: c.id.clone(),
             vms: list,
@@ -328,7 +328,8 @@ fn upsert(inner: &Inner, c: &Conn, vm: VmSummary) {
 
 fn remove(inner: &Inner, c: &Conn, uuid: &str) {
     if lock(&c.vms).remove(uuid).is_some() {
-        lock(&c.cpu).remove(uuid);
+        lock(&c.counters).remove(uuid);
+        lock(&inner.sampling).forget(&c.id, uuid);
         inner.emit(InventoryEvent::VmRemoved {
             connection: c.id.clone(),
             uuid: uuid.to_string(),
