@@ -21,12 +21,12 @@ impl Fixture {
     fn write() -> Self {
         let mut xml = String::from("<node>\n");
         for i in 0..VMS {
-            write!(
+            writeln!(
                 xml,
                 "<domain type='test' xmlns:test='http://libvirt.org/schemas/domain/test/1.0'>\
                  <name>vm{i}</name><uuid>{}</uuid><memory unit='MiB'>512</memory>\
                  <vcpu>1</vcpu><os><type>hvm</type></os><test:runstate>1</test:runstate>\
-                 </domain>\n",
+                 </domain>",
                 uuid(i)
             )
             .unwrap();
