@@ -90,6 +90,7 @@ pub fn export_bindings(dir: &std::path::Path) -> Result<(), ts_rs::ExportError> 
     ConsoleTypeTextRequest::export_all(&cfg)?;
     VmDetails::export_all(&cfg)?;
     VmAddresses::export_all(&cfg)?;
+    VmStatsHistory::export_all(&cfg)?;
     SerialOpenRequest::export_all(&cfg)?;
     SerialOpened::export_all(&cfg)?;
     SerialSendRequest::export_all(&cfg)?;

@@ -77,6 +77,12 @@ macro_rules! for_each_operation {
             fn vm_xml[inventory](vm: $crate::VmRef) -> result String => json;
             /// Defines an edited domain XML for the VM, after libvirt's schema check.
             fn vm_define_xml[inventory](req: $crate::VmDefineXmlRequest) -> result () => json;
+            /// The VM page's graphs: samples the VM with disk and network rates until
+            /// `vmStatsUnwatch`; returns the history kept so far.
+            fn vm_stats_watch[inventory](vm: $crate::VmRef)
+                -> result $crate::VmStatsHistory => json;
+            /// The VM page closed: its VM is no longer sampled for it.
+            fn vm_stats_unwatch[inventory](vm: $crate::VmRef) -> value () => json;
             /// Turns the backend's CPU/memory sampling (the `stats` events) on or off.
             fn set_stats_active[inventory](on: bool) -> value () => json;
             /// Saves and opens a new connection.

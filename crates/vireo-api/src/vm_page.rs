@@ -1,16 +1,18 @@
 //! The VM page's operations: its details and IP addresses, and every change to a VM after
 //! it exists (memory and vCPUs, disk size, CD-ROM media, network interfaces, boot order,
-//! notes, name, XML). Each is also a `vireo vm` subcommand, through the `*_by_name`
+//! notes, name, XML), and the live stats its graphs draw. Each is also a `vireo vm` subcommand, through the `*_by_name`
 //! functions at the end.
 
 use crate::{ApiError, Code, VmRef};
 use serde::Deserialize;
 use std::path::Path;
+use std::time::Duration;
 use ts_rs::TS;
 use vireo_domain::edit::ResourcePatch;
 use vireo_domain::nic::NewNic;
 use vireo_libvirt::{
-    addresses, vm_config, vm_disks, vm_nics, Apply, Inventory, VmAddresses, VmDetails,
+    addresses, vm_config, vm_disks, vm_nics, Apply, Inventory, VmAddresses, VmDetails, VmStats,
+    VmStatsHistory,
 };
 use virt::connect::Connect;
 
@@ -207,6 +209,17 @@ pub fn vm_define_xml(inv: &Inventory, req: VmDefineXmlRequest) -> Result<(), Api
     })?)
 }
 
+/// The VM page opened: its VM is sampled with disk and network rates until
+/// [`vm_stats_unwatch`]; returns the history the backend kept.
+pub fn vm_stats_watch(inv: &Inventory, vm: VmRef) -> Result<VmStatsHistory, ApiError> {
+    Ok(inv.watch_stats(&vm.connection, &vm.uuid)?)
+}
+
+/// The VM page closed.
+pub fn vm_stats_unwatch(inv: &Inventory, vm: VmRef) {
+    inv.unwatch_stats(&vm.connection, &vm.uuid)
+}
+
 /// The same operations for the CLI, by URI and VM name, without a long-lived inventory.
 pub mod by_name {
     use super::*;
@@ -220,6 +233,17 @@ pub mod by_name {
     pub fn details(uri: &str, name: &str) -> Result<VmDetails, ApiError> {
         let (conn, uuid) = open(uri, name)?;
         Ok(vm_config::details(&conn, &uuid)?)
+    }
+
+    /// CPU, memory, disk and network rates over `interval` (the page's arithmetic).
+    pub fn stats(uri: &str, name: &str, interval: Duration) -> Result<VmStats, ApiError> {
+        let (conn, uuid) = open(uri, name)?;
+        vireo_libvirt::sample_vm_stats(&conn, &uuid, interval)?.ok_or_else(|| {
+            ApiError::new(
+                Code::InvalidState,
+                format!("{name} is not running: start it to see its statistics"),
+            )
+        })
     }
 
     pub fn addresses(uri: &str, name: &str) -> Result<VmAddresses, ApiError> {

@@ -5,7 +5,7 @@ use clap::{Args, Subcommand};
 use std::process::ExitCode;
 use vireo_api::{
     by_name, ApiError, Apply, NewNic, NicModel, NicSource, ResourcePatch, VmAddresses, VmDetails,
-    VmHardware,
+    VmHardware, VmStats,
 };
 
 #[derive(Subcommand)]
@@ -20,6 +20,16 @@ pub enum VmCommand {
     /// A running VM's IP addresses (guest agent, then DHCP leases, then ARP).
     Addresses {
         name: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// A running VM's CPU, memory, disk and network use over one interval (the page's
+    /// graphs, as numbers).
+    Stats {
+        name: String,
+        /// Seconds to measure over.
+        #[arg(long, default_value_t = 2.0)]
+        interval: f64,
         #[arg(long)]
         json: bool,
     },
@@ -217,6 +227,24 @@ pub fn run(uri: &str, command: VmCommand) -> ExitCode {
             }
             Err(e) => fail(e),
         },
+        VmCommand::Stats {
+            name,
+            interval,
+            json,
+        } => {
+            if !(0.1..=60.0).contains(&interval) {
+                eprintln!("vireo: the interval must be between 0.1 and 60 seconds");
+                return ExitCode::from(2);
+            }
+            match by_name::stats(uri, &name, std::time::Duration::from_secs_f64(interval)) {
+                Ok(s) if json => print_json(&serde_json::to_value(&s).unwrap_or_default()),
+                Ok(s) => {
+                    print!("{}", render_stats(&s));
+                    ExitCode::SUCCESS
+                }
+                Err(e) => fail(e),
+            }
+        }
         VmCommand::Set {
             name,
             memory,
@@ -439,6 +467,37 @@ fn render_addresses(a: &VmAddresses) -> String {
     out
 }
 
+/// Binary units with one decimal, as the page shows them.
+fn bytes(v: f64) -> String {
+    const UNITS: [&str; 6] = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"];
+    let mut value = v.max(0.0);
+    let mut unit = 0;
+    while value >= 1024.0 && unit < UNITS.len() - 1 {
+        value /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{value:.0} B")
+    } else {
+        format!("{value:.1} {}", UNITS[unit])
+    }
+}
+
+fn render_stats(s: &VmStats) -> String {
+    let rate = |v: Option<f64>| v.map_or("-".to_string(), |v| format!("{}/s", bytes(v)));
+    let io = s.io.unwrap_or_default();
+    format!(
+        "CPU      {:.1} %\nMemory   {} (on the host)\nDisk     read {}  write {}\n\
+         Network  in {}  out {}\n",
+        s.cpu_percent,
+        s.memory_used.map_or("-".to_string(), |m| bytes(m as f64)),
+        rate(io.disk_read),
+        rate(io.disk_write),
+        rate(io.net_rx),
+        rate(io.net_tx),
+    )
+}
+
 fn mib(v: u64) -> String {
     format!("{v} MiB")
 }
@@ -544,7 +603,31 @@ fn render(d: &VmDetails) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::parse_size;
+    use super::{bytes, parse_size, render_stats};
+    use vireo_api::{VmIoRates, VmStats};
+
+    #[test]
+    fn stats_print_as_the_page_shows_them() {
+        assert_eq!(bytes(0.0), "0 B");
+        assert_eq!(bytes(1536.0), "1.5 KiB");
+        assert_eq!(bytes(3.0 * 1024.0 * 1024.0 * 1024.0), "3.0 GiB");
+        let s = VmStats {
+            uuid: "u".into(),
+            cpu_percent: 12.34,
+            memory_used: Some(512 << 20),
+            io: Some(VmIoRates {
+                disk_read: Some(2048.0),
+                disk_write: Some(0.0),
+                net_rx: None,
+                net_tx: Some(100.0),
+            }),
+        };
+        assert_eq!(
+            render_stats(&s),
+            "CPU      12.3 %\nMemory   512.0 MiB (on the host)\nDisk     read 2.0 KiB/s  \
+             write 0 B/s\nNetwork  in -  out 100 B/s\n"
+        );
+    }
 
     #[test]
     fn sizes_read_as_qemu_img_reads_them() {

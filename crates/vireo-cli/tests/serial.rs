@@ -34,6 +34,36 @@ fn a_piped_command_is_answered_by_the_guest() {
         "the guest's answer in {stdout:?}"
     );
 
+    // The same running guest's usage, as the page's graphs sample it.
+    let stats = Command::new(env!("CARGO_BIN_EXE_vireo"))
+        .args([
+            "--connect",
+            SYSTEM_URI,
+            "vm",
+            "stats",
+            &guest.name,
+            "--json",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        stats.status.success(),
+        "{}",
+        String::from_utf8_lossy(&stats.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&stats.stdout).unwrap();
+    assert!(
+        v["cpuPercent"]
+            .as_f64()
+            .is_some_and(|c| (0.0..=100.0).contains(&c)),
+        "{v}"
+    );
+    assert!(v["memoryUsed"].as_u64().is_some_and(|m| m > 0), "{v}");
+    assert!(
+        v["io"]["diskRead"].as_f64().is_some(),
+        "the guest has a disk: {v}"
+    );
+
     // A VM that is not running: the API's refusal, non-zero.
     let stopped = Command::new(env!("CARGO_BIN_EXE_vireo"))
         .args(["--connect", SYSTEM_URI, "vm", "console", "vireo-no-such-vm"])

@@ -185,3 +185,29 @@ fn nic_add_remove_and_link_with_the_api_refusals() {
     let gone = vireo(&["vm", "nic", "store", "remove", "52:54:00:99:99:99"]);
     assert!(stderr(&gone).contains("no network interface 52:54:00:99:99:99"));
 }
+
+#[test]
+fn stats_say_why_there_are_none() {
+    let out = vireo(&["vm", "stats", "store", "--interval", "0.1"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("store is not running: start it to see its statistics"),
+        "{}",
+        stderr(&out)
+    );
+    // The test driver keeps no counters: said, not shown as zeros.
+    let out = vireo(&["vm", "stats", "web", "--interval", "0.1"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("reports no statistics"),
+        "{}",
+        stderr(&out)
+    );
+    let out = vireo(&["vm", "stats", "web", "--interval", "0"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("between 0.1 and 60"),
+        "{}",
+        stderr(&out)
+    );
+}

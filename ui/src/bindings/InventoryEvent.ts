@@ -6,4 +6,8 @@ import type { VmSummary } from "./VmSummary";
 /**
  * What the inventory tells its listener. The UI applies these to its copy of the snapshot.
  */
-export type InventoryEvent = { "kind": "connection", connection: ConnectionInfo, } | { "kind": "connection-removed", id: string, } | { "kind": "vms-replaced", connection: string, vms: Array<VmSummary>, } | { "kind": "vm-upserted", connection: string, vm: VmSummary, } | { "kind": "vm-removed", connection: string, uuid: string, } | { "kind": "vm-config-changed", connection: string, uuid: string, } | { "kind": "stats", connection: string, stats: Array<VmStats>, };
+export type InventoryEvent = { "kind": "connection", connection: ConnectionInfo, } | { "kind": "connection-removed", id: string, } | { "kind": "vms-replaced", connection: string, vms: Array<VmSummary>, } | { "kind": "vm-upserted", connection: string, vm: VmSummary, } | { "kind": "vm-removed", connection: string, uuid: string, } | { "kind": "vm-config-changed", connection: string, uuid: string, } | { "kind": "stats", connection: string, 
+/**
+ * When the sample was taken, milliseconds since the Unix epoch.
+ */
+at: number, stats: Array<VmStats>, };

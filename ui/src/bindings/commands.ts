@@ -41,6 +41,7 @@ import type { VmNotesRequest } from "./VmNotesRequest";
 import type { VmRef } from "./VmRef";
 import type { VmRenameRequest } from "./VmRenameRequest";
 import type { VmResourcesRequest } from "./VmResourcesRequest";
+import type { VmStatsHistory } from "./VmStatsHistory";
 import type { VmThumbnailRequest } from "./VmThumbnailRequest";
 import type { WizardDefaults } from "./WizardDefaults";
 
@@ -150,6 +151,17 @@ export interface Commands {
    * (`vm_define_xml`)
    */
   vmDefineXml(req: VmDefineXmlRequest): Promise<void>;
+  /**
+   * The VM page's graphs: samples the VM with disk and network rates until
+   * `vmStatsUnwatch`; returns the history kept so far.
+   * (`vm_stats_watch`)
+   */
+  vmStatsWatch(vm: VmRef): Promise<VmStatsHistory>;
+  /**
+   * The VM page closed: its VM is no longer sampled for it.
+   * (`vm_stats_unwatch`)
+   */
+  vmStatsUnwatch(vm: VmRef): Promise<void>;
   /**
    * Turns the backend's CPU/memory sampling (the `stats` events) on or off.
    * (`set_stats_active`)
@@ -270,6 +282,8 @@ export function commands(invoke: Invoke): Commands {
     vmRename: (req) => invoke("vm_rename", { req }),
     vmXml: (vm) => invoke("vm_xml", { vm }),
     vmDefineXml: (req) => invoke("vm_define_xml", { req }),
+    vmStatsWatch: (vm) => invoke("vm_stats_watch", { vm }),
+    vmStatsUnwatch: (vm) => invoke("vm_stats_unwatch", { vm }),
     setStatsActive: (on) => invoke("set_stats_active", { on }),
     connectionAdd: (connection) => invoke("connection_add", { connection }),
     connectionUpdate: (req) => invoke("connection_update", { req }),

@@ -54,6 +54,7 @@ describe("applySnapshot", () => {
     applyEvent(state, {
       kind: "stats",
       connection: "system",
+      at: 1,
       stats: [{ uuid: "uuid-web-01", cpuPercent: 12, memoryUsed: null }],
     });
     const next = sampleSnapshot();
@@ -109,6 +110,7 @@ describe("applyEvent", () => {
     applyEvent(state, {
       kind: "stats",
       connection: "system",
+      at: 1,
       stats: [{ uuid: "uuid-web-01", cpuPercent: 50, memoryUsed: 1 }],
     });
     applyEvent(state, { kind: "vm-removed", connection: "system", uuid: "uuid-web-01" });
@@ -167,6 +169,7 @@ describe("applyEvent", () => {
       applyEvent(state, {
         kind: "stats",
         connection: "system",
+        at: 1,
         stats: [
           { uuid: "uuid-web-01", cpuPercent: i, memoryUsed: 1000 + i },
           { uuid: "uuid-db-01", cpuPercent: 99, memoryUsed: null },
@@ -189,6 +192,7 @@ describe("applyEvent", () => {
     applyEvent(state, {
       kind: "stats",
       connection: "system",
+      at: 1,
       stats: [{ uuid: "uuid-web-01", cpuPercent: 40, memoryUsed: null }],
     });
     applyEvent(state, { kind: "vm-upserted", connection: "system", vm: makeVm("web-01") });
@@ -225,6 +229,7 @@ describe("createInventoryStore", () => {
         {
           kind: "stats",
           connection: "system",
+          at: 1,
           stats: [{ uuid: "uuid-web-01", cpuPercent: 3, memoryUsed: null }],
         },
       ]);

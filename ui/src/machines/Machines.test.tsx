@@ -141,6 +141,7 @@ describe("Machines: rows", () => {
       emit("inventory", {
         kind: "stats",
         connection: "system",
+        at: 1,
         stats: [
           { uuid: "uuid-web-01", cpuPercent: cpu, memoryUsed: null },
           { uuid: "uuid-db-01", cpuPercent: 50, memoryUsed: null },
@@ -867,6 +868,7 @@ describe("Machines: 1000 VMs", () => {
     emit("inventory", {
       kind: "stats",
       connection: "system",
+      at: 1,
       stats: bigSnapshot(1000)
         .vms.filter((r) => r.vm.state === "running")
         .map((r) => ({ uuid: r.vm.uuid, cpuPercent: 25, memoryUsed: null })),

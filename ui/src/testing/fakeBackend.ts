@@ -36,6 +36,7 @@ import type { VmNotesRequest } from "../bindings/VmNotesRequest";
 import type { VmRef } from "../bindings/VmRef";
 import type { VmRenameRequest } from "../bindings/VmRenameRequest";
 import type { VmResourcesRequest } from "../bindings/VmResourcesRequest";
+import type { VmStatsHistory } from "../bindings/VmStatsHistory";
 import type { VmThumbnailRequest } from "../bindings/VmThumbnailRequest";
 import type { WizardDefaults } from "../bindings/WizardDefaults";
 
@@ -243,6 +244,14 @@ export function createFakeBackend(options: FakeBackendOptions = {}) {
       async (_req: VmThumbnailRequest): Promise<ArrayBuffer> => ONE_PIXEL_PNG.slice().buffer,
     ),
     setStatsActive: vi.fn(async (_on: boolean) => {}),
+    vmStatsWatch: vi.fn(
+      async (_vm: VmRef): Promise<VmStatsHistory> => ({
+        intervalMs: 2000,
+        capacity: 450,
+        samples: [],
+      }),
+    ),
+    vmStatsUnwatch: vi.fn(async (_vm: VmRef) => {}),
     connectionAdd: vi.fn(
       async (connection: NewConnection): Promise<ConnectionInfo> => ({
         id: `custom-${connection.uri}`,

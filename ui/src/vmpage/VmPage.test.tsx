@@ -1,11 +1,15 @@
 import { cleanup, fireEvent, waitFor } from "@solidjs/testing-library";
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { VmAddresses } from "../bindings/VmAddresses";
 import type { VmDetails } from "../bindings/VmDetails";
 import { createFakeBackend, renderWithBackend } from "../testing";
 import { makeDetails, makeHardware, makeNic } from "./fixtures";
 import { VmPage } from "./VmPage";
 
+// jsdom has no canvas: the usage graphs draw nothing here (GraphsSection.test.tsx draws).
+beforeEach(() => {
+  vi.spyOn(HTMLCanvasElement.prototype, "getContext").mockReturnValue(null);
+});
 afterEach(() => cleanup());
 
 const WEB = { connection: "system", uuid: "uuid-web" };

@@ -5,6 +5,7 @@ import type { VmRef } from "../bindings/VmRef";
 import { CdromSection } from "./CdromSection";
 import { DisksSection } from "./DisksSection";
 import { createVmDetails } from "./details";
+import { GraphsSection } from "./graphs/GraphsSection";
 import { NicsSection } from "./NicsSection";
 import { NotesSection } from "./NotesSection";
 import { OverviewSection } from "./OverviewSection";
@@ -87,6 +88,7 @@ export function VmPage(props: VmPageProps) {
                 </div>
               </Show>
               <OverviewSection vm={props.vm} details={d()} connectionName={props.connectionName} />
+              <GraphsSection vm={props.vm} details={d()} />
               <ResourcesSection vm={props.vm} details={d()} />
               <DisksSection vm={props.vm} details={d()} />
               <CdromSection vm={props.vm} details={d()} />

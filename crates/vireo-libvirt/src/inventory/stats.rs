@@ -195,6 +195,13 @@ pub fn sample_once(
     std::thread::sleep(interval);
     let second = read()?;
     let now = Instant::now();
+    if let Some(r) = second.iter().find(|r| r.uuid == uuid) {
+        if is_running(r) && r.cpu_time.is_none() {
+            return Err(crate::BackendError::Refused(
+                "this connection's driver reports no statistics".into(),
+            ));
+        }
+    }
     Ok(rates(&second, &mut prev, now, |_| true)
         .into_iter()
         .find(|s| s.uuid == uuid))

@@ -51,7 +51,7 @@ pub struct VmStats {
     /// Bytes of host memory the VM uses, when the driver reports it.
     pub memory_used: Option<u64>,
     /// Disk and network throughput: sampled only for VMs whose page is open
-    /// ([`Inventory::watch_stats`](super::Inventory::watch_stats)), so the list's event
+    /// (`Inventory::watch_stats`), so the list's event
     /// stays small.
     #[serde(skip_serializing_if = "Option::is_none")]
     #[ts(optional)]

@@ -1,0 +1,192 @@
+import "./graphs.css";
+import { createEffect, createMemo, createSignal, on, onCleanup, Show } from "solid-js";
+import { useBackend } from "../../backend";
+import { toApiError } from "../../backend/errors";
+import type { ApiError } from "../../bindings/ApiError";
+import type { VmDetails } from "../../bindings/VmDetails";
+import type { VmRef } from "../../bindings/VmRef";
+import { isRunning } from "../../inventory/store";
+import { formatBytes } from "../../shared/format";
+import { InlineError } from "../../wizard/InlineError";
+import { GraphCanvas } from "./GraphCanvas";
+import { type Metric, niceCeiling, StatsSeries } from "./series";
+
+const MIB = 1024 * 1024;
+
+function rate(v: number | null): string {
+  return v === null ? "—" : `${formatBytes(v)}/s`;
+}
+
+/**
+ * The VM's CPU, memory, disk and network over the last 15 minutes. While the VM runs and
+ * the window is visible the page watches it (the backend samples it in the connection's one
+ * bulk call and keeps the history); otherwise nothing is sampled for it.
+ */
+export function GraphsSection(props: { vm: VmRef; details: VmDetails }) {
+  const backend = useBackend();
+  const series = new StatsSeries();
+  const [version, setVersion] = createSignal(0);
+  const [error, setError] = createSignal<ApiError | null>(null);
+  const [visible, setVisible] = createSignal(document.visibilityState === "visible");
+  const onVisibility = () => setVisible(document.visibilityState === "visible");
+  document.addEventListener("visibilitychange", onVisibility);
+
+  let disposed = false;
+  let stopListening: (() => void) | undefined;
+  const listening = backend
+    .listen("inventory", (event) => {
+      if (event.kind !== "stats" || event.connection !== props.vm.connection) return;
+      const mine = event.stats.find((s) => s.uuid === props.vm.uuid);
+      if (!mine) return;
+      series.push(event.at, mine);
+      setVersion((v) => v + 1);
+    })
+    .then((unlisten) => {
+      if (disposed) unlisten();
+      else stopListening = unlisten;
+    })
+    .catch((e) => setError(toApiError(e)));
+
+  let watching = false;
+  const want = createMemo(() => isRunning(props.details.summary.state) && visible());
+  createEffect(
+    on(want, (on) => {
+      if (on === watching) return;
+      watching = on;
+      if (on) {
+        // Listen first, so no sample falls between the history and the events.
+        void listening
+          .then(() => backend.vmStatsWatch(props.vm))
+          .then((history) => {
+            if (disposed) return;
+            series.load(history);
+            setError(null);
+            setVersion((v) => v + 1);
+          })
+          .catch((e) => setError(toApiError(e)));
+      } else {
+        void backend.vmStatsUnwatch(props.vm).catch(() => {});
+      }
+    }),
+  );
+  onCleanup(() => {
+    disposed = true;
+    document.removeEventListener("visibilitychange", onVisibility);
+    stopListening?.();
+    if (watching) void backend.vmStatsUnwatch(props.vm).catch(() => {});
+  });
+
+  const latest = (metric: Metric) => {
+    version();
+    return series.latest(metric);
+  };
+  const memoryMax = () => {
+    version();
+    return Math.max(props.details.hardware.memoryMib * MIB, series.max(["memory"]));
+  };
+  const autoMax = (metrics: Metric[]) => () => {
+    version();
+    return niceCeiling(series.max(metrics) * 1.1, 64 * 1024);
+  };
+  const diskMax = autoMax(["diskRead", "diskWrite"]);
+  const netMax = autoMax(["netRx", "netTx"]);
+  const minutes = () => Math.round(series.span() / 60000);
+
+  return (
+    <section class="vm-page-section" aria-labelledby="vm-graphs-heading" data-testid="vm-graphs">
+      <h2 id="vm-graphs-heading">Usage</h2>
+      <Show
+        when={isRunning(props.details.summary.state)}
+        fallback={<p class="vm-page-hint">Usage is shown while the VM runs.</p>}
+      >
+        <Show when={error()}>
+          {(e) => <InlineError testId="vm-graphs-error">{e().message}</InlineError>}
+        </Show>
+        <div class="vm-graphs">
+          <figure class="vm-graph">
+            <figcaption>
+              <span>CPU</span>
+              <span class="vm-graph-value" data-testid="vm-graph-cpu-value">
+                {latest("cpu") === null ? "—" : `${Math.round(latest("cpu") ?? 0)} %`}
+              </span>
+            </figcaption>
+            <GraphCanvas
+              series={series}
+              lines={[{ metric: "cpu", color: "--graph-a" }]}
+              max={() => 100}
+              version={version}
+              label={`CPU use over the last ${minutes()} minutes, 0 to 100 %`}
+              testId="vm-graph-cpu"
+            />
+          </figure>
+          <figure class="vm-graph">
+            <figcaption>
+              <span>Memory</span>
+              <span class="vm-graph-value" data-testid="vm-graph-memory-value">
+                {latest("memory") === null
+                  ? "—"
+                  : `${formatBytes(latest("memory") ?? 0)} of ${formatBytes(
+                      props.details.hardware.memoryMib * MIB,
+                    )}`}
+              </span>
+            </figcaption>
+            <GraphCanvas
+              series={series}
+              lines={[{ metric: "memory", color: "--graph-a" }]}
+              max={memoryMax}
+              version={version}
+              label={`Host memory used over the last ${minutes()} minutes`}
+              testId="vm-graph-memory"
+            />
+          </figure>
+          <figure class="vm-graph">
+            <figcaption>
+              <span>Disk</span>
+              <span class="vm-graph-value" data-testid="vm-graph-disk-value">
+                <span class="vm-graph-key-a">read {rate(latest("diskRead"))}</span>
+                {" · "}
+                <span class="vm-graph-key-b">write {rate(latest("diskWrite"))}</span>
+              </span>
+            </figcaption>
+            <GraphCanvas
+              series={series}
+              lines={[
+                { metric: "diskRead", color: "--graph-a" },
+                { metric: "diskWrite", color: "--graph-b" },
+              ]}
+              max={diskMax}
+              version={version}
+              label={`Disk reads and writes over the last ${minutes()} minutes, up to ${rate(diskMax())}`}
+              testId="vm-graph-disk"
+            />
+          </figure>
+          <figure class="vm-graph">
+            <figcaption>
+              <span>Network</span>
+              <span class="vm-graph-value" data-testid="vm-graph-net-value">
+                <span class="vm-graph-key-a">in {rate(latest("netRx"))}</span>
+                {" · "}
+                <span class="vm-graph-key-b">out {rate(latest("netTx"))}</span>
+              </span>
+            </figcaption>
+            <GraphCanvas
+              series={series}
+              lines={[
+                { metric: "netRx", color: "--graph-a" },
+                { metric: "netTx", color: "--graph-b" },
+              ]}
+              max={netMax}
+              version={version}
+              label={`Network traffic in and out over the last ${minutes()} minutes, up to ${rate(netMax())}`}
+              testId="vm-graph-net"
+            />
+          </figure>
+        </div>
+        <p class="vm-page-hint">
+          The last {minutes()} minutes, sampled every {series.intervalMs / 1000} s. Memory is what
+          the VM uses on the host.
+        </p>
+      </Show>
+    </section>
+  );
+}
