@@ -26,8 +26,9 @@ run_pkgs=(
 test_pkgs=(xvfb xauth x11-utils x11-apps xdotool webkit2gtk-driver python3-venv libxml2-utils openssh-server)
 # The bootable test guest's build tools (tests/fixtures/build-test-guest.sh lists them).
 test_pkgs+=($(sed -n 's/^REQUIRED_TOOLS_PACKAGES="\(.*\)"/\1/p' tests/fixtures/build-test-guest.sh))
-# `make bench` compares Vireo's console with noVNC (websockify, Chromium) and gtk-vnc's viewer.
-bench_pkgs=(chromium websockify novnc gvncviewer socat)
+# `make bench` compares Vireo's console with noVNC (websockify, Chromium) and gtk-vnc's viewer,
+# and its VM page with virt-manager's details window.
+bench_pkgs=(chromium websockify novnc gvncviewer socat virt-manager)
 pkgs=("${run_pkgs[@]}")
 case "$mode" in
   test) pkgs+=("${test_pkgs[@]}") ;;
@@ -80,6 +81,7 @@ need_cmds=(qemu-img qemu-system-x86_64 virsh libvirtd virtlogd node npm pkg-conf
 case "$mode" in
   test|bench) need_cmds+=(Xvfb xauth xdotool WebKitWebDriver xmllint virt-xml-validate sshd grub-mkimage mke2fs sfdisk cpio xorriso) ;;
 esac
+[ "$mode" != bench ] || need_cmds+=(chromium websockify gvncviewer socat virt-manager)
 absent=()
 for c in "${need_cmds[@]}"; do
   command -v "$c" >/dev/null || [ -x "/usr/sbin/$c" ] || absent+=("$c")

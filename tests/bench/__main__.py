@@ -6,13 +6,15 @@
 - memory of the app's whole process tree (UI process + WebKit processes) 5 s after start;
 - idle CPU of the app with 50 defined VMs on qemu:///system;
 - 1000 test-driver VMs: connection added -> list painted; libvirt event -> row updated;
+- the VM page: opened -> overview painted, edit -> event -> page updated, idle CPU with its
+  graphs, beside virt-manager's details window (bench/vm_page.py);
 - WebKit's paint ceiling: a 1920x1080 canvas repainted over the list (bench/paint.py);
 - the console against noVNC and gvncviewer on a flooding guest (bench/console.py).
 
 Figures are printed, not asserted: targets are judged by people reading them.
 """
 
-from bench import app, console, paint
+from bench import app, console, paint, vm_page
 from lib.xvfb import start_xvfb
 
 
@@ -25,6 +27,7 @@ def main():
         app.bench_first_render(display)
         app.bench_idle_cpu(display)
         app.bench_list_and_events(display)
+        vm_page.main(display)
     finally:
         if xvfb:
             xvfb.terminate()

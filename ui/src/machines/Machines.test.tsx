@@ -893,9 +893,12 @@ describe("Machines: a VM's page", () => {
     const page = await screen.findByTestId("vm-page");
     expect(screen.getByTestId("vm-page-name").textContent).toBe("build");
     expect(backend.vmDetails).toHaveBeenCalledWith({ connection: "system", uuid: "uuid-build" });
+    // Under the page the list samples nothing: only the page's own VM is watched.
+    expect(backend.setStatsActive.mock.calls.at(-1)).toEqual([false]);
     fireEvent.click(within(page).getByTestId("vm-page-back"));
     expect(screen.queryByTestId("vm-page")).toBeNull();
     expect(row(list, "build").classList.contains("is-current")).toBe(true);
+    expect(backend.setStatsActive.mock.calls.at(-1)).toEqual([true]);
 
     fireEvent.dblClick(row(list, "db-01"));
     expect((await screen.findByTestId("vm-page-name")).textContent).toBe("db-01");

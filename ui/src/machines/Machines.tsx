@@ -45,7 +45,15 @@ export function Machines(props: MachinesProps) {
   const { loadError, loading, load } = createInventoryLoading(backend, inventory);
   const apply = (events: InventoryEvent[]) => inventory.applyEvents(events);
   const notices = createNotices();
-  const wantStats = createLiveStats(backend, () => props.active ?? true, notices.notify);
+  /** The VM whose page is open, over the list. */
+  const [pageOf, setPageOf] = createSignal<{ key: string; vm: VmRef } | null>(null);
+  // The list's stats and thumbnails run only while the list is seen: a page over it watches
+  // its own VM (the page's graphs), nothing else.
+  const wantStats = createLiveStats(
+    backend,
+    () => (props.active ?? true) && pageOf() === null,
+    notices.notify,
+  );
   const list = createMachineList(state);
 
   let grid: HTMLTableElement | undefined;
@@ -66,8 +74,6 @@ export function Machines(props: MachinesProps) {
   const thumbnails = createThumbnails(backend);
   onCleanup(() => thumbnails.dispose());
   createEffect(() => thumbnails.setActive(wantStats() && consoleOf() === null));
-  /** The VM whose page is open, over the list. */
-  const [pageOf, setPageOf] = createSignal<{ key: string; vm: VmRef } | null>(null);
   function openPage(key: string) {
     const vm = list.refOf(key);
     if (vm) setPageOf({ key, vm });
