@@ -106,6 +106,14 @@ def test_memory_for_the_next_boot_and_a_cd_eject(page_vm, app, artifacts):
         message="the page shows the VM, running")
     app.save_screenshot(os.path.join(artifacts, "vm-page-open.png"))
 
+    # The usage graphs fill from the backend's samples of this VM (every 2 s).
+    WebDriverWait(app, 20).until(
+        lambda d: int(wait_for(d, '[data-testid="vm-graph-cpu"]').get_attribute("data-samples")) >= 2,
+        message="the graphs receive samples")
+    assert re.fullmatch(r"\d+ %", text(app, '[data-testid="vm-graph-cpu-value"]'))
+    assert "MiB of 128 MiB" in text(app, '[data-testid="vm-graph-memory-value"]')
+    assert re.fullmatch(r"read (—|.+/s) · write (—|.+/s)", text(app, '[data-testid="vm-graph-disk-value"]'))
+
     # Memory and its maximum: the guest has no balloon driver, so what it gets at boot is
     # the maximum; both go to 96 MiB.
     for field in ("memory-input", "max-memory-input"):
