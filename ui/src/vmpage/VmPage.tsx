@@ -2,6 +2,7 @@ import "./vm-page.css";
 import { For, onMount, Show } from "solid-js";
 import { useBackend } from "../backend";
 import type { VmRef } from "../bindings/VmRef";
+import { BootSection } from "./BootSection";
 import { CdromSection } from "./CdromSection";
 import { DisksSection } from "./DisksSection";
 import { createVmDetails } from "./details";
@@ -13,6 +14,7 @@ import { pendingLabel } from "./pending";
 import { RenameSection } from "./RenameSection";
 import { ResourcesSection } from "./ResourcesSection";
 import { SerialSection } from "./serial/SerialSection";
+import { XmlSection } from "./XmlSection";
 
 export interface VmPageProps {
   vm: VmRef;
@@ -93,9 +95,11 @@ export function VmPage(props: VmPageProps) {
               <DisksSection vm={props.vm} details={d()} />
               <CdromSection vm={props.vm} details={d()} />
               <NicsSection vm={props.vm} details={d()} />
+              <BootSection vm={props.vm} details={d()} />
               <SerialSection vm={props.vm} details={d()} />
               <NotesSection vm={props.vm} details={d()} />
               <RenameSection vm={props.vm} details={d()} />
+              <XmlSection vm={props.vm} details={d()} />
             </div>
           )}
         </Show>

@@ -1,0 +1,123 @@
+import { createSignal, Show } from "solid-js";
+import { useBackend } from "../backend";
+import { toApiError } from "../backend/errors";
+import type { VmDetails } from "../bindings/VmDetails";
+import type { VmRef } from "../bindings/VmRef";
+import { InlineError } from "../wizard/InlineError";
+
+/**
+ * The VM's stored domain XML, read when the user opens the editor and defined again on
+ * Save after libvirt's schema check; an invalid document, another name or another UUID is
+ * refused by the backend and nothing changes.
+ */
+export function XmlSection(props: { vm: VmRef; details: VmDetails }) {
+  const backend = useBackend();
+  const [open, setOpen] = createSignal(false);
+  const [loaded, setLoaded] = createSignal<string | null>(null);
+  const [text, setText] = createSignal("");
+  const [busy, setBusy] = createSignal(false);
+  const [error, setError] = createSignal<string | null>(null);
+  const [saved, setSaved] = createSignal(false);
+
+  async function load() {
+    setBusy(true);
+    setError(null);
+    try {
+      const xml = await backend.vmXml(props.vm);
+      setLoaded(xml);
+      setText(xml);
+    } catch (e) {
+      setError(toApiError(e).message);
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  async function toggle() {
+    const next = !open();
+    setOpen(next);
+    setSaved(false);
+    if (next) await load();
+  }
+
+  async function save(event: Event) {
+    event.preventDefault();
+    setBusy(true);
+    setError(null);
+    setSaved(false);
+    try {
+      await backend.vmDefineXml({ vm: props.vm, xml: text() });
+      setSaved(true);
+      const xml = await backend.vmXml(props.vm);
+      setLoaded(xml);
+      setText(xml);
+    } catch (e) {
+      setError(toApiError(e).message);
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <section class="vm-page-section" aria-labelledby="vm-xml-heading" data-testid="vm-xml">
+      <h2 id="vm-xml-heading">Domain XML</h2>
+      <p class="vm-page-hint">
+        For what the page does not cover. Changes apply at the next boot; the name and UUID stay.
+      </p>
+      <div class="vm-page-buttons">
+        <button
+          class="button"
+          type="button"
+          aria-expanded={open()}
+          onClick={() => void toggle()}
+          data-testid="xml-toggle"
+        >
+          {open() ? "Close the editor" : "Edit XML"}
+        </button>
+      </div>
+      <Show when={open()}>
+        <form class="vm-xml" onSubmit={save}>
+          <textarea
+            class="vm-xml-text"
+            rows={18}
+            spellcheck={false}
+            aria-label={`Domain XML of ${props.details.hardware.name}`}
+            value={text()}
+            disabled={loaded() === null}
+            onInput={(e) => {
+              setText(e.currentTarget.value);
+              setSaved(false);
+            }}
+            data-testid="xml-input"
+          />
+          <div class="vm-page-buttons">
+            <button
+              class="button"
+              type="button"
+              disabled={busy() || text() === loaded()}
+              onClick={() => setText(loaded() ?? "")}
+            >
+              Revert
+            </button>
+            <button
+              class="button"
+              type="submit"
+              disabled={busy() || loaded() === null || text() === loaded()}
+              data-testid="xml-save"
+            >
+              Save XML
+            </button>
+          </div>
+          <Show when={saved()}>
+            <p class="vm-page-hint" role="status" data-testid="xml-saved">
+              Saved. libvirt may have normalised what you wrote.
+            </p>
+          </Show>
+        </form>
+      </Show>
+      <Show when={error()}>
+        {(message) => <InlineError testId="xml-error">{message()}</InlineError>}
+      </Show>
+    </section>
+  );
+}
