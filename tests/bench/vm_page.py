@@ -16,6 +16,7 @@ import time
 from bench.procfs import HZ, cpu_ticks, process_tree, thread_ticks
 from lib.libvirt import virsh
 from lib.paths import APP, TOP
+from lib.proc import stop
 
 PREFIX = f"vireo-bench-page-{os.getpid()}"
 NAME = f"{PREFIX}-vm"
@@ -183,11 +184,7 @@ def bench_virt_manager(display):
               f"Vireo's figure above is inside a running app); idle CPU on its Performance tab "
               f"(graphs): {pct:.2f} % of one core over {IDLE_SECONDS} s (busiest: {top})")
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop(proc)
 
 
 def main(display):

@@ -15,6 +15,7 @@ from selenium.webdriver.remote.file_detector import UselessFileDetector
 
 from lib.net import free_port
 from lib.paths import APP, ARTIFACTS, TOP
+from lib.proc import stop
 
 
 def wait_for_port(port, proc, timeout=30):
@@ -49,11 +50,7 @@ def running_tauri_driver(extra_env=None):
         wait_for_port(port, proc)
         yield f"http://127.0.0.1:{port}"
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop(proc)
         log.close()
 
 

@@ -6,6 +6,8 @@ import os
 import subprocess
 import time
 
+from lib.proc import stop
+
 
 def launch_xvfb(size, displays):
     """Xvfb at `size` (WxH, 24 bits) on the first free display number of `displays` where it
@@ -42,9 +44,4 @@ def private_xvfb(size="2560x1700", displays=range(160, 200)):
     try:
         yield display
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop(proc, timeout=5)

@@ -19,13 +19,19 @@ export function XmlSection(props: { vm: VmRef; details: VmDetails }) {
   const [error, setError] = createSignal<string | null>(null);
   const [saved, setSaved] = createSignal(false);
 
-  async function load() {
+  /** Reads the stored XML into the editor; a failure is the caller's to show. */
+  async function read() {
+    const xml = await backend.vmXml(props.vm);
+    setLoaded(xml);
+    setText(xml);
+  }
+
+  /** Runs `step` with the buttons disabled, its failure shown at the editor. */
+  async function busyWith(step: () => Promise<void>) {
     setBusy(true);
     setError(null);
     try {
-      const xml = await backend.vmXml(props.vm);
-      setLoaded(xml);
-      setText(xml);
+      await step();
     } catch (e) {
       setError(toApiError(e).message);
     } finally {
@@ -37,25 +43,17 @@ export function XmlSection(props: { vm: VmRef; details: VmDetails }) {
     const next = !open();
     setOpen(next);
     setSaved(false);
-    if (next) await load();
+    if (next) await busyWith(read);
   }
 
   async function save(event: Event) {
     event.preventDefault();
-    setBusy(true);
-    setError(null);
     setSaved(false);
-    try {
+    await busyWith(async () => {
       await backend.vmDefineXml({ vm: props.vm, xml: text() });
       setSaved(true);
-      const xml = await backend.vmXml(props.vm);
-      setLoaded(xml);
-      setText(xml);
-    } catch (e) {
-      setError(toApiError(e).message);
-    } finally {
-      setBusy(false);
-    }
+      await read();
+    });
   }
 
   return (

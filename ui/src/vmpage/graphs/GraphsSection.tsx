@@ -139,48 +139,28 @@ export function GraphsSection(props: { vm: VmRef; details: VmDetails }) {
               testId="vm-graph-memory"
             />
           </figure>
-          <figure class="vm-graph">
-            <figcaption>
-              <span>Disk</span>
-              <span class="vm-graph-value" data-testid="vm-graph-disk-value">
-                <span class="vm-graph-key-a">read {rate(latest("diskRead"))}</span>
-                {" · "}
-                <span class="vm-graph-key-b">write {rate(latest("diskWrite"))}</span>
-              </span>
-            </figcaption>
-            <GraphCanvas
-              series={series}
-              lines={[
-                { metric: "diskRead", color: "--graph-a" },
-                { metric: "diskWrite", color: "--graph-b" },
-              ]}
-              max={diskMax}
-              version={version}
-              label={`Disk reads and writes over the last ${minutes()} minutes, up to ${rate(diskMax())}`}
-              testId="vm-graph-disk"
-            />
-          </figure>
-          <figure class="vm-graph">
-            <figcaption>
-              <span>Network</span>
-              <span class="vm-graph-value" data-testid="vm-graph-net-value">
-                <span class="vm-graph-key-a">in {rate(latest("netRx"))}</span>
-                {" · "}
-                <span class="vm-graph-key-b">out {rate(latest("netTx"))}</span>
-              </span>
-            </figcaption>
-            <GraphCanvas
-              series={series}
-              lines={[
-                { metric: "netRx", color: "--graph-a" },
-                { metric: "netTx", color: "--graph-b" },
-              ]}
-              max={netMax}
-              version={version}
-              label={`Network traffic in and out over the last ${minutes()} minutes, up to ${rate(netMax())}`}
-              testId="vm-graph-net"
-            />
-          </figure>
+          <RateGraph
+            title="Disk"
+            keys={["read", "write"]}
+            metrics={["diskRead", "diskWrite"]}
+            latest={latest}
+            max={diskMax}
+            version={version}
+            series={series}
+            label={`Disk reads and writes over the last ${minutes()} minutes, up to ${rate(diskMax())}`}
+            id="disk"
+          />
+          <RateGraph
+            title="Network"
+            keys={["in", "out"]}
+            metrics={["netRx", "netTx"]}
+            latest={latest}
+            max={netMax}
+            version={version}
+            series={series}
+            label={`Network traffic in and out over the last ${minutes()} minutes, up to ${rate(netMax())}`}
+            id="net"
+          />
         </div>
         <p class="vm-page-hint">
           The last {minutes()} minutes, sampled every {series.intervalMs / 1000} s. Memory is what
@@ -188,5 +168,46 @@ export function GraphsSection(props: { vm: VmRef; details: VmDetails }) {
         </p>
       </Show>
     </section>
+  );
+}
+
+/** A graph of two rates (read/write, in/out) with their current values in its caption. */
+function RateGraph(props: {
+  title: string;
+  keys: [string, string];
+  metrics: [Metric, Metric];
+  latest: (metric: Metric) => number | null;
+  max: () => number;
+  version: () => number;
+  series: StatsSeries;
+  label: string;
+  id: string;
+}) {
+  return (
+    <figure class="vm-graph">
+      <figcaption>
+        <span>{props.title}</span>
+        <span class="vm-graph-value" data-testid={`vm-graph-${props.id}-value`}>
+          <span class="vm-graph-key-a">
+            {props.keys[0]} {rate(props.latest(props.metrics[0]))}
+          </span>
+          {" · "}
+          <span class="vm-graph-key-b">
+            {props.keys[1]} {rate(props.latest(props.metrics[1]))}
+          </span>
+        </span>
+      </figcaption>
+      <GraphCanvas
+        series={props.series}
+        lines={[
+          { metric: props.metrics[0], color: "--graph-a" },
+          { metric: props.metrics[1], color: "--graph-b" },
+        ]}
+        max={props.max}
+        version={props.version}
+        label={props.label}
+        testId={`vm-graph-${props.id}`}
+      />
+    </figure>
   );
 }
