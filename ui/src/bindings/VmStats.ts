@@ -12,7 +12,7 @@ cpuPercent: number,
 memoryUsed: number | null, 
 /**
  * Disk and network throughput: sampled only for VMs whose page is open
- * ([`Inventory::watch_stats`](super::Inventory::watch_stats)), so the list's event
+ * (`Inventory::watch_stats`), so the list's event
  * stays small.
  */
 io?: VmIoRates, };
