@@ -65,9 +65,12 @@ pub(crate) fn planned_disks(
             req.virtio,
             1,
         )],
+        // The disk boots first: while it is blank the firmware moves on to the installer's
+        // CD, and from the installer's first reboot the VM starts from what it installed,
+        // with no process watching for that reboot (DESIGN.md, "ISO installs").
         Source::Iso { path, .. } => vec![
-            disk(DiskKind::Disk, new_disk, DiskFormat::Qcow2, req.virtio, 2),
-            disk(DiskKind::Cdrom, real(path), DiskFormat::Raw, false, 1),
+            disk(DiskKind::Disk, new_disk, DiskFormat::Qcow2, req.virtio, 1),
+            disk(DiskKind::Cdrom, real(path), DiskFormat::Raw, false, 2),
         ],
         Source::Import {
             path,

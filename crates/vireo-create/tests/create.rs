@@ -382,8 +382,34 @@ fn a_linked_overlay_import_boots_and_never_writes_the_original() {
     );
 }
 
+/// Types `line` on the guest's serial console until the log holds `want` (the guest may still
+/// be booting, or probing a device).
+fn type_until(
+    console: &vireo_libvirt::serial::SerialConsole,
+    log: &Path,
+    line: &str,
+    want: &str,
+    secs: u64,
+) {
+    let start = Instant::now();
+    while start.elapsed() < Duration::from_secs(secs) {
+        console.send(format!("{line}\n").as_bytes()).unwrap();
+        std::thread::sleep(Duration::from_secs(2));
+        if std::fs::read_to_string(log)
+            .unwrap_or_default()
+            .contains(want)
+        {
+            return;
+        }
+    }
+    panic!("'{want}' not in the serial log after typing '{line}' for {secs} s");
+}
+
+/// The ISO install, end to end: the new disk boots first, so the blank disk falls through to
+/// the CD; the "installer" (the ISO's shell) writes a bootable system onto the disk and
+/// reboots the guest, and the VM then starts from its disk with the CD still inserted.
 #[test]
-fn the_iso_path_boots_from_cdrom() {
+fn an_iso_install_reboots_into_its_disk() {
     let _s = vireo_test_support::serial();
     let pool = TestPool::new("iso");
     let iso = test_guest().with_extension("iso");
@@ -392,7 +418,66 @@ fn the_iso_path_boots_from_cdrom() {
         path: iso.display().to_string(),
         disk_gib: 1,
     };
-    boot(&mut req, &pool);
+    let log = pool.dir.join(format!("{}.log", req.name));
+    req.serial_log = Some(log.display().to_string());
+    req.start = true;
+    let created = create(&conn(), &req, &host(), &|_| {}, &Cancel::default()).unwrap();
+    let name = req.name.clone();
+    let _cleanup = Cleanup(name.clone());
+    let dom = conn().lookup_domain_by_uuid_string(&created.uuid).unwrap();
+    let xml = dom.xml_desc(0).unwrap();
+    let disk_at = xml.find("device='disk'").unwrap();
+    let cd_at = xml.find("device='cdrom'").unwrap();
+    let order_after = |at: usize| {
+        xml[at..]
+            .find("<boot order='")
+            .map(|i| &xml[at + i + 13..at + i + 14])
+    };
+    assert_eq!(
+        (order_after(disk_at), order_after(cd_at)),
+        (Some("1"), Some("2")),
+        "{xml}"
+    );
+    vireo_test_support::wait_for_text(&log, "VIREO-TEST-GUEST-READY", 120);
+
+    // What an installer has: the system to install, here the test guest's disk, attached
+    // read-only as vdb (a copy: libvirt may relabel what it attaches).
+    let source = pool.dir.join("system.qcow2");
+    std::fs::copy(test_guest(), &source).unwrap();
+    dom.attach_device(&format!(
+        "<disk type='file' device='disk'><driver name='qemu' type='qcow2'/>\
+         <source file='{}'/><target dev='vdb' bus='virtio'/><readonly/></disk>",
+        source.display()
+    ))
+    .unwrap();
+    let conn = conn();
+    let console =
+        vireo_libvirt::serial::SerialConsole::open(&conn, &created.uuid, false, |_| {}).unwrap();
+    type_until(&console, &log, "cat /proc/cmdline", "vireo.from=cdrom", 30);
+    type_until(
+        &console,
+        &log,
+        "[ -b /dev/vdb ] && dd if=/dev/vdb of=/dev/vda bs=1M 2>/dev/null && sync && echo I$((6*7))",
+        "I42",
+        60,
+    );
+    console.send(b"reboot -f\n").unwrap();
+    // Same QEMU, firmware again: the disk is first and now bootable.
+    type_until(&console, &log, "cat /proc/cmdline", "vireo.from=disk", 120);
+    let xml = dom.xml_desc(0).unwrap();
+    assert!(
+        xml.contains(&iso.display().to_string()),
+        "the CD stays inserted, after the disk"
+    );
+}
+
+/// Removes the VM (and its storage) however the test ends.
+struct Cleanup(String);
+
+impl Drop for Cleanup {
+    fn drop(&mut self) {
+        remove_vm(&self.0);
+    }
 }
 
 #[test]
