@@ -145,7 +145,13 @@ export function BootSection(props: { vm: VmRef; details: VmDetails }) {
         <p class="vm-page-hint">
           Applies at the next boot. The firmware tries the ticked devices from the top.
         </p>
-        <Show when={enabledCount() === 0}>
+        <Show when={stored().devices.every((d) => !d.enabled) && !draft.edited()}>
+          <p class="vm-page-hint" data-testid="boot-firmware-order">
+            No device has a boot order: the VM boots in its firmware's order. Ticking devices
+            replaces it.
+          </p>
+        </Show>
+        <Show when={draft.edited() && enabledCount() === 0}>
           <InlineError testId="boot-none">Tick at least one device to boot from.</InlineError>
         </Show>
         <div class="vm-page-buttons">
