@@ -64,6 +64,11 @@ export function GraphCanvas(props: {
     props.version();
     draw();
   });
+  /** How many samples are drawn: read by the end-to-end tests, updated with each sample. */
+  const drawn = () => {
+    props.version();
+    return props.series.points.length;
+  };
   onMount(() => {
     if (!canvas || typeof ResizeObserver === "undefined") return;
     const observer = new ResizeObserver(() => draw());
@@ -78,7 +83,7 @@ export function GraphCanvas(props: {
       role="img"
       aria-label={props.label}
       data-testid={props.testId}
-      data-samples={props.version() >= 0 ? props.series.points.length : 0}
+      data-samples={drawn()}
     />
   );
 }
