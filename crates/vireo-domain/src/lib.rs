@@ -23,6 +23,7 @@
 /// free for hot-plugging disks and NICs; 14 is virt-install's default and leaves about 8.
 pub const ROOT_PORTS: usize = 14;
 
+pub mod disk;
 pub mod edit;
 pub mod hardware;
 pub mod nic;
@@ -215,36 +216,7 @@ impl DomainSpec {
                 sd += 1;
                 (format!("sd{}", (b'a' + sd - 1) as char), "sata")
             };
-            let device = if cdrom { "cdrom" } else { "disk" };
-            w.element("disk", &[("type", "file"), ("device", device)], |w| {
-                w.empty(
-                    "driver",
-                    &[("name", "qemu"), ("type", disk.format.as_str())],
-                );
-                if disk.keep_owner {
-                    w.element("source", &[("file", &disk.path)], |w| {
-                        w.empty("seclabel", &[("model", "dac"), ("relabel", "no")]);
-                    });
-                } else {
-                    w.empty("source", &[("file", &disk.path)]);
-                }
-                if let Some((backing, format)) = &disk.backing {
-                    w.element("backingStore", &[("type", "file")], |w| {
-                        w.empty("format", &[("type", format.as_str())]);
-                        w.element("source", &[("file", backing)], |w| {
-                            w.empty("seclabel", &[("model", "dac"), ("relabel", "no")]);
-                        });
-                        w.empty("backingStore", &[]);
-                    });
-                }
-                w.empty("target", &[("dev", &dev), ("bus", bus)]);
-                if cdrom {
-                    w.empty("readonly", &[]);
-                }
-                if let Some(order) = disk.boot_order {
-                    w.empty("boot", &[("order", &order.to_string())]);
-                }
-            });
+            disk::write_disk(w, disk, &dev, bus);
         }
         let nic_model = if self.virtio { "virtio" } else { "e1000e" };
         match &self.network {

@@ -36,6 +36,21 @@ fn lines(xml: &str) -> HashSet<&str> {
 /// Checks one edit's output: golden, valid, foreign parts kept, and exactly the expected
 /// lines gone from the original.
 fn check(name: &str, out: &str, gone: &[&str]) {
+    golden_and_valid(name, out);
+    for kept in KEPT {
+        assert!(out.contains(kept), "{name} lost {kept}");
+    }
+    let original = foreign();
+    let now = lines(out);
+    let mut removed: Vec<&str> = original.lines().filter(|l| !now.contains(l)).collect();
+    removed.sort();
+    let mut want: Vec<&str> = gone.to_vec();
+    want.sort();
+    assert_eq!(removed, want, "{name}: changed other lines than its own");
+}
+
+/// The output equals its golden file, which libvirt's schema accepts.
+fn golden_and_valid(name: &str, out: &str) {
     let path = dir().join(format!("golden/edit/{name}.xml"));
     if std::env::var_os("VIREO_BLESS").is_some() {
         std::fs::write(&path, out).unwrap();
@@ -58,16 +73,6 @@ fn check(name: &str, out: &str, gone: &[&str]) {
         String::from_utf8_lossy(&v.stdout),
         String::from_utf8_lossy(&v.stderr)
     );
-    for kept in KEPT {
-        assert!(out.contains(kept), "{name} lost {kept}");
-    }
-    let original = foreign();
-    let now = lines(out);
-    let mut removed: Vec<&str> = original.lines().filter(|l| !now.contains(l)).collect();
-    removed.sort();
-    let mut want: Vec<&str> = gone.to_vec();
-    want.sort();
-    assert_eq!(removed, want, "{name}: changed other lines than its own");
 }
 
 #[test]
@@ -336,4 +341,89 @@ fn bad_nic_input_is_refused_and_nothing_is_written() {
         nic::remove_nic(&foreign(), "52:54:00:00:00:99"),
         Err(EditError::Invalid(m)) if m.contains("no network interface")
     ));
+}
+
+fn new_disk(path: &str) -> vireo_domain::DiskSpec {
+    vireo_domain::DiskSpec {
+        kind: vireo_domain::DiskKind::Disk,
+        path: path.into(),
+        format: vireo_domain::DiskFormat::Qcow2,
+        virtio: true,
+        boot_order: None,
+        backing: None,
+        keep_owner: false,
+    }
+}
+
+#[test]
+fn a_disk_is_added_after_the_last_disk_under_the_next_free_name() {
+    use vireo_domain::disk::{self, DiskBus};
+    let taken = disk::targets(&foreign()).unwrap();
+    assert_eq!(taken, ["vda", "sda"]);
+    let target = disk::next_target(&taken, DiskBus::Virtio).unwrap();
+    assert_eq!(target, "vdb");
+    assert_eq!(
+        disk::next_target(&taken, DiskBus::Sata).as_deref(),
+        Some("sdb")
+    );
+    let fragment = disk::disk_xml(
+        &new_disk("/var/lib/libvirt/images/it's <new>.qcow2"),
+        &target,
+        DiskBus::Virtio,
+    );
+    let out = disk::add_disk(&foreign(), &fragment).unwrap();
+    check("disk-add", &out, &[]);
+    let h = hardware::read(&out).unwrap();
+    let added = h.disks.iter().find(|d| d.target == "vdb").unwrap();
+    assert_eq!(
+        added.source.as_deref(),
+        Some("/var/lib/libvirt/images/it's <new>.qcow2")
+    );
+    assert_eq!(added.bus.as_deref(), Some("virtio"));
+    // After the CD-ROM, before the interface: disks stay together.
+    let at = |needle: &str| out.find(needle).unwrap();
+    assert!(at("dev='sda'") < at("dev='vdb'") && at("dev='vdb'") < at("<interface"));
+}
+
+#[test]
+fn a_disk_is_removed_by_its_target_in_place() {
+    use vireo_domain::disk;
+    let original = foreign();
+    let (out, device) = disk::remove_disk(&original, "vda").unwrap();
+    assert!(device.starts_with("<disk type='file' device='disk'>"), "{device}");
+    assert!(device.contains("foreign.qcow2"), "{device}");
+    golden_and_valid("disk-remove", &out);
+    // Exactly the disk's own lines are gone; every other byte stays (its driver line is
+    // one of KEPT, so check() does not apply).
+    assert_eq!(out, original.replacen(&format!("\n    {device}"), "", 1));
+    let h = hardware::read(&out).unwrap();
+    assert_eq!(
+        h.disks.iter().map(|d| d.target.as_str()).collect::<Vec<_>>(),
+        ["sda"]
+    );
+    match disk::remove_disk(&original, "vdz'/>") {
+        Err(EditError::Invalid(m)) => assert!(m.contains("no disk"), "{m}"),
+        other => panic!("an unknown disk must be refused, got {other:?}"),
+    }
+}
+
+#[test]
+fn the_boot_disk_is_the_first_disk_in_the_boot_order() {
+    use vireo_domain::disk::boot_disk;
+    // foreign.xml boots with <os><boot dev='hd'/>: its first disk.
+    let h = hardware::read(&foreign()).unwrap();
+    assert_eq!(boot_disk(&h).as_deref(), Some("vda"));
+    let fragment = vireo_domain::disk::disk_xml(
+        &vireo_domain::DiskSpec {
+            boot_order: Some(1),
+            ..new_disk("/images/second.qcow2")
+        },
+        "vdb",
+        vireo_domain::disk::DiskBus::Virtio,
+    );
+    let out = vireo_domain::disk::add_disk(&foreign(), &fragment).unwrap();
+    let h = hardware::read(&out).unwrap();
+    assert_eq!(boot_disk(&h).as_deref(), Some("vdb"));
+    let (none, _) = vireo_domain::disk::remove_disk(&foreign(), "vda").unwrap();
+    assert_eq!(boot_disk(&hardware::read(&none).unwrap()), None);
 }
