@@ -134,7 +134,7 @@ pub fn add_disk(xml: &str, fragment: &str) -> Result<String, EditError> {
     let doc = parse(xml)?;
     let devices = devices_node(&doc)?;
     let mut s = Splices::new(xml);
-    match devices.children().filter(|n| n.has_tag_name("disk")).last() {
+    match devices.children().rfind(|n| n.has_tag_name("disk")) {
         Some(last) => s.insert_after(last, fragment),
         None => s.append_child(devices, fragment),
     }
