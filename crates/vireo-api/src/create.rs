@@ -297,7 +297,10 @@ pub struct CreateVmRequest {
     pub request: CreateRequest,
 }
 
-fn create_error(e: vireo_create::CreateError) -> ApiError {
+pub(crate) fn create_error(e: vireo_create::CreateError) -> ApiError {
+    if let vireo_create::CreateError::Backend(b) = e {
+        return b.into();
+    }
     let code = if e.is_input() {
         Code::InvalidInput
     } else if matches!(e, vireo_create::CreateError::Cancelled) {
@@ -344,7 +347,8 @@ pub fn preview_vm(inv: &Inventory, req: CreateVmRequest) -> Result<String, ApiEr
     ))
 }
 
-fn cancel_slot() -> &'static std::sync::Mutex<Cancel> {
+/// The cancel of the long operation under way (a create, or a disk copied into a VM).
+pub(crate) fn cancel_slot() -> &'static std::sync::Mutex<Cancel> {
     static SLOT: OnceLock<std::sync::Mutex<Cancel>> = OnceLock::new();
     SLOT.get_or_init(Default::default)
 }

@@ -28,7 +28,11 @@ pub use logging::log_to_stderr;
 pub use operations::{CREATE_PROGRESS_EVENT, INVENTORY_EVENT, SERIAL_EVENT};
 pub use serial::*;
 pub use thumbnail::*;
-pub use vireo_create::{CreateRequest, Created, ImportMode, NetworkChoice, Progress, Source};
+pub use vireo_create::{
+    AddedDisk, CreateRequest, Created, DiskAddRequest, ImportMode, NetworkChoice, NewDiskSource,
+    Progress, Source,
+};
+pub use vireo_domain::disk::DiskBus;
 pub use vireo_domain::edit::ResourcePatch;
 pub use vireo_domain::hardware::{DiskInfo, FirmwareKind, GraphicsInfo, NicInfo, VmHardware};
 pub use vireo_domain::nic::{NewNic, NicModel, NicSource};
@@ -98,6 +102,9 @@ pub fn export_bindings(dir: &std::path::Path) -> Result<(), ts_rs::ExportError> 
     VmResourcesRequest::export_all(&cfg)?;
     VmCdromRequest::export_all(&cfg)?;
     VmDiskGrowRequest::export_all(&cfg)?;
+    VmDiskAddRequest::export_all(&cfg)?;
+    VmDiskRemoveRequest::export_all(&cfg)?;
+    AddedDisk::export_all(&cfg)?;
     VmNicAddRequest::export_all(&cfg)?;
     VmNicRemoveRequest::export_all(&cfg)?;
     VmNicLinkRequest::export_all(&cfg)?;

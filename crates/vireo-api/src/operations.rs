@@ -61,6 +61,14 @@ macro_rules! for_each_operation {
             fn vm_set_cdrom[inventory](req: $crate::VmCdromRequest) -> result () => json;
             /// Grows a disk, running or stopped; returns the size it had.
             fn vm_grow_disk[inventory](req: $crate::VmDiskGrowRequest) -> result u64 => json;
+            /// Adds a disk: a new volume or an existing image (overlay, copy, in place);
+            /// a copy's progress goes out as `create-progress`.
+            fn vm_add_disk[inventory, progress](req: $crate::VmDiskAddRequest)
+                -> result $crate::AddedDisk => json;
+            /// Cancels the disk copy under way; its volume is removed.
+            fn vm_add_disk_cancel[]() -> value () => json;
+            /// Removes a disk, and deletes its file if asked.
+            fn vm_remove_disk[inventory](req: $crate::VmDiskRemoveRequest) -> result () => json;
             /// Adds a network interface (now and/or at the next boot); returns its MAC.
             fn vm_add_nic[inventory](req: $crate::VmNicAddRequest) -> result String => json;
             /// Removes a network interface, by MAC.

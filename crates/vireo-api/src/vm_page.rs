@@ -1,15 +1,18 @@
 //! The VM page's operations: its details and IP addresses, and every change to a VM after
-//! it exists (memory and vCPUs, disk size, CD-ROM media, network interfaces, boot order,
+//! it exists (memory and vCPUs, disks added, removed and grown, CD-ROM media, network interfaces, boot order,
 //! notes, name, XML), and the live stats its graphs draw. Each is also a `vireo vm` subcommand, through the `*_by_name`
 //! functions at the end.
 
+use crate::create::{cancel_slot, create_error};
 use crate::{ApiError, Code, VmRef};
 use serde::Deserialize;
 use std::path::Path;
 use std::time::Duration;
 use ts_rs::TS;
+use vireo_create::{AddedDisk, Cancel, DiskAddRequest, Progress};
 use vireo_domain::edit::ResourcePatch;
 use vireo_domain::nic::NewNic;
+use vireo_libvirt::vm_disks::RemovedFile;
 use vireo_libvirt::{
     addresses, vm_config, vm_disks, vm_nics, Apply, Inventory, VmAddresses, VmDetails, VmStats,
     VmStatsHistory,
@@ -69,6 +72,26 @@ pub struct VmDiskGrowRequest {
     pub target: String,
     /// Its new size in bytes: more than it has.
     pub bytes: u64,
+}
+
+#[derive(Debug, Clone, Deserialize, TS)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct VmDiskAddRequest {
+    pub vm: VmRef,
+    pub disk: DiskAddRequest,
+}
+
+#[derive(Debug, Clone, Deserialize, TS)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct VmDiskRemoveRequest {
+    pub vm: VmRef,
+    /// The disk (`vdb`).
+    pub target: String,
+    /// Delete its file too (a volume in a pool, used by no other VM, unless confirmed).
+    pub delete_file: bool,
+    /// The second confirmation: the file lies outside every pool or another VM uses it.
+    pub confirmed_risky: bool,
+    pub apply: Apply,
 }
 
 #[derive(Debug, Clone, Deserialize, TS)]
@@ -158,6 +181,46 @@ pub fn vm_set_cdrom(inv: &Inventory, req: VmCdromRequest) -> Result<(), ApiError
 pub fn vm_grow_disk(inv: &Inventory, req: VmDiskGrowRequest) -> Result<u64, ApiError> {
     Ok(inv.change_vm(&req.vm.connection, &req.vm.uuid, |conn| {
         vm_disks::grow_disk(conn, &req.vm.uuid, &req.target, req.bytes)
+    })?)
+}
+
+/// Adds a disk: a new volume, or an image judged as the wizard judges it; a copy reports
+/// its progress and can be cancelled ([`vm_add_disk_cancel`]). Nothing is left behind when
+/// it fails.
+pub fn vm_add_disk(
+    inv: &Inventory,
+    progress: &dyn Fn(Progress),
+    req: VmDiskAddRequest,
+) -> Result<AddedDisk, ApiError> {
+    let cancel = Cancel::default();
+    *cancel_slot().lock().unwrap_or_else(|p| p.into_inner()) = cancel.clone();
+    inv.change_vm(&req.vm.connection, &req.vm.uuid, |conn| {
+        vireo_create::add_disk(conn, &req.vm.uuid, &req.disk, progress, &cancel)
+    })
+    .map_err(create_error)
+}
+
+/// Cancels the disk copy of a [`vm_add_disk`] under way; its volume is removed.
+pub fn vm_add_disk_cancel() {
+    cancel_slot()
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .cancel();
+}
+
+fn removed_file(delete: bool, confirmed_risky: bool) -> RemovedFile {
+    if delete {
+        RemovedFile::Delete { confirmed_risky }
+    } else {
+        RemovedFile::Keep
+    }
+}
+
+/// Removes a disk, and deletes its file if asked (by the rules of deleting a VM).
+pub fn vm_remove_disk(inv: &Inventory, req: VmDiskRemoveRequest) -> Result<(), ApiError> {
+    let file = removed_file(req.delete_file, req.confirmed_risky);
+    Ok(inv.change_vm(&req.vm.connection, &req.vm.uuid, |conn| {
+        vm_disks::remove_disk(conn, &req.vm.uuid, &req.target, file, req.apply)
     })?)
 }
 
@@ -292,6 +355,30 @@ pub mod by_name {
     pub fn grow_disk(uri: &str, name: &str, target: &str, bytes: u64) -> Result<u64, ApiError> {
         let (conn, uuid) = open(uri, name)?;
         Ok(vm_disks::grow_disk(&conn, &uuid, target, bytes)?)
+    }
+
+    pub fn add_disk(
+        uri: &str,
+        name: &str,
+        disk: &DiskAddRequest,
+        progress: &dyn Fn(Progress),
+    ) -> Result<AddedDisk, ApiError> {
+        let (conn, uuid) = open(uri, name)?;
+        vireo_create::add_disk(&conn, &uuid, disk, progress, &Cancel::default())
+            .map_err(create_error)
+    }
+
+    pub fn remove_disk(
+        uri: &str,
+        name: &str,
+        target: &str,
+        delete_file: bool,
+        confirmed_risky: bool,
+        apply: Apply,
+    ) -> Result<(), ApiError> {
+        let (conn, uuid) = open(uri, name)?;
+        let file = removed_file(delete_file, confirmed_risky);
+        Ok(vm_disks::remove_disk(&conn, &uuid, target, file, apply)?)
     }
 
     pub fn add_nic(uri: &str, name: &str, nic: &NewNic, apply: Apply) -> Result<String, ApiError> {

@@ -4,8 +4,8 @@
 use clap::{Args, Subcommand};
 use std::process::ExitCode;
 use vireo_api::{
-    by_name, ApiError, Apply, NewNic, NicModel, NicSource, ResourcePatch, VmAddresses, VmDetails,
-    VmHardware, VmStats,
+    by_name, ApiError, Apply, DiskAddRequest, DiskBus, NewDiskSource, NewNic, NicModel, NicSource,
+    ResourcePatch, VmAddresses, VmDetails, VmHardware, VmStats, WarningId,
 };
 
 #[derive(Subcommand)]
@@ -64,7 +64,9 @@ pub enum VmCommand {
         #[command(flatten)]
         apply: ApplyArgs,
     },
-    /// Grow a disk: `vireo vm disk NAME grow vda 40G` (K, M, G, T are binary units).
+    /// Add, remove or grow a disk: `vireo vm disk NAME add --size 20G`,
+    /// `… add --image FILE [--mode overlay|copy|in-place]`, `… remove vdb [--delete-file]`,
+    /// `… grow vda 40G` (K, M, G, T are binary units).
     Disk {
         name: String,
         #[command(subcommand)]
@@ -110,6 +112,41 @@ pub enum VmCommand {
 
 #[derive(Subcommand)]
 pub enum DiskChange {
+    /// Add a new empty disk (--size) or an existing image (--image), as the wizard imports.
+    Add {
+        /// A new empty qcow2 volume of this size (20G).
+        #[arg(long, conflicts_with = "image", required_unless_present = "image")]
+        size: Option<String>,
+        /// An existing disk image, inspected first.
+        #[arg(long)]
+        image: Option<String>,
+        /// overlay (the image is never written), copy, or in-place.
+        #[arg(long, default_value = "overlay", requires = "image")]
+        mode: String,
+        /// virtio, or sata (next boot only: SATA has no hot-plug).
+        #[arg(long, default_value = "virtio")]
+        bus: String,
+        /// Storage pool for the new volume, overlay or copy (default: default).
+        #[arg(long)]
+        pool: Option<String>,
+        /// Confirm the image's warnings (shared with another VM, larger than the pool…).
+        #[arg(long)]
+        yes: bool,
+        #[command(flatten)]
+        apply: ApplyArgs,
+    },
+    /// Remove TARGET; its file stays unless --delete-file.
+    Remove {
+        target: String,
+        /// Delete the disk's volume too (refused for files outside a pool or used by
+        /// another VM unless --force).
+        #[arg(long)]
+        delete_file: bool,
+        #[arg(long, requires = "delete_file")]
+        force: bool,
+        #[command(flatten)]
+        apply: ApplyArgs,
+    },
     /// Grow TARGET to SIZE (never smaller; the guest grows its partition and filesystem).
     Grow { target: String, size: String },
 }
@@ -286,25 +323,7 @@ pub fn run(uri: &str, command: VmCommand) -> ExitCode {
             menu.map(|m| matches!(m, Toggle::Yes)),
         )),
         VmCommand::Nic { name, change } => nic(uri, &name, change),
-        VmCommand::Disk {
-            name,
-            change: DiskChange::Grow { target, size },
-        } => match parse_size(&size) {
-            Some(bytes) => match by_name::grow_disk(uri, &name, &target, bytes) {
-                Ok(had) => {
-                    println!("{target}: {had} -> {bytes} bytes");
-                    ExitCode::SUCCESS
-                }
-                Err(e) => fail(e),
-            },
-            None => {
-                eprintln!(
-                    "vireo: {} is not a size: a number of bytes, or with K, M, G or T (40G)",
-                    vireo_text::shown(&size)
-                );
-                ExitCode::from(2)
-            }
-        },
+        VmCommand::Disk { name, change } => disk(uri, &name, change),
         VmCommand::Notes { name, text } => done(by_name::set_notes(uri, &name, &text)),
         VmCommand::Rename { name, new_name } => done(by_name::rename(uri, &name, &new_name)),
         VmCommand::Xml { name, edit: None } => match by_name::xml(uri, &name) {
@@ -342,6 +361,108 @@ fn parse_size(text: &str) -> Option<u64> {
     digits.parse::<u64>().ok()?.checked_mul(1u64 << shift)
 }
 
+fn bad_size(size: &str) -> ExitCode {
+    eprintln!(
+        "vireo: {} is not a size: a number of bytes, or with K, M, G or T (40G)",
+        vireo_text::shown(size)
+    );
+    ExitCode::from(2)
+}
+
+/// A kebab-case name of one of the API's enums (`in-place`, `sata`), or the usage error.
+fn choice<T: serde::de::DeserializeOwned>(value: &str, what: &str) -> Result<T, ExitCode> {
+    serde_json::from_value(serde_json::Value::String(value.to_string())).map_err(|_| {
+        eprintln!("vireo: {} is not {what}", vireo_text::shown(value));
+        ExitCode::from(2)
+    })
+}
+
+fn disk(uri: &str, name: &str, change: DiskChange) -> ExitCode {
+    match change {
+        DiskChange::Add {
+            size,
+            image,
+            mode,
+            bus,
+            pool,
+            yes,
+            apply,
+        } => {
+            let source = match (size, image) {
+                (Some(size), _) => match parse_size(&size) {
+                    // Whole GiB, rounded up, as the page asks.
+                    Some(bytes) => NewDiskSource::Empty {
+                        gib: bytes.div_ceil(1 << 30),
+                    },
+                    None => return bad_size(&size),
+                },
+                (None, Some(path)) => match choice(&mode, "a mode (overlay, copy, in-place)") {
+                    Ok(mode) => NewDiskSource::Import { path, mode },
+                    Err(code) => return code,
+                },
+                (None, None) => unreachable!("clap requires --size or --image"),
+            };
+            let bus: DiskBus = match choice(&bus, "a disk bus (virtio, sata)") {
+                Ok(b) => b,
+                Err(code) => return code,
+            };
+            let acknowledged = if yes {
+                vec![
+                    WarningId::DirtyImage,
+                    WarningId::LargerThanPool,
+                    WarningId::LargerThanFreeSpace,
+                    WarningId::SharedDisk,
+                ]
+            } else {
+                Vec::new()
+            };
+            let result = apply.resolve(uri, name).and_then(|apply| {
+                let req = DiskAddRequest {
+                    source,
+                    bus,
+                    pool,
+                    apply,
+                    acknowledged,
+                };
+                by_name::add_disk(uri, name, &req, &|p| {
+                    eprint!("\r{}: {}%", p.step, p.done * 100 / p.total.max(1));
+                })
+            });
+            match result {
+                Ok(added) => {
+                    println!("{}: {}", added.target, added.path);
+                    ExitCode::SUCCESS
+                }
+                Err(e) if e.message.contains("confirm this warning") => {
+                    eprintln!("vireo: {} (--yes)", e.message);
+                    ExitCode::FAILURE
+                }
+                Err(e) => fail(e),
+            }
+        }
+        DiskChange::Remove {
+            target,
+            delete_file,
+            force,
+            apply,
+        } => {
+            done(apply.resolve(uri, name).and_then(|apply| {
+                by_name::remove_disk(uri, name, &target, delete_file, force, apply)
+            }))
+        }
+        DiskChange::Grow { target, size } => match parse_size(&size) {
+            Some(bytes) => match by_name::grow_disk(uri, name, &target, bytes) {
+                Ok(had) => {
+                    println!("{target}: {had} -> {bytes} bytes");
+                    ExitCode::SUCCESS
+                }
+                Err(e) => fail(e),
+            },
+            None => bad_size(&size),
+        },
+    }
+}
+
 fn nic(uri: &str, name: &str, change: NicChange) -> ExitCode {
     match change {
         NicChange::Add {
@@ -358,15 +479,9 @@ fn nic(uri: &str, name: &str, change: NicChange) -> ExitCode {
                 _ => NicSource::User,
             };
             let model: NicModel =
-                match serde_json::from_value(serde_json::Value::String(model.clone())) {
+                match choice(&model, "a NIC model (virtio, e1000e, e1000, rtl8139)") {
                     Ok(m) => m,
-                    Err(_) => {
-                        eprintln!(
-                            "vireo: {} is not a NIC model (virtio, e1000e, e1000, rtl8139)",
-                            vireo_text::shown(&model)
-                        );
-                        return ExitCode::from(2);
-                    }
+                    Err(code) => return code,
                 };
             let nic = NewNic { source, model, mac };
             match apply

@@ -22,6 +22,9 @@ pub enum CreateError {
         #[source]
         source: virt::error::Error,
     },
+    /// Refused or failed in the VM's own half (the state table, attaching a disk).
+    #[error(transparent)]
+    Backend(#[from] vireo_libvirt::BackendError),
     #[error("could not {step}")]
     Io {
         step: String,
@@ -40,6 +43,9 @@ impl CreateError {
 
     /// True when the user's input was refused (as opposed to a failure while creating).
     pub fn is_input(&self) -> bool {
+        if let CreateError::Backend(e) = self {
+            return e.kind() == vireo_libvirt::ErrorKind::InvalidInput;
+        }
         matches!(
             self,
             CreateError::Name(_)

@@ -6,7 +6,8 @@
 //!
 //! The modules follow that story: `request` is what is asked, `validate` checks it, `plan`
 //! turns it into disks and a domain, `network` and `storage` create what it needs, `steps`
-//! runs the creation in order, and `rollback` undoes it when a step fails.
+//! runs the creation in order, and `rollback` undoes it when a step fails. `disk` adds a disk
+//! to a VM that exists, with the same inspection, storage steps and rollback.
 //!
 //! ```no_run
 //! use vireo_create::*;
@@ -18,6 +19,7 @@
 //! ```
 #![forbid(unsafe_code)]
 
+mod disk;
 mod error;
 mod network;
 mod plan;
@@ -27,6 +29,7 @@ mod steps;
 mod storage;
 mod validate;
 
+pub use disk::{add_disk, AddedDisk, DiskAddRequest, NewDiskSource};
 pub use error::CreateError;
 pub use plan::preview_xml;
 pub use request::{

@@ -10,7 +10,7 @@ use virt::connect::Connect;
 pub use vireo_domain::MIN_MEMORY_MIB;
 
 /// Largest disk the wizard creates: 64 TiB (qcow2 allows more; nobody means it).
-const MAX_DISK_GIB: u64 = 64 * 1024;
+pub(crate) const MAX_DISK_GIB: u64 = 64 * 1024;
 
 /// Checks everything that can be checked without creating anything.
 pub fn validate(
@@ -127,7 +127,7 @@ pub fn validate(
 
 /// Resolves and judges `path` from its metadata (and, for the system daemon, that QEMU's
 /// user may read it) before the file is opened and inspected.
-fn judge_and_inspect(path: &Path, qemu_reads: bool) -> Result<ImageInfo, CreateError> {
+pub(crate) fn judge_and_inspect(path: &Path, qemu_reads: bool) -> Result<ImageInfo, CreateError> {
     if qemu_reads {
         qemu_can_read(&vireo_storage::resolve(path)?.real)?;
     }

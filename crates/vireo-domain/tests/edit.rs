@@ -390,7 +390,10 @@ fn a_disk_is_removed_by_its_target_in_place() {
     use vireo_domain::disk;
     let original = foreign();
     let (out, device) = disk::remove_disk(&original, "vda").unwrap();
-    assert!(device.starts_with("<disk type='file' device='disk'>"), "{device}");
+    assert!(
+        device.starts_with("<disk type='file' device='disk'>"),
+        "{device}"
+    );
     assert!(device.contains("foreign.qcow2"), "{device}");
     golden_and_valid("disk-remove", &out);
     // Exactly the disk's own lines are gone; every other byte stays (its driver line is
@@ -398,7 +401,10 @@ fn a_disk_is_removed_by_its_target_in_place() {
     assert_eq!(out, original.replacen(&format!("\n    {device}"), "", 1));
     let h = hardware::read(&out).unwrap();
     assert_eq!(
-        h.disks.iter().map(|d| d.target.as_str()).collect::<Vec<_>>(),
+        h.disks
+            .iter()
+            .map(|d| d.target.as_str())
+            .collect::<Vec<_>>(),
         ["sda"]
     );
     match disk::remove_disk(&original, "vdz'/>") {

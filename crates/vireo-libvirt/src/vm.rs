@@ -328,6 +328,36 @@ fn disk_choice(conn: &Connect, disk: &DiskRef, users: &HashMap<String, Vec<Strin
     }
 }
 
+/// Refuses deleting a disk's file that needs the second confirmation (outside every pool,
+/// or used by another VM) when it was not given.
+pub(crate) fn confirm_removal(
+    choice: &DiskChoice,
+    confirmed_risky: bool,
+) -> Result<(), BackendError> {
+    if choice.needs_confirmation && !confirmed_risky {
+        let why = if choice.shared_with.is_empty() {
+            "lies outside every storage pool".to_string()
+        } else {
+            format!("is also used by {}", choice.shared_with.join(", "))
+        };
+        return Err(BackendError::Refused(format!(
+            "disk {} ({}) {why}: confirm once more to delete it",
+            choice.target,
+            choice.path.as_deref().unwrap_or("?")
+        )));
+    }
+    Ok(())
+}
+
+/// Deletes a disk's file: through its storage volume when a pool holds it, so the pool's
+/// view stays true, else as a file.
+pub(crate) fn delete_file(conn: &Connect, path: &str) -> Result<(), String> {
+    match conn.lookup_storage_vol_by_path(path) {
+        Ok(vol) => vol.delete(0).map_err(|e| e.message().to_string()),
+        Err(_) => std::fs::remove_file(path).map_err(|e| e.to_string()),
+    }
+}
+
 /// Deletes a shut-off VM and the disks named by target. A disk outside every pool, or used by
 /// another VM, is removed only with `confirmed_risky`. The domain is undefined first, so a
 /// failure leaves the disks in place rather than a VM without its disks.
@@ -347,17 +377,7 @@ pub fn delete(
             .ok_or_else(|| {
                 BackendError::Refused(format!("{} has no disk {target}", current.name))
             })?;
-        if choice.needs_confirmation && !confirmed_risky {
-            let why = if choice.shared_with.is_empty() {
-                "lies outside every storage pool".to_string()
-            } else {
-                format!("is also used by {}", choice.shared_with.join(", "))
-            };
-            return Err(BackendError::Refused(format!(
-                "disk {target} ({}) {why}: confirm once more to delete it",
-                choice.path.as_deref().unwrap_or("?")
-            )));
-        }
+        confirm_removal(choice, confirmed_risky)?;
         chosen.push(choice.clone());
     }
     let dom = lookup(conn, uuid)?;
@@ -373,11 +393,7 @@ pub fn delete(
     let mut failures = Vec::new();
     for disk in chosen {
         let Some(path) = disk.path else { continue };
-        let removed = match conn.lookup_storage_vol_by_path(&path) {
-            Ok(vol) => vol.delete(0).map_err(|e| e.message().to_string()),
-            Err(_) => std::fs::remove_file(&path).map_err(|e| e.to_string()),
-        };
-        if let Err(e) = removed {
+        if let Err(e) = delete_file(conn, &path) {
             failures.push(format!("{path}: {e}"));
         }
     }

@@ -1,15 +1,275 @@
-//! Disks of an existing VM: growing one. A running VM's disk grows through QEMU
-//! (`virDomainBlockResize`), so the guest sees the new size at once; a stopped VM's through
-//! its storage volume. Never smaller: shrinking cuts off whatever the guest keeps at the end.
-//! The partition and filesystem inside stay as they are; the guest grows those.
+//! Disks of an existing VM: adding one (its storage is made by `vireo-create`, which calls
+//! [`prepare_disk_add`] and [`attach_disk`] here), removing one, growing one.
+//!
+//! A running VM's disk grows through QEMU (`virDomainBlockResize`), so the guest sees the
+//! new size at once; a stopped VM's through its storage volume. Never smaller: shrinking
+//! cuts off whatever the guest keeps at the end. The partition and filesystem inside stay as
+//! they are; the guest grows those.
 
 use crate::error::BackendError;
 use crate::state::Action;
 use crate::vm;
-use crate::vm_config::xml;
+use crate::vm_config::{self, define, edit_error, xml, Apply};
+use std::path::Path;
+use vireo_domain::disk::{self, DiskBus};
 use vireo_domain::hardware;
 use virt::connect::Connect;
 use virt::sys;
+
+/// Where a new disk goes: the VM's name and state, and the target it gets.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DiskSlot {
+    pub vm_name: String,
+    pub running: bool,
+    pub target: String,
+}
+
+/// A VM on the connection that uses a file as one of its disks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DiskUser {
+    pub uuid: String,
+    pub vm_name: String,
+    pub target: String,
+}
+
+fn same_file(a: &str, b: &Path) -> bool {
+    let a = Path::new(a);
+    a == b || std::fs::canonicalize(a).is_ok_and(|real| real == b)
+}
+
+/// Every VM (running or stored configuration) whose disks include the file `path` (already
+/// resolved: links in the VMs' XML are resolved before comparing). One XML read per VM and
+/// configuration, only when a disk is added or removed.
+pub fn disk_users(conn: &Connect, path: &Path) -> Result<Vec<DiskUser>, BackendError> {
+    let doms = conn
+        .list_all_domains(0)
+        .map_err(|e| BackendError::libvirt("list the VMs", e))?;
+    let mut users = Vec::new();
+    for dom in doms {
+        let (Ok(uuid), Ok(name)) = (dom.uuid_string(), dom.name()) else {
+            continue;
+        };
+        for flags in [0, sys::VIR_DOMAIN_XML_INACTIVE] {
+            let Ok(text) = dom.xml_desc(flags) else {
+                continue;
+            };
+            let Ok(hw) = hardware::read(&text) else {
+                continue;
+            };
+            for d in hw.disks {
+                let uses = d.source.as_deref().is_some_and(|s| same_file(s, path));
+                let known = users
+                    .iter()
+                    .any(|u: &DiskUser| u.uuid == uuid && u.target == d.target);
+                if uses && !known {
+                    users.push(DiskUser {
+                        uuid: uuid.clone(),
+                        vm_name: name.clone(),
+                        target: d.target,
+                    });
+                }
+            }
+        }
+    }
+    Ok(users)
+}
+
+/// Checks that a disk on `bus` may be added as `apply` says, and picks its target: the next
+/// name free in both the running and the stored configuration.
+pub fn prepare_disk_add(
+    conn: &Connect,
+    uuid: &str,
+    bus: DiskBus,
+    apply: Apply,
+) -> Result<DiskSlot, BackendError> {
+    let current = vm_config::allowed_for(conn, uuid, apply)?;
+    if apply.live() && bus == DiskBus::Sata {
+        return Err(BackendError::Refused(
+            "a SATA disk cannot be plugged into a running VM (its controller has no \
+             hot-plug): choose virtio, or add it for the next boot"
+                .into(),
+        ));
+    }
+    let dom = vm::lookup(conn, uuid)?;
+    let mut taken = disk::targets(&xml(&dom, true)?).map_err(edit_error)?;
+    if current.state.is_active() {
+        taken.extend(disk::targets(&xml(&dom, false)?).map_err(edit_error)?);
+    }
+    let target = disk::next_target(&taken, bus).ok_or_else(|| {
+        BackendError::Refused(format!(
+            "{} has no free {} disk name left",
+            current.name,
+            bus.as_str()
+        ))
+    })?;
+    Ok(DiskSlot {
+        vm_name: current.name,
+        running: current.state.is_active(),
+        target,
+    })
+}
+
+/// Plugs the disk `fragment` (from [`disk::disk_xml`]) in now and/or adds it to the next
+/// boot's configuration. A failed stored change unplugs the live one again.
+pub fn attach_disk(
+    conn: &Connect,
+    uuid: &str,
+    fragment: &str,
+    apply: Apply,
+) -> Result<(), BackendError> {
+    let current = vm_config::allowed_for(conn, uuid, apply)?;
+    let dom = vm::lookup(conn, uuid)?;
+    let next = if apply.config() {
+        let stored = xml(&dom, true)?;
+        let edited = disk::add_disk(&stored, fragment).map_err(edit_error)?;
+        Some((stored, edited))
+    } else {
+        None
+    };
+    if apply.live() {
+        dom.attach_device_flags(fragment, sys::VIR_DOMAIN_AFFECT_LIVE)
+            .map_err(|e| BackendError::libvirt(format!("plug a disk into {}", current.name), e))?;
+    }
+    if let Some((stored, edited)) = next {
+        if let Err(e) = define(conn, &stored, &edited) {
+            if apply.live() {
+                let _ = dom.detach_device_flags(fragment, sys::VIR_DOMAIN_AFFECT_LIVE);
+            }
+            return Err(e);
+        }
+    }
+    Ok(())
+}
+
+/// Waits until the running guest has let go of `target`: libvirt's detach only asks the
+/// guest, and a file QEMU still has open must not be deleted.
+fn released(dom: &virt::domain::Domain, target: &str) -> Result<(), BackendError> {
+    for _ in 0..100 {
+        let live = xml(dom, false)?;
+        if !disk::targets(&live)
+            .map_err(edit_error)?
+            .iter()
+            .any(|t| t == target)
+        {
+            return Ok(());
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    Err(BackendError::Refused(format!(
+        "the guest has not released {target} within 10 s, so its file was kept: delete it \
+         once the guest has let go of it (the VM no longer has it at the next boot)"
+    )))
+}
+
+/// What to do with a removed disk's file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RemovedFile {
+    /// It stays where it is (the default).
+    Keep,
+    /// Deleted, by the same rules as deleting a VM: a file outside every pool, or used by
+    /// another VM, only with `confirmed_risky`.
+    Delete { confirmed_risky: bool },
+}
+
+/// Removes the disk `target` now and/or from the next boot, and deletes its file if asked.
+/// The disk a running VM booted from stays: unplugging it would pull the system from under
+/// the guest.
+pub fn remove_disk(
+    conn: &Connect,
+    uuid: &str,
+    target: &str,
+    file: RemovedFile,
+    apply: Apply,
+) -> Result<(), BackendError> {
+    let current = vm_config::allowed_for(conn, uuid, apply)?;
+    let running = current.state.is_active();
+    let dom = vm::lookup(conn, uuid)?;
+    let seen = xml(&dom, !running)?;
+    let hw = hardware::read(&seen)
+        .map_err(|e| BackendError::Internal(format!("unreadable domain XML: {e}")))?;
+    let found = hw.disks.iter().find(|d| d.target == target);
+    if apply.live() {
+        let Some(d) = found else {
+            return Err(BackendError::Refused(format!(
+                "the running VM has no disk {}",
+                vireo_text::shown(target)
+            )));
+        };
+        if disk::boot_disk(&hw).as_deref() == Some(target) {
+            return Err(BackendError::Refused(format!(
+                "{target} is the disk {} runs from: shut the VM down first, then remove it",
+                current.name
+            )));
+        }
+        if d.bus.as_deref() != Some("virtio") && d.bus.as_deref() != Some("scsi") {
+            return Err(BackendError::Refused(format!(
+                "{target} is on the {} bus, which has no hot-unplug: remove it for the next \
+                 boot, or shut the VM down first",
+                d.bus.as_deref().unwrap_or("?")
+            )));
+        }
+    }
+    let stored = xml(&dom, true)?;
+    let delete = match file {
+        RemovedFile::Keep => None,
+        RemovedFile::Delete { confirmed_risky } => {
+            // Deleting needs the disk gone from both halves, or a VM keeps using a deleted file.
+            if running && apply != Apply::NowAndNextBoot {
+                return Err(BackendError::Refused(format!(
+                    "{target}'s file can only be deleted when the disk is removed now and from \
+                     the next boot: the VM would still use it"
+                )));
+            }
+            let choice = vm::delete_preview(conn, uuid)?
+                .into_iter()
+                .find(|c| c.target == target)
+                .ok_or_else(|| BackendError::Refused(format!("{target} has no file to delete")))?;
+            if choice.device != "disk" {
+                return Err(BackendError::Refused(format!(
+                    "{target} is a {} drive: its image is the user's, never deleted",
+                    choice.device
+                )));
+            }
+            vm::confirm_removal(&choice, confirmed_risky)?;
+            choice.path
+        }
+    };
+    let next = if apply.config() {
+        let (edited, _) = disk::remove_disk(&stored, target).map_err(edit_error)?;
+        Some(edited)
+    } else {
+        None
+    };
+    let mut unplugged = None;
+    if apply.live() {
+        let (_, device) = disk::remove_disk(&xml(&dom, false)?, target).map_err(edit_error)?;
+        dom.detach_device_flags(&device, sys::VIR_DOMAIN_AFFECT_LIVE)
+            .map_err(|e| {
+                BackendError::libvirt(format!("unplug {target} from {}", current.name), e)
+            })?;
+        unplugged = Some(device);
+    }
+    if let Some(edited) = next {
+        if let Err(e) = define(conn, &stored, &edited) {
+            if let Some(device) = unplugged {
+                let _ = dom.attach_device_flags(&device, sys::VIR_DOMAIN_AFFECT_LIVE);
+            }
+            return Err(e);
+        }
+    }
+    if let Some(path) = delete {
+        if unplugged.is_some() {
+            released(&dom, target)?;
+        }
+        vm::delete_file(conn, &path).map_err(|e| {
+            BackendError::Refused(format!(
+                "{target} was removed from {}, but its file could not be deleted: {e}",
+                current.name
+            ))
+        })?;
+    }
+    Ok(())
+}
 
 /// Larger than any disk a desktop VM gets; a typo of three zeros is caught.
 pub const MAX_DISK_BYTES: u64 = 64 << 40;

@@ -73,6 +73,8 @@ pub enum WarningId {
     LargerThanPool,
     /// The virtual size is larger than the pool's free space.
     LargerThanFreeSpace,
+    /// The file is already a disk of another VM.
+    SharedDisk,
 }
 
 /// Something about a source the user must confirm; nothing is refused.

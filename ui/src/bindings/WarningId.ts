@@ -3,4 +3,4 @@
 /**
  * Which warning: the create request acknowledges warnings by these.
  */
-export type WarningId = "dirty-image" | "larger-than-pool" | "larger-than-free-space";
+export type WarningId = "dirty-image" | "larger-than-pool" | "larger-than-free-space" | "shared-disk";

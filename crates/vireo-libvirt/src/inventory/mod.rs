@@ -277,12 +277,12 @@ impl Inventory {
 
     /// Runs a change on one VM, then refreshes its row: live memory and notes changes send
     /// no lifecycle event, and the page listens to the row.
-    pub fn change_vm<T>(
+    pub fn change_vm<T, E: From<BackendError>>(
         &self,
         connection: &str,
         uuid: &str,
-        change: impl FnOnce(&Connect) -> Result<T, BackendError>,
-    ) -> Result<T, BackendError> {
+        change: impl FnOnce(&Connect) -> Result<T, E>,
+    ) -> Result<T, E> {
         let (c, conn) = self.live_conn(connection)?;
         let result = change(&conn);
         c.send(Work::nudge(uuid));
