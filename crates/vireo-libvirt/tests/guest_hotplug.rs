@@ -1,5 +1,6 @@
 //! Hot-plug on `qemu:///system` with the test guest, seen from inside it through its serial
-//! console: a NIC plugged into the running VM appears in `/sys/class/net`, and leaves again.
+//! console: a NIC plugged into the running VM appears in `/sys/class/net`, a disk in
+//! `/sys/block`, and both leave again.
 
 use std::sync::mpsc::{channel, Receiver};
 use std::time::{Duration, Instant};
@@ -164,4 +165,77 @@ fn a_disk_grows_under_the_running_guest_and_never_shrinks() {
         .lookup_storage_vol_by_path(disk.source.as_deref().unwrap())
         .unwrap();
     assert_eq!(vol.info().unwrap().capacity, again);
+}
+
+#[test]
+fn a_disk_plugged_into_the_running_guest_appears_and_leaves_with_its_volume() {
+    use vireo_create::{add_disk, Cancel, DiskAddRequest, NewDiskSource};
+    use vireo_domain::disk::DiskBus;
+    use vireo_libvirt::vm_disks::{self, RemovedFile};
+    let _serial = vireo_test_support::serial();
+    let (guest, conn, console, rx) = booted_with_console("vireo-it-diskplug");
+    let boot = vireo_domain::disk::boot_disk(
+        &vireo_domain::hardware::read(
+            &conn
+                .lookup_domain_by_uuid_string(&guest.uuid)
+                .unwrap()
+                .xml_desc(0)
+                .unwrap(),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    guest_shows(&console, &rx, "ls /sys/block", &boot, 20);
+
+    let req = DiskAddRequest {
+        source: NewDiskSource::Empty { gib: 1 },
+        bus: DiskBus::Virtio,
+        pool: None,
+        apply: Apply::NowAndNextBoot,
+        acknowledged: Vec::new(),
+    };
+    let added = add_disk(&conn, &guest.uuid, &req, &|_| {}, &Cancel::default()).unwrap();
+    assert_ne!(added.target, boot);
+    let size = guest_shows(
+        &console,
+        &rx,
+        &format!("cat /sys/block/{}/size", added.target),
+        &((1u64 << 30) / 512).to_string(),
+        60,
+    );
+    assert!(size.contains("2097152"), "{size}");
+    let stored = vireo_libvirt::vm_config::stored_xml(&conn, &guest.uuid).unwrap();
+    assert!(stored.contains(&added.path), "kept for the next boot too");
+
+    // The disk the guest runs from stays.
+    let e = vm_disks::remove_disk(
+        &conn,
+        &guest.uuid,
+        &boot,
+        RemovedFile::Keep,
+        Apply::NowAndNextBoot,
+    )
+    .unwrap_err();
+    assert!(e.to_string().contains("runs from"), "{e}");
+
+    // Unplugged now and for the next boot, and its volume deleted once the guest let go.
+    let delete = RemovedFile::Delete {
+        confirmed_risky: false,
+    };
+    vm_disks::remove_disk(
+        &conn,
+        &guest.uuid,
+        &added.target,
+        delete,
+        Apply::NowAndNextBoot,
+    )
+    .unwrap();
+    let listing = guest_shows(&console, &rx, "ls /sys/block", &boot, 20);
+    assert!(!listing.contains(&added.target), "{listing}");
+    let stored = vireo_libvirt::vm_config::stored_xml(&conn, &guest.uuid).unwrap();
+    assert!(!stored.contains(&added.path));
+    assert!(
+        conn.lookup_storage_vol_by_path(&added.path).is_err(),
+        "the volume is deleted"
+    );
 }
