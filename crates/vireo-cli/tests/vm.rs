@@ -211,3 +211,67 @@ fn stats_say_why_there_are_none() {
         stderr(&out)
     );
 }
+
+#[test]
+fn disk_add_and_remove_with_the_api_refusals() {
+    let bad_size = vireo(&["vm", "disk", "store", "add", "--size", "lots"]);
+    assert_eq!(bad_size.status.code(), Some(2));
+    assert!(stderr(&bad_size).contains("is not a size"));
+    let bus = vireo(&["vm", "disk", "store", "add", "--size", "1G", "--bus", "ide"]);
+    assert_eq!(bus.status.code(), Some(2));
+    assert!(
+        stderr(&bus).contains("is not a disk bus"),
+        "{}",
+        stderr(&bus)
+    );
+    let pool = vireo(&[
+        "vm", "disk", "store", "add", "--size", "1G", "--pool", "nowhere",
+    ]);
+    assert_eq!(pool.status.code(), Some(1));
+    assert!(
+        stderr(&pool).contains("there is no storage pool called nowhere"),
+        "{}",
+        stderr(&pool)
+    );
+    // SATA cannot be hot-plugged: web runs, so the default is now and next boot.
+    let sata = vireo(&["vm", "disk", "web", "add", "--size", "1G", "--bus", "sata"]);
+    assert!(
+        stderr(&sata).contains("cannot be plugged into a running VM"),
+        "{}",
+        stderr(&sata)
+    );
+
+    let dir = std::env::temp_dir().join(format!("vireo-cli-disk-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let image = dir.join("data.qcow2");
+    vireo_storage::testing::Qcow2::default().write(&image);
+    let image = image.to_str().unwrap();
+    let added = vireo(&[
+        "vm", "disk", "store", "add", "--image", image, "--mode", "in-place",
+    ]);
+    assert!(added.status.success(), "{}", stderr(&added));
+    assert_eq!(
+        String::from_utf8_lossy(&added.stdout),
+        format!("vdb: {image}\n")
+    );
+    let mode = vireo(&[
+        "vm", "disk", "store", "add", "--image", image, "--mode", "sideways",
+    ]);
+    assert_eq!(mode.status.code(), Some(2));
+
+    let boot = vireo(&["vm", "disk", "web", "remove", "vda"]);
+    assert!(
+        stderr(&boot).contains("vda is the disk web runs from"),
+        "{}",
+        stderr(&boot)
+    );
+    let outside = vireo(&["vm", "disk", "store", "remove", "vda", "--delete-file"]);
+    assert!(
+        stderr(&outside).contains("lies outside every storage pool"),
+        "{}",
+        stderr(&outside)
+    );
+    let kept = vireo(&["vm", "disk", "store", "remove", "vda"]);
+    assert!(kept.status.success(), "{}", stderr(&kept));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
