@@ -109,7 +109,8 @@ pub struct InspectRequest {
     /// True for install media (an ISO), false for a disk image.
     pub iso: bool,
     /// With a connection, an imported image is also judged against the storage pool it
-    /// goes into (`pool`, else `default`) for `mode` (else overlay).
+    /// goes into (`pool`, else `default`) for `mode` (else overlay), and against the VMs
+    /// that already have it as a disk.
     pub connection: Option<String>,
     pub pool: Option<String>,
     pub mode: Option<ImportMode>,
@@ -147,6 +148,9 @@ pub fn inspect_source(inv: &Inventory, req: InspectRequest) -> Result<SourceInfo
     if let (Some(connection), false) = (&req.connection, req.iso) {
         let conn = inv.open_connection(connection)?;
         let mode = req.mode.unwrap_or(ImportMode::Overlay);
+        let shared =
+            vireo_create::shared_disk_warning(&conn, &image, mode, None).map_err(create_error)?;
+        warnings.extend(shared);
         let pool = vireo_create::pool_warnings(&conn, req.pool.as_deref(), mode, &image)
             .map_err(create_error)?;
         warnings.extend(pool);

@@ -5,7 +5,7 @@
 
 use crate::rollback::Rollback;
 use crate::storage::{copy_into, ensure_pool, new_volume, volume_xml};
-use crate::validate::{judge_and_inspect, pool_warnings, MAX_DISK_GIB};
+use crate::validate::{judge_and_inspect, pool_warnings, shared_disk_warning, MAX_DISK_GIB};
 use crate::{Cancel, CreateError, ImportMode, Progress};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
@@ -14,7 +14,7 @@ use vireo_domain::disk::{self, DiskBus};
 use vireo_domain::{DiskFormat, DiskKind, DiskSpec};
 use vireo_libvirt::vm_disks::{self, DiskSlot};
 use vireo_libvirt::Apply;
-use vireo_storage::{ImageFormat, ImageInfo, ImageWarning, WarningId};
+use vireo_storage::{ImageFormat, ImageInfo, WarningId};
 use virt::connect::Connect;
 
 /// What the new disk is.
@@ -126,29 +126,9 @@ fn judge(
              overlay or a copy instead"
         )));
     }
-    let users = vm_disks::disk_users(conn, Path::new(&info.path))?;
-    if let Some(mine) = users.iter().find(|u| u.uuid == uuid) {
-        return Err(CreateError::Invalid(format!(
-            "{shown} is already disk {} of {}",
-            vireo_text::shown(&mine.target),
-            vireo_text::shown(&slot.vm_name)
-        )));
-    }
-    if let Some(other) = users.first() {
-        let risk = match mode {
-            ImportMode::InPlace => "two VMs writing one disk corrupt it",
-            ImportMode::Overlay => "the overlay breaks when that VM writes to it",
-            ImportMode::Copy => "a copy taken while that VM writes to it may be inconsistent",
-        };
-        info.warnings.push(ImageWarning {
-            id: WarningId::SharedDisk,
-            message: format!(
-                "{shown} is disk {} of {}: {risk}",
-                vireo_text::shown(&other.target),
-                vireo_text::shown(&other.vm_name)
-            ),
-        });
-    }
+    let mine = (uuid, slot.vm_name.as_str());
+    info.warnings
+        .extend(shared_disk_warning(conn, &info, mode, Some(mine))?);
     info.warnings
         .extend(pool_warnings(conn, req.pool.as_deref(), mode, &info)?);
     if let Some(w) = info

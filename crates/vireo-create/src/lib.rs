@@ -35,7 +35,7 @@ pub use plan::preview_xml;
 pub use request::{
     Cancel, CreateRequest, Created, HostLimits, ImportMode, NetworkChoice, Progress, Source,
 };
-pub use validate::{pool_warnings, qemu_can_read, validate, MIN_MEMORY_MIB};
+pub use validate::{pool_warnings, qemu_can_read, shared_disk_warning, validate, MIN_MEMORY_MIB};
 
 use rollback::Rollback;
 use virt::connect::Connect;

@@ -113,6 +113,8 @@ pub fn validate(
     let mut info = image;
     if let Source::Import { mode, .. } = &req.source {
         info.warnings
+            .extend(shared_disk_warning(conn, &info, *mode, None)?);
+        info.warnings
             .extend(pool_warnings(conn, req.pool.as_deref(), *mode, &info)?);
     }
     if let Some(w) = info
@@ -132,6 +134,44 @@ pub(crate) fn judge_and_inspect(path: &Path, qemu_reads: bool) -> Result<ImageIn
         qemu_can_read(&vireo_storage::resolve(path)?.real)?;
     }
     Ok(vireo_storage::inspect(path, &[])?)
+}
+
+/// A warning when a VM on the connection already has the image's file as a disk: two
+/// writers corrupt it, an overlay breaks when its base changes, a copy may catch it half
+/// written. `adding_to` (uuid, name: the VM a disk is added to) having it already is
+/// refused instead.
+pub fn shared_disk_warning(
+    conn: &Connect,
+    info: &ImageInfo,
+    mode: ImportMode,
+    adding_to: Option<(&str, &str)>,
+) -> Result<Option<ImageWarning>, CreateError> {
+    let users = vireo_libvirt::vm_disks::disk_users(conn, Path::new(&info.path))?;
+    let shown = vireo_text::shown(&info.path);
+    if let Some((uuid, name)) = adding_to {
+        if let Some(mine) = users.iter().find(|u| u.uuid == uuid) {
+            return Err(CreateError::Invalid(format!(
+                "{shown} is already disk {} of {}",
+                vireo_text::shown(&mine.target),
+                vireo_text::shown(name)
+            )));
+        }
+    }
+    Ok(users.first().map(|other| {
+        let risk = match mode {
+            ImportMode::InPlace => "two VMs writing one disk corrupt it",
+            ImportMode::Overlay => "the overlay breaks when that VM writes to it",
+            ImportMode::Copy => "a copy taken while that VM writes to it may be inconsistent",
+        };
+        ImageWarning {
+            id: WarningId::SharedDisk,
+            message: format!(
+                "{shown} is disk {} of {}: {risk}",
+                vireo_text::shown(&other.target),
+                vireo_text::shown(&other.vm_name)
+            ),
+        }
+    }))
 }
 
 /// What the storage pool says about an imported image: warnings when its virtual size is

@@ -261,3 +261,30 @@ fn a_running_vm_keeps_its_boot_disk_and_deletes_only_what_it_no_longer_uses() {
     assert!(!stored(&conn, WEB).contains("web-data"));
     assert_ne!(stored(&conn, WEB), before);
 }
+
+#[test]
+fn the_wizard_warns_about_an_image_another_vm_has_too() {
+    let conn = open();
+    let path = image("wizard");
+    add(&conn, STOPPED, &import(&path, ImportMode::InPlace)).unwrap();
+    let mut req = vireo_create::CreateRequest::empty("newvm", 256, 1, 1);
+    req.source = vireo_create::Source::Import {
+        path: path.display().to_string(),
+        mode: ImportMode::Overlay,
+    };
+    let host = vireo_create::HostLimits {
+        memory: 4 << 30,
+        cpus: 4,
+        domain_type: vireo_domain::DomainType::Qemu,
+    };
+    match vireo_create::validate(&conn, &req, &host) {
+        Err(CreateError::Unacknowledged(m)) => {
+            assert!(m.contains("is disk vdb of stopped"), "{m}");
+            assert!(m.contains("overlay breaks"), "{m}");
+        }
+        other => panic!("the shared image needs confirming, got {other:?}"),
+    }
+    req.acknowledged = vec![WarningId::SharedDisk];
+    let info = vireo_create::validate(&conn, &req, &host).unwrap().unwrap();
+    assert_eq!(info.path, path.display().to_string());
+}
