@@ -1,5 +1,6 @@
 import { vi } from "vitest";
 import type { Backend, ConsoleSocket, Unsubscribe } from "../backend";
+import type { AddedDisk } from "../bindings/AddedDisk";
 import type { BulkActionRequest } from "../bindings/BulkActionRequest";
 import type { BulkOutcome } from "../bindings/BulkOutcome";
 import type { ConnectionInfo } from "../bindings/ConnectionInfo";
@@ -28,7 +29,9 @@ import type { VmBootRequest } from "../bindings/VmBootRequest";
 import type { VmCdromRequest } from "../bindings/VmCdromRequest";
 import type { VmDefineXmlRequest } from "../bindings/VmDefineXmlRequest";
 import type { VmDetails } from "../bindings/VmDetails";
+import type { VmDiskAddRequest } from "../bindings/VmDiskAddRequest";
 import type { VmDiskGrowRequest } from "../bindings/VmDiskGrowRequest";
+import type { VmDiskRemoveRequest } from "../bindings/VmDiskRemoveRequest";
 import type { VmNicAddRequest } from "../bindings/VmNicAddRequest";
 import type { VmNicLinkRequest } from "../bindings/VmNicLinkRequest";
 import type { VmNicRemoveRequest } from "../bindings/VmNicRemoveRequest";
@@ -232,6 +235,14 @@ export function createFakeBackend(options: FakeBackendOptions = {}) {
     vmSetCdrom: vi.fn(async (_req: VmCdromRequest) => {}),
     vmSetBoot: vi.fn(async (_req: VmBootRequest) => {}),
     vmGrowDisk: vi.fn(async (_req: VmDiskGrowRequest): Promise<number> => 10 * 2 ** 30),
+    vmAddDisk: vi.fn(
+      async (_req: VmDiskAddRequest): Promise<AddedDisk> => ({
+        target: "vdb",
+        path: "/var/lib/libvirt/images/vm-vdb.qcow2",
+      }),
+    ),
+    vmAddDiskCancel: vi.fn(async () => {}),
+    vmRemoveDisk: vi.fn(async (_req: VmDiskRemoveRequest) => {}),
     vmAddNic: vi.fn(async (_req: VmNicAddRequest): Promise<string> => "52:54:00:00:00:aa"),
     vmRemoveNic: vi.fn(async (_req: VmNicRemoveRequest) => {}),
     vmSetNicLink: vi.fn(async (_req: VmNicLinkRequest) => {}),

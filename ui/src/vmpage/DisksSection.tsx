@@ -1,34 +1,44 @@
 import { createSignal, Index, Show } from "solid-js";
 import { useBackend } from "../backend";
 import { toApiError } from "../backend/errors";
+import type { Apply } from "../bindings/Apply";
 import type { DiskInfo } from "../bindings/DiskInfo";
 import type { VmDetails } from "../bindings/VmDetails";
 import type { VmRef } from "../bindings/VmRef";
 import { InlineError } from "../wizard/InlineError";
+import { AddDiskForm } from "./AddDiskForm";
+import { DiskRemoval } from "./DiskRemoval";
+import { applyChoices } from "./pending";
 
 /**
  * The VM's disks with bus, format, cache and image; a disk can grow (never shrink), running
- * or stopped. CD-ROM drives have their own section.
+ * or stopped, be removed (its file kept unless the user asks), and new ones added. CD-ROM
+ * drives have their own section.
  */
 export function DisksSection(props: { vm: VmRef; details: VmDetails }) {
   const disks = () => props.details.hardware.disks.filter((d) => d.device !== "cdrom");
+  const choices = () =>
+    applyChoices(props.details.summary.allowed, props.details.summary.persistent);
   return (
     <section class="vm-page-section" aria-labelledby="vm-disks-heading">
       <h2 id="vm-disks-heading">Disks</h2>
       <Show when={disks().length > 0} fallback={<p>This VM has no disk.</p>}>
         <ul class="vm-disks">
-          <Index each={disks()}>{(disk) => <DiskRow vm={props.vm} disk={disk()} />}</Index>
+          <Index each={disks()}>
+            {(disk) => <DiskRow vm={props.vm} disk={disk()} apply={choices()[0]} />}
+          </Index>
         </ul>
         <p class="vm-page-hint">
           Growing a disk does not grow the partition or filesystem on it: do that inside the guest
           (growpart and resize2fs, or Disk Management).
         </p>
       </Show>
+      <AddDiskForm vm={props.vm} choices={choices()} />
     </section>
   );
 }
 
-function DiskRow(props: { vm: VmRef; disk: DiskInfo }) {
+function DiskRow(props: { vm: VmRef; disk: DiskInfo; apply: Apply | undefined }) {
   const backend = useBackend();
   const [gib, setGib] = createSignal("");
   const [busy, setBusy] = createSignal(false);
@@ -98,6 +108,9 @@ function DiskRow(props: { vm: VmRef; disk: DiskInfo }) {
             Grow
           </button>
         </form>
+      </Show>
+      <Show when={props.disk.device === "disk"}>
+        <DiskRemoval vm={props.vm} disk={props.disk} apply={props.apply} onError={setError} />
       </Show>
       <Show when={grown()}>
         {(text) => (
