@@ -27,6 +27,7 @@ pub mod disk;
 pub mod edit;
 pub mod hardware;
 pub mod nic;
+pub mod platform;
 pub mod splice;
 pub mod xml;
 

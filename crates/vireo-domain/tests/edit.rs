@@ -433,3 +433,50 @@ fn the_boot_disk_is_the_first_disk_in_the_boot_order() {
     let (none, _) = vireo_domain::disk::remove_disk(&foreign(), "vda").unwrap();
     assert_eq!(boot_disk(&hardware::read(&none).unwrap()), None);
 }
+
+#[test]
+fn firmware_changes_in_place_and_back() {
+    use vireo_domain::hardware::FirmwareKind;
+    use vireo_domain::platform::set_firmware;
+    let original = foreign();
+    let uefi = set_firmware(&original, FirmwareKind::Uefi).unwrap();
+    check("firmware-uefi", &uefi, &["  <os>"]);
+    assert_eq!(hardware::read(&uefi).unwrap().firmware, FirmwareKind::Uefi);
+    assert_eq!(set_firmware(&uefi, FirmwareKind::Uefi).unwrap(), uefi);
+    assert_eq!(set_firmware(&uefi, FirmwareKind::Bios).unwrap(), original);
+
+    // What libvirt stores for a UEFI VM: the chosen image, the NVRAM, the feature list.
+    let stored = original.replace(
+        "  <os>\n",
+        "  <os firmware='efi'>\n    <firmware>\n      <feature enabled='yes' name='secure-boot'/>\n    \
+         </firmware>\n    <loader readonly='yes' secure='yes' type='pflash'>/usr/share/OVMF/OVMF_CODE_4M.ms.fd</loader>\n    \
+         <nvram template='/usr/share/OVMF/OVMF_VARS_4M.ms.fd'>/var/lib/libvirt/qemu/nvram/foreign_VARS.fd</nvram>\n",
+    );
+    let bios = set_firmware(&stored, FirmwareKind::Bios).unwrap();
+    assert_eq!(bios, original, "every UEFI part goes, nothing else");
+    assert_eq!(hardware::read(&bios).unwrap().firmware, FirmwareKind::Bios);
+}
+
+#[test]
+fn a_tpm_and_a_vnc_display_are_added_and_removed_in_place() {
+    use vireo_domain::platform::{set_tpm, set_vnc};
+    let original = foreign();
+    let tpm = set_tpm(&original, true).unwrap();
+    check("tpm-add", &tpm, &[]);
+    assert!(hardware::read(&tpm).unwrap().tpm.is_some());
+    assert_eq!(set_tpm(&tpm, true).unwrap(), tpm, "one TPM at most");
+    assert_eq!(set_tpm(&tpm, false).unwrap(), original);
+
+    // foreign.xml has no display at all: one is added, reached through libvirt only.
+    assert_eq!(set_vnc(&original, false).unwrap(), original);
+    let vnc = set_vnc(&original, true).unwrap();
+    check("vnc-add", &vnc, &[]);
+    let g = hardware::read(&vnc).unwrap().graphics;
+    assert!(
+        g.iter()
+            .any(|g| g.kind == "vnc" && g.listen.as_deref() == Some("none")),
+        "{g:?}"
+    );
+    assert_eq!(set_vnc(&vnc, true).unwrap(), vnc, "one VNC display at most");
+    assert_eq!(set_vnc(&vnc, false).unwrap(), original);
+}
