@@ -23,6 +23,7 @@ pub mod vm;
 pub mod vm_config;
 pub mod vm_disks;
 pub mod vm_nics;
+pub mod vm_platform;
 
 pub use addresses::{AddressSource, GuestAddress, SourceTried, VmAddresses};
 pub use error::{classify, BackendError, ErrorKind};

@@ -88,10 +88,13 @@ pub enum Action {
     ConfigureLive,
     /// Give a stopped VM a new name.
     Rename,
+    /// Change what a stopped VM boots with: firmware, TPM, display (a running QEMU keeps
+    /// its own, and a saved memory image expects the ones it was saved with).
+    ChangePlatform,
 }
 
 impl Action {
-    pub const ALL: [Action; 15] = [
+    pub const ALL: [Action; 16] = [
         Action::Start,
         Action::Shutdown,
         Action::ForceOff,
@@ -107,6 +110,7 @@ impl Action {
         Action::Configure,
         Action::ConfigureLive,
         Action::Rename,
+        Action::ChangePlatform,
     ];
 
     pub fn verb(self) -> &'static str {
@@ -126,6 +130,7 @@ impl Action {
             Action::Configure => "change the configuration of",
             Action::ConfigureLive => "change the running hardware of",
             Action::Rename => "rename",
+            Action::ChangePlatform => "change the firmware, TPM or display of",
         }
     }
 }
@@ -199,6 +204,16 @@ pub fn check(state: VmState, flags: VmFlags, action: Action) -> Result<(), Trans
                 " (shut it down first)"
             } else {
                 " (transient)"
+            },
+        ),
+        ChangePlatform => (
+            flags.persistent && state == ShutOff,
+            match (flags.persistent, state) {
+                (false, _) => " (transient)",
+                (_, Saved) => {
+                    " (its saved memory expects the old ones: discard the saved state first)"
+                }
+                _ => " (shut it down first)",
             },
         ),
     };
@@ -277,7 +292,14 @@ mod tests {
         (ShuttingDown, &[ForceOff, EnableAutostart, Configure]),
         (
             ShutOff,
-            &[Start, EnableAutostart, Delete, Configure, Rename],
+            &[
+                Start,
+                EnableAutostart,
+                Delete,
+                Configure,
+                Rename,
+                ChangePlatform,
+            ],
         ),
         (
             Saved,
@@ -351,6 +373,17 @@ mod tests {
         assert_eq!(
             e.to_string(),
             "cannot rename a VM that is running (shut it down first)"
+        );
+        let e = check(Saved, DEFINED, ChangePlatform).unwrap_err();
+        assert!(
+            e.to_string().contains("discard the saved state first"),
+            "{e}"
+        );
+        let e = check(Running, DEFINED, ChangePlatform).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "cannot change the firmware, TPM or display of a VM that is running (shut it down \
+             first)"
         );
         let e = check(ShutOff, DEFINED, ConfigureLive).unwrap_err();
         assert_eq!(

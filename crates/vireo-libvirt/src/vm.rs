@@ -217,7 +217,7 @@ pub fn perform(conn: &Connect, uuid: &str, action: Action) -> Result<(), Backend
                 "deleting a VM goes through delete_vm, which asks about its disks".into(),
             ))
         }
-        Action::Configure | Action::ConfigureLive | Action::Rename => {
+        Action::Configure | Action::ConfigureLive | Action::Rename | Action::ChangePlatform => {
             return Err(BackendError::Refused(format!(
                 "{} is a change of the VM's configuration (vm_config), not a lifecycle action",
                 action.verb()
@@ -238,7 +238,11 @@ pub fn perform(conn: &Connect, uuid: &str, action: Action) -> Result<(), Backend
         Action::DiscardSave => dom.managed_save_remove(0),
         Action::EnableAutostart => dom.set_autostart(true).map(|_| ()),
         Action::DisableAutostart => dom.set_autostart(false).map(|_| ()),
-        Action::Delete | Action::Configure | Action::ConfigureLive | Action::Rename => {
+        Action::Delete
+        | Action::Configure
+        | Action::ConfigureLive
+        | Action::Rename
+        | Action::ChangePlatform => {
             unreachable!("refused above")
         }
     };

@@ -112,7 +112,10 @@ impl Drop for TestGuest {
         if let Ok(conn) = vireo_libvirt::open(SYSTEM_URI) {
             if let Ok(dom) = conn.lookup_domain_by_name(&self.name) {
                 let _ = dom.destroy();
-                let _ = dom.undefine();
+                // A UEFI guest is undefined only with its NVRAM.
+                let _ = dom
+                    .undefine_flags(virt::sys::VIR_DOMAIN_UNDEFINE_NVRAM)
+                    .or_else(|_| dom.undefine());
             }
             if let Ok(pool) = conn.lookup_storage_pool_by_name(&self.pool) {
                 let _ = pool.destroy();
