@@ -109,6 +109,8 @@ pub fn export_bindings(dir: &std::path::Path) -> Result<(), ts_rs::ExportError> 
     VmNicRemoveRequest::export_all(&cfg)?;
     VmNicLinkRequest::export_all(&cfg)?;
     VmBootRequest::export_all(&cfg)?;
+    VmFirmwareRequest::export_all(&cfg)?;
+    VmToggleRequest::export_all(&cfg)?;
     VmNotesRequest::export_all(&cfg)?;
     VmRenameRequest::export_all(&cfg)?;
     VmDefineXmlRequest::export_all(&cfg)?;

@@ -77,6 +77,12 @@ macro_rules! for_each_operation {
             fn vm_set_nic_link[inventory](req: $crate::VmNicLinkRequest) -> result () => json;
             /// The boot order and the boot menu, for the next boot.
             fn vm_set_boot[inventory](req: $crate::VmBootRequest) -> result () => json;
+            /// BIOS or UEFI, for a shut-off VM.
+            fn vm_set_firmware[inventory](req: $crate::VmFirmwareRequest) -> result () => json;
+            /// An emulated TPM 2.0 on or off, for a shut-off VM.
+            fn vm_set_tpm[inventory](req: $crate::VmToggleRequest) -> result () => json;
+            /// A VNC display (reached through libvirt only) on or off, for a shut-off VM.
+            fn vm_set_vnc[inventory](req: $crate::VmToggleRequest) -> result () => json;
             /// The VM's notes (its libvirt description).
             fn vm_set_notes[inventory](req: $crate::VmNotesRequest) -> result () => json;
             /// Renames a stopped VM.

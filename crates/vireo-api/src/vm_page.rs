@@ -1,5 +1,5 @@
 //! The VM page's operations: its details and IP addresses, and every change to a VM after
-//! it exists (memory and vCPUs, disks added, removed and grown, CD-ROM media, network interfaces, boot order,
+//! it exists (memory and vCPUs, disks added, removed and grown, firmware, TPM, display, CD-ROM media, network interfaces, boot order,
 //! notes, name, XML), and the live stats its graphs draw. Each is also a `vireo vm` subcommand, through the `*_by_name`
 //! functions at the end.
 
@@ -11,11 +11,12 @@ use std::time::Duration;
 use ts_rs::TS;
 use vireo_create::{AddedDisk, Cancel, DiskAddRequest, Progress};
 use vireo_domain::edit::ResourcePatch;
+use vireo_domain::hardware::FirmwareKind;
 use vireo_domain::nic::NewNic;
 use vireo_libvirt::vm_disks::RemovedFile;
 use vireo_libvirt::{
-    addresses, vm_config, vm_disks, vm_nics, Apply, Inventory, VmAddresses, VmDetails, VmStats,
-    VmStatsHistory,
+    addresses, vm_config, vm_disks, vm_nics, vm_platform, Apply, Inventory, VmAddresses, VmDetails,
+    VmStats, VmStatsHistory,
 };
 use virt::connect::Connect;
 
@@ -92,6 +93,21 @@ pub struct VmDiskRemoveRequest {
     /// The second confirmation: the file lies outside every pool or another VM uses it.
     pub confirmed_risky: bool,
     pub apply: Apply,
+}
+
+#[derive(Debug, Clone, Deserialize, TS)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct VmFirmwareRequest {
+    pub vm: VmRef,
+    pub firmware: FirmwareKind,
+}
+
+/// A TPM or a VNC display on (true) or off.
+#[derive(Debug, Clone, Deserialize, TS)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct VmToggleRequest {
+    pub vm: VmRef,
+    pub on: bool,
 }
 
 #[derive(Debug, Clone, Deserialize, TS)]
@@ -249,6 +265,27 @@ pub fn vm_set_boot(inv: &Inventory, req: VmBootRequest) -> Result<(), ApiError> 
     })?)
 }
 
+/// BIOS or UEFI, for a shut-off VM.
+pub fn vm_set_firmware(inv: &Inventory, req: VmFirmwareRequest) -> Result<(), ApiError> {
+    Ok(inv.change_vm(&req.vm.connection, &req.vm.uuid, |conn| {
+        vm_platform::set_firmware(conn, &req.vm.uuid, req.firmware)
+    })?)
+}
+
+/// An emulated TPM 2.0 on or off, for a shut-off VM.
+pub fn vm_set_tpm(inv: &Inventory, req: VmToggleRequest) -> Result<(), ApiError> {
+    Ok(inv.change_vm(&req.vm.connection, &req.vm.uuid, |conn| {
+        vm_platform::set_tpm(conn, &req.vm.uuid, req.on)
+    })?)
+}
+
+/// A VNC display (no TCP listener) on or off, for a shut-off VM.
+pub fn vm_set_vnc(inv: &Inventory, req: VmToggleRequest) -> Result<(), ApiError> {
+    Ok(inv.change_vm(&req.vm.connection, &req.vm.uuid, |conn| {
+        vm_platform::set_vnc(conn, &req.vm.uuid, req.on)
+    })?)
+}
+
 pub fn vm_set_notes(inv: &Inventory, req: VmNotesRequest) -> Result<(), ApiError> {
     Ok(inv.change_vm(&req.vm.connection, &req.vm.uuid, |conn| {
         vm_config::set_description(conn, &req.vm.uuid, &req.text)
@@ -400,6 +437,21 @@ pub mod by_name {
     ) -> Result<(), ApiError> {
         let (conn, uuid) = open(uri, name)?;
         Ok(vm_nics::set_nic_link(&conn, &uuid, mac, up, apply)?)
+    }
+
+    pub fn set_firmware(uri: &str, name: &str, firmware: FirmwareKind) -> Result<(), ApiError> {
+        let (conn, uuid) = open(uri, name)?;
+        Ok(vm_platform::set_firmware(&conn, &uuid, firmware)?)
+    }
+
+    pub fn set_tpm(uri: &str, name: &str, on: bool) -> Result<(), ApiError> {
+        let (conn, uuid) = open(uri, name)?;
+        Ok(vm_platform::set_tpm(&conn, &uuid, on)?)
+    }
+
+    pub fn set_vnc(uri: &str, name: &str, on: bool) -> Result<(), ApiError> {
+        let (conn, uuid) = open(uri, name)?;
+        Ok(vm_platform::set_vnc(&conn, &uuid, on)?)
     }
 
     pub fn set_notes(uri: &str, name: &str, text: &str) -> Result<(), ApiError> {

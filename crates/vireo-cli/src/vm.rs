@@ -4,8 +4,8 @@
 use clap::{Args, Subcommand};
 use std::process::ExitCode;
 use vireo_api::{
-    by_name, ApiError, Apply, DiskAddRequest, DiskBus, NewDiskSource, NewNic, NicModel, NicSource,
-    ResourcePatch, VmAddresses, VmDetails, VmHardware, VmStats, WarningId,
+    by_name, ApiError, Apply, DiskAddRequest, DiskBus, FirmwareKind, NewDiskSource, NewNic,
+    NicModel, NicSource, ResourcePatch, VmAddresses, VmDetails, VmHardware, VmStats, WarningId,
 };
 
 #[derive(Subcommand)]
@@ -87,6 +87,13 @@ pub enum VmCommand {
         #[arg(long)]
         menu: Option<Toggle>,
     },
+    /// BIOS or UEFI, for a shut-off VM (a system installed for one rarely boots with the
+    /// other).
+    Firmware { name: String, firmware: FirmwareArg },
+    /// An emulated TPM 2.0 on or off, for a shut-off VM.
+    Tpm { name: String, state: OnOff },
+    /// A VNC display (reached through libvirt only, no TCP port) or none, for a shut-off VM.
+    Graphics { name: String, display: DisplayArg },
     /// Set the VM's notes ("" clears them).
     Notes { name: String, text: String },
     /// Rename a stopped VM.
@@ -189,6 +196,24 @@ pub enum NicChange {
 pub enum LinkState {
     Up,
     Down,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+pub enum FirmwareArg {
+    Bios,
+    Uefi,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+pub enum OnOff {
+    On,
+    Off,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+pub enum DisplayArg {
+    Vnc,
+    None,
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -324,6 +349,21 @@ pub fn run(uri: &str, command: VmCommand) -> ExitCode {
         )),
         VmCommand::Nic { name, change } => nic(uri, &name, change),
         VmCommand::Disk { name, change } => disk(uri, &name, change),
+        VmCommand::Firmware { name, firmware } => {
+            let firmware = match firmware {
+                FirmwareArg::Bios => FirmwareKind::Bios,
+                FirmwareArg::Uefi => FirmwareKind::Uefi,
+            };
+            done(by_name::set_firmware(uri, &name, firmware))
+        }
+        VmCommand::Tpm { name, state } => {
+            done(by_name::set_tpm(uri, &name, matches!(state, OnOff::On)))
+        }
+        VmCommand::Graphics { name, display } => done(by_name::set_vnc(
+            uri,
+            &name,
+            matches!(display, DisplayArg::Vnc),
+        )),
         VmCommand::Notes { name, text } => done(by_name::set_notes(uri, &name, &text)),
         VmCommand::Rename { name, new_name } => done(by_name::rename(uri, &name, &new_name)),
         VmCommand::Xml { name, edit: None } => match by_name::xml(uri, &name) {
@@ -526,7 +566,7 @@ const ACTIONS: &str = "start, shutdown, force-off, reboot, reset, pause, resume,
 
 fn action(uri: &str, args: &[String]) -> ExitCode {
     let [action, name] = args else {
-        eprintln!("vireo: usage: vireo vm ACTION NAME (ACTION: {ACTIONS}; or info, addresses, console, set, cdrom, disk, nic, boot, notes, rename, xml)");
+        eprintln!("vireo: usage: vireo vm ACTION NAME (ACTION: {ACTIONS}; or info, addresses, console, set, cdrom, disk, nic, boot, firmware, tpm, graphics, notes, rename, xml)");
         return ExitCode::from(2);
     };
     let parsed: Result<vireo_api::Action, _> =

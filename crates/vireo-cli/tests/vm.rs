@@ -275,3 +275,24 @@ fn disk_add_and_remove_with_the_api_refusals() {
     assert!(kept.status.success(), "{}", stderr(&kept));
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn firmware_tpm_and_display_change_only_while_shut_off() {
+    for args in [
+        ["vm", "firmware", "store", "uefi"],
+        ["vm", "tpm", "store", "on"],
+        ["vm", "graphics", "store", "none"],
+    ] {
+        let out = vireo(&args);
+        assert!(out.status.success(), "{args:?}: {}", stderr(&out));
+    }
+    let running = vireo(&["vm", "firmware", "web", "uefi"]);
+    assert_eq!(running.status.code(), Some(1));
+    assert_eq!(
+        stderr(&running),
+        "vireo: cannot change the firmware, TPM or display of a VM that is running (shut it \
+         down first)\n"
+    );
+    let bad = vireo(&["vm", "tpm", "store", "maybe"]);
+    assert_eq!(bad.status.code(), Some(2));
+}

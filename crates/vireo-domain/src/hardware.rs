@@ -40,7 +40,7 @@ pub struct VmHardware {
     pub serial_ports: u32,
 }
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, TS)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, serde::Deserialize, TS)]
 #[serde(rename_all = "lowercase")]
 pub enum FirmwareKind {
     #[default]

@@ -8,6 +8,7 @@ export type InspectRequest = { path: string,
 iso: boolean, 
 /**
  * With a connection, an imported image is also judged against the storage pool it
- * goes into (`pool`, else `default`) for `mode` (else overlay).
+ * goes into (`pool`, else `default`) for `mode` (else overlay), and against the VMs
+ * that already have it as a disk.
  */
 connection: string | null, pool: string | null, mode: ImportMode | null, };

@@ -37,6 +37,7 @@ import type { VmDetails } from "./VmDetails";
 import type { VmDiskAddRequest } from "./VmDiskAddRequest";
 import type { VmDiskGrowRequest } from "./VmDiskGrowRequest";
 import type { VmDiskRemoveRequest } from "./VmDiskRemoveRequest";
+import type { VmFirmwareRequest } from "./VmFirmwareRequest";
 import type { VmNicAddRequest } from "./VmNicAddRequest";
 import type { VmNicLinkRequest } from "./VmNicLinkRequest";
 import type { VmNicRemoveRequest } from "./VmNicRemoveRequest";
@@ -46,6 +47,7 @@ import type { VmRenameRequest } from "./VmRenameRequest";
 import type { VmResourcesRequest } from "./VmResourcesRequest";
 import type { VmStatsHistory } from "./VmStatsHistory";
 import type { VmThumbnailRequest } from "./VmThumbnailRequest";
+import type { VmToggleRequest } from "./VmToggleRequest";
 import type { WizardDefaults } from "./WizardDefaults";
 
 /** Sends one command to the backend: Tauri's `invoke`, or a test's stand-in. */
@@ -150,6 +152,21 @@ export interface Commands {
    * (`vm_set_boot`)
    */
   vmSetBoot(req: VmBootRequest): Promise<void>;
+  /**
+   * BIOS or UEFI, for a shut-off VM.
+   * (`vm_set_firmware`)
+   */
+  vmSetFirmware(req: VmFirmwareRequest): Promise<void>;
+  /**
+   * An emulated TPM 2.0 on or off, for a shut-off VM.
+   * (`vm_set_tpm`)
+   */
+  vmSetTpm(req: VmToggleRequest): Promise<void>;
+  /**
+   * A VNC display (reached through libvirt only) on or off, for a shut-off VM.
+   * (`vm_set_vnc`)
+   */
+  vmSetVnc(req: VmToggleRequest): Promise<void>;
   /**
    * The VM's notes (its libvirt description).
    * (`vm_set_notes`)
@@ -300,6 +317,9 @@ export function commands(invoke: Invoke): Commands {
     vmRemoveNic: (req) => invoke("vm_remove_nic", { req }),
     vmSetNicLink: (req) => invoke("vm_set_nic_link", { req }),
     vmSetBoot: (req) => invoke("vm_set_boot", { req }),
+    vmSetFirmware: (req) => invoke("vm_set_firmware", { req }),
+    vmSetTpm: (req) => invoke("vm_set_tpm", { req }),
+    vmSetVnc: (req) => invoke("vm_set_vnc", { req }),
     vmSetNotes: (req) => invoke("vm_set_notes", { req }),
     vmRename: (req) => invoke("vm_rename", { req }),
     vmXml: (vm) => invoke("vm_xml", { vm }),
