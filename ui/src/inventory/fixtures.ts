@@ -28,7 +28,7 @@ export function allowedFor(state: VmState, autostart = false): Action[] {
     case "saved":
       return ["start", "discard-save", "delete", autostartToggle, "configure"];
     case "shut-off":
-      return ["start", "delete", autostartToggle, "configure", "rename"];
+      return ["start", "delete", autostartToggle, "configure", "rename", "change-platform"];
     case "crashed":
       return ["start", "delete", autostartToggle, "configure"];
     default:

@@ -45,6 +45,7 @@ export const ACTION_LABELS: Record<Action, string> = {
   configure: "Change settings",
   "configure-live": "Change now",
   rename: "Rename…",
+  "change-platform": "Change firmware…",
 };
 
 /** For messages: "Could not shut down “web”". */
@@ -78,6 +79,7 @@ export const ACTION_VERBS: Record<Action, string> = {
   configure: "change the settings of",
   "configure-live": "change the running",
   rename: "rename",
+  "change-platform": "change the firmware, TPM or display of",
 };
 
 /** The action bar's layout: these always show, the rest sit in the "More" menu. */

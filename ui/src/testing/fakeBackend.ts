@@ -32,6 +32,7 @@ import type { VmDetails } from "../bindings/VmDetails";
 import type { VmDiskAddRequest } from "../bindings/VmDiskAddRequest";
 import type { VmDiskGrowRequest } from "../bindings/VmDiskGrowRequest";
 import type { VmDiskRemoveRequest } from "../bindings/VmDiskRemoveRequest";
+import type { VmFirmwareRequest } from "../bindings/VmFirmwareRequest";
 import type { VmNicAddRequest } from "../bindings/VmNicAddRequest";
 import type { VmNicLinkRequest } from "../bindings/VmNicLinkRequest";
 import type { VmNicRemoveRequest } from "../bindings/VmNicRemoveRequest";
@@ -41,6 +42,7 @@ import type { VmRenameRequest } from "../bindings/VmRenameRequest";
 import type { VmResourcesRequest } from "../bindings/VmResourcesRequest";
 import type { VmStatsHistory } from "../bindings/VmStatsHistory";
 import type { VmThumbnailRequest } from "../bindings/VmThumbnailRequest";
+import type { VmToggleRequest } from "../bindings/VmToggleRequest";
 import type { WizardDefaults } from "../bindings/WizardDefaults";
 
 /** The smallest PNG: one black pixel. */
@@ -243,6 +245,9 @@ export function createFakeBackend(options: FakeBackendOptions = {}) {
     ),
     vmAddDiskCancel: vi.fn(async () => {}),
     vmRemoveDisk: vi.fn(async (_req: VmDiskRemoveRequest) => {}),
+    vmSetFirmware: vi.fn(async (_req: VmFirmwareRequest) => {}),
+    vmSetTpm: vi.fn(async (_req: VmToggleRequest) => {}),
+    vmSetVnc: vi.fn(async (_req: VmToggleRequest) => {}),
     vmAddNic: vi.fn(async (_req: VmNicAddRequest): Promise<string> => "52:54:00:00:00:aa"),
     vmRemoveNic: vi.fn(async (_req: VmNicRemoveRequest) => {}),
     vmSetNicLink: vi.fn(async (_req: VmNicLinkRequest) => {}),

@@ -10,6 +10,7 @@ import { GraphsSection } from "./graphs/GraphsSection";
 import { NicsSection } from "./NicsSection";
 import { NotesSection } from "./NotesSection";
 import { OverviewSection } from "./OverviewSection";
+import { PlatformSection } from "./PlatformSection";
 import { pendingLabel } from "./pending";
 import { RenameSection } from "./RenameSection";
 import { ResourcesSection } from "./ResourcesSection";
@@ -96,6 +97,7 @@ export function VmPage(props: VmPageProps) {
               <CdromSection vm={props.vm} details={d()} />
               <NicsSection vm={props.vm} details={d()} />
               <BootSection vm={props.vm} details={d()} />
+              <PlatformSection vm={props.vm} details={d()} />
               <SerialSection vm={props.vm} details={d()} />
               <NotesSection vm={props.vm} details={d()} />
               <RenameSection vm={props.vm} details={d()} />
