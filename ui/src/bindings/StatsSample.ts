@@ -8,4 +8,4 @@ export type StatsSample = {
 /**
  * Milliseconds since the Unix epoch.
  */
-at: number, cpuPercent: number, memoryUsed: number | null, io: VmIoRates | null, };
+at: number, cpuPercent: number, memoryUsed: number | null, guestMemoryUsed: number | null, io: VmIoRates | null, };

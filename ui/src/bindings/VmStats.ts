@@ -11,6 +11,11 @@ cpuPercent: number,
  */
 memoryUsed: number | null, 
 /**
+ * Bytes the guest itself has in use (not free, not reclaimable cache), when its balloon
+ * driver reports memory statistics (the balloon's stats period is set).
+ */
+guestMemoryUsed?: number, 
+/**
  * Disk and network throughput: sampled only for VMs whose page is open
  * (`Inventory::watch_stats`), so the list's event
  * stays small.

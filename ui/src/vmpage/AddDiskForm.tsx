@@ -40,9 +40,12 @@ export function AddDiskForm(props: { vm: VmRef; choices: Apply[] }) {
   let unlisten: (() => void) | undefined;
   onCleanup(() => unlisten?.());
 
+  // A SATA disk cannot be plugged into a running VM: it waits for the next boot.
+  const choices = () =>
+    bus() === "sata" ? props.choices.filter((c) => c === "next-boot") : props.choices;
   const chosenApply = () => {
     const a = apply();
-    return a && props.choices.includes(a) ? a : props.choices[0];
+    return a && choices().includes(a) ? a : choices()[0];
   };
   const warnings = () => info()?.warnings ?? [];
   const sizeGib = () => {
@@ -54,8 +57,12 @@ export function AddDiskForm(props: { vm: VmRef; choices: Apply[] }) {
       ? sizeGib() !== null
       : info() !== null && (warnings().length === 0 || confirmed());
 
-  /** The image changed (path, mode or pool): judged again before it can be added. */
+  let inspections = 0;
+  /** The image changed (path, mode or pool): judged again before it can be added; an
+   * answer still on its way is for the old one. */
   function forget() {
+    inspections += 1;
+    setChecking(false);
     setInfo(null);
     setConfirmed(false);
   }
@@ -63,6 +70,7 @@ export function AddDiskForm(props: { vm: VmRef; choices: Apply[] }) {
   async function check() {
     const chosen = path().trim();
     forget();
+    const asked = inspections;
     setError(null);
     if (chosen === "") return;
     setChecking(true);
@@ -73,13 +81,15 @@ export function AddDiskForm(props: { vm: VmRef; choices: Apply[] }) {
         connection: props.vm.connection,
         pool: mode() === "in-place" ? null : pool().trim() || null,
         mode: mode(),
+        vm: props.vm,
       });
-      // A later edit wins over an answer that arrives after it.
-      if (path().trim() === chosen) setInfo(found);
+      // Only the newest question's answer counts: an older one may be for another path,
+      // mode or pool, with other warnings.
+      if (asked === inspections) setInfo(found);
     } catch (e) {
-      setError(toApiError(e).message);
+      if (asked === inspections) setError(toApiError(e).message);
     } finally {
-      setChecking(false);
+      if (asked === inspections) setChecking(false);
     }
   }
 
@@ -251,10 +261,10 @@ export function AddDiskForm(props: { vm: VmRef; choices: Apply[] }) {
           <option value="sata">SATA (guests without virtio drivers; next boot only)</option>
         </select>
       </label>
-      <Show when={props.choices.length > 1}>
+      <Show when={choices().length > 1}>
         <fieldset class="apply-choice">
           <legend>Applies</legend>
-          <For each={props.choices}>
+          <For each={choices()}>
             {(choice) => (
               <label>
                 <input

@@ -5,6 +5,7 @@ import type { Apply } from "../bindings/Apply";
 import type { DiskChoice } from "../bindings/DiskChoice";
 import type { DiskInfo } from "../bindings/DiskInfo";
 import type { VmRef } from "../bindings/VmRef";
+import { APPLY_LABELS } from "./pending";
 
 /**
  * Removing one disk: asks first, and offers to delete its file by the delete dialog's rules
@@ -16,6 +17,7 @@ export function DiskRemoval(props: {
   vm: VmRef;
   disk: DiskInfo;
   apply: Apply | undefined;
+  running: boolean;
   onError: (message: string | null) => void;
 }) {
   const backend = useBackend();
@@ -34,6 +36,7 @@ export function DiskRemoval(props: {
   );
 
   async function ask() {
+    setChoice(null);
     setAsking(true);
     setDeleteFile(false);
     setRisky(false);
@@ -47,6 +50,8 @@ export function DiskRemoval(props: {
     }
   }
 
+  // The file goes only when no half of the VM still uses it.
+  const canDeleteFile = () => !props.running || props.apply === "now-and-next-boot";
   const why = () => {
     const c = choice();
     if (!c?.needsConfirmation) return null;
@@ -93,8 +98,11 @@ export function DiskRemoval(props: {
     >
       <div class="vm-disk-remove" data-testid={`disk-remove-ask-${props.disk.target}`}>
         <p>Remove {props.disk.target} from this VM?</p>
+        <Show when={props.running && props.apply}>
+          {(when) => <p class="vm-page-hint">Applies: {APPLY_LABELS[when()]}.</p>}
+        </Show>
         <Show
-          when={choice()?.device === "disk" ? choice() : null}
+          when={choice()?.device === "disk" && canDeleteFile() ? choice() : null}
           fallback={<p class="vm-page-hint">Its file stays where it is.</p>}
         >
           {(c) => (

@@ -1,7 +1,7 @@
 import { cleanup, fireEvent, waitFor } from "@solidjs/testing-library";
 import { afterEach, describe, expect, it } from "vitest";
 import { createFakeBackend, renderWithBackend } from "../testing";
-import { DisksSection } from "./DisksSection";
+import { DisksSection, removalApply } from "./DisksSection";
 import { makeDetails } from "./fixtures";
 
 const WEB = { connection: "system", uuid: "uuid-web" };
@@ -72,6 +72,7 @@ describe("Adding a disk", () => {
       connection: "system",
       pool: "default",
       mode: "overlay",
+      vm: WEB,
     });
     const submit = (await byId("disk-add-submit")) as HTMLButtonElement;
     expect(submit.disabled).toBe(true);
@@ -89,16 +90,44 @@ describe("Adding a disk", () => {
     expect(view.queryByTestId("disk-add-error")).toBeNull();
   });
 
+  it("adds a SATA disk to a running VM for its next boot only", async () => {
+    const { fake, byId, view } = show("running");
+    fireEvent.change(await byId("disk-add-bus"), { target: { value: "sata" } });
+    expect(view.queryByText("Now only (until the VM stops)")).toBeNull();
+    fireEvent.click(await byId("disk-add-submit"));
+    await waitFor(() => expect(fake.backend.vmAddDisk).toHaveBeenCalled());
+    expect(fake.backend.vmAddDisk.mock.calls[0][0].disk).toMatchObject({
+      bus: "sata",
+      apply: "next-boot",
+    });
+  });
+
   it("shows a refusal at the form and keeps what was typed", async () => {
-    const { fake, byId } = show("running");
+    const { fake, byId } = show("shut-off");
     fake.backend.vmAddDisk.mockRejectedValueOnce({
       code: "invalid-input",
-      message: "a SATA disk cannot be plugged into a running VM",
+      message: "there is no storage pool called fast",
     });
-    fireEvent.change(await byId("disk-add-bus"), { target: { value: "sata" } });
+    fireEvent.input(await byId("disk-add-pool"), { target: { value: "fast" } });
     fireEvent.click(await byId("disk-add-submit"));
-    expect((await byId("disk-add-error")).textContent).toContain("cannot be plugged");
+    expect((await byId("disk-add-error")).textContent).toContain("no storage pool called fast");
     expect(((await byId("disk-add-size")) as HTMLInputElement).value).toBe("10");
+    expect(((await byId("disk-add-pool")) as HTMLInputElement).value).toBe("fast");
+  });
+});
+
+describe("removalApply", () => {
+  it("follows the disk: hot-unplug now and for good, else what is possible", () => {
+    const running = makeDetails("web", "running");
+    const vda = running.hardware.disks[0];
+    expect(removalApply(running, vda)).toBe("now-and-next-boot");
+    // Plugged in for now only: not in the next boot's configuration.
+    const next = structuredClone(running.hardware);
+    next.disks = next.disks.filter((d) => d.target !== vda.target);
+    expect(removalApply({ ...running, nextBoot: next }, vda)).toBe("now");
+    // SATA has no hot-unplug: the next boot only.
+    expect(removalApply(running, { ...vda, bus: "sata" })).toBe("next-boot");
+    expect(removalApply(makeDetails("web", "shut-off"), vda)).toBe("next-boot");
   });
 });
 

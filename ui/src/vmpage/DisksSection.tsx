@@ -25,7 +25,14 @@ export function DisksSection(props: { vm: VmRef; details: VmDetails }) {
       <Show when={disks().length > 0} fallback={<p>This VM has no disk.</p>}>
         <ul class="vm-disks">
           <Index each={disks()}>
-            {(disk) => <DiskRow vm={props.vm} disk={disk()} apply={choices()[0]} />}
+            {(disk) => (
+              <DiskRow
+                vm={props.vm}
+                disk={disk()}
+                apply={removalApply(props.details, disk())}
+                running={choices().includes("now")}
+              />
+            )}
           </Index>
         </ul>
         <p class="vm-page-hint">
@@ -38,7 +45,23 @@ export function DisksSection(props: { vm: VmRef; details: VmDetails }) {
   );
 }
 
-function DiskRow(props: { vm: VmRef; disk: DiskInfo; apply: Apply | undefined }) {
+/**
+ * When removing `disk` can apply: a running VM's virtio disk now and at every boot, unless
+ * it is already gone from the next boot (then now only) or was plugged in for now only;
+ * a disk on a bus without hot-unplug (SATA, IDE) only at the next boot. None: not at all.
+ */
+export function removalApply(details: VmDetails, disk: DiskInfo): Apply | undefined {
+  const choices = applyChoices(details.summary.allowed, details.summary.persistent);
+  if (!choices.includes("now")) return choices[0];
+  const next = details.nextBoot ?? details.hardware;
+  const inNextBoot = next.disks.some((d) => d.target === disk.target);
+  const hotUnplug = disk.bus === "virtio" || disk.bus === "scsi";
+  if (!hotUnplug) return inNextBoot && choices.includes("next-boot") ? "next-boot" : undefined;
+  if (!inNextBoot) return "now";
+  return choices[0];
+}
+
+function DiskRow(props: { vm: VmRef; disk: DiskInfo; apply: Apply | undefined; running: boolean }) {
   const backend = useBackend();
   const [gib, setGib] = createSignal("");
   const [busy, setBusy] = createSignal(false);
@@ -110,7 +133,13 @@ function DiskRow(props: { vm: VmRef; disk: DiskInfo; apply: Apply | undefined })
         </form>
       </Show>
       <Show when={props.disk.device === "disk"}>
-        <DiskRemoval vm={props.vm} disk={props.disk} apply={props.apply} onError={setError} />
+        <DiskRemoval
+          vm={props.vm}
+          disk={props.disk}
+          apply={props.apply}
+          running={props.running}
+          onError={setError}
+        />
       </Show>
       <Show when={grown()}>
         {(text) => (

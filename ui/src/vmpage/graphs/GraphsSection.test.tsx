@@ -36,7 +36,9 @@ function show(initial: VmDetails) {
   fake.backend.vmStatsWatch.mockResolvedValue({
     intervalMs: 2000,
     capacity: 450,
-    samples: [{ at: 1000, cpuPercent: 20, memoryUsed: 512 * 2 ** 20, io: null }],
+    samples: [
+      { at: 1000, cpuPercent: 20, memoryUsed: 512 * 2 ** 20, guestMemoryUsed: null, io: null },
+    ],
   });
   const [details, setDetails] = createSignal(initial);
   const view = renderWithBackend(
@@ -56,6 +58,7 @@ function sample(at: number, uuid: string, cpu: number, connection = "system") {
         uuid,
         cpuPercent: cpu,
         memoryUsed: 600 * 2 ** 20,
+        guestMemoryUsed: 300 * 2 ** 20,
         io: { diskRead: 2048, diskWrite: 0, netRx: null, netTx: 1536 },
       },
     ],
@@ -69,12 +72,17 @@ describe("GraphsSection", () => {
     const cpu = await view.findByTestId("vm-graph-cpu-value");
     await waitFor(() => expect(cpu.textContent).toBe("20 %"));
     expect((await view.findByTestId("vm-graph-memory-value")).textContent).toBe("512 MiB of 1 GiB");
+    expect(view.queryByTestId("vm-graph-guest-memory-value")).toBeNull();
     const drawn = strokes;
     fake.emit("inventory", sample(3000, "uuid-web", 42.4));
     expect(cpu.textContent).toBe("42 %");
     expect(strokes).toBeGreaterThan(drawn);
     expect((await view.findByTestId("vm-graph-disk-value")).textContent).toBe(
       "read 2 KiB/s · write 0 B/s",
+    );
+    // The guest's own report, beside the host's figure.
+    expect((await view.findByTestId("vm-graph-memory-value")).textContent).toBe(
+      "600 MiB of 1 GiB · 300 MiB in use in the guest",
     );
     expect((await view.findByTestId("vm-graph-net-value")).textContent).toBe(
       "in — · out 1.5 KiB/s",

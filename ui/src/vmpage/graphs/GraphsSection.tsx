@@ -82,7 +82,7 @@ export function GraphsSection(props: { vm: VmRef; details: VmDetails }) {
   };
   const memoryMax = () => {
     version();
-    return Math.max(props.details.hardware.memoryMib * MIB, series.max(["memory"]));
+    return Math.max(props.details.hardware.memoryMib * MIB, series.max(["memory", "guestMemory"]));
   };
   const autoMax = (metrics: Metric[]) => () => {
     version();
@@ -123,19 +123,30 @@ export function GraphsSection(props: { vm: VmRef; details: VmDetails }) {
             <figcaption>
               <span>Memory</span>
               <span class="vm-graph-value" data-testid="vm-graph-memory-value">
-                {latest("memory") === null
-                  ? "—"
-                  : `${formatBytes(latest("memory") ?? 0)} of ${formatBytes(
-                      props.details.hardware.memoryMib * MIB,
-                    )}`}
+                <span class="vm-graph-key-a">
+                  {latest("memory") === null
+                    ? "—"
+                    : `${formatBytes(latest("memory") ?? 0)} of ${formatBytes(
+                        props.details.hardware.memoryMib * MIB,
+                      )}`}
+                </span>
+                <Show when={latest("guestMemory") !== null}>
+                  {" · "}
+                  <span class="vm-graph-key-b" data-testid="vm-graph-guest-memory-value">
+                    {formatBytes(latest("guestMemory") ?? 0)} in use in the guest
+                  </span>
+                </Show>
               </span>
             </figcaption>
             <GraphCanvas
               series={series}
-              lines={[{ metric: "memory", color: "--graph-a" }]}
+              lines={[
+                { metric: "memory", color: "--graph-a" },
+                { metric: "guestMemory", color: "--graph-b" },
+              ]}
               max={memoryMax}
               version={version}
-              label={`Host memory used over the last ${minutes()} minutes`}
+              label={`Memory used on the host, and in the guest when it reports it, over the last ${minutes()} minutes`}
               testId="vm-graph-memory"
             />
           </figure>
@@ -164,7 +175,8 @@ export function GraphsSection(props: { vm: VmRef; details: VmDetails }) {
         </div>
         <p class="vm-page-hint">
           The last {minutes()} minutes, sampled every {series.intervalMs / 1000} s. Memory is what
-          the VM uses on the host.
+          the VM uses on the host and, when its balloon driver reports it, what the guest has in use
+          (free memory and caches it can drop are not counted).
         </p>
       </Show>
     </section>

@@ -19,8 +19,8 @@ describe("StatsSeries", () => {
       intervalMs: 2000,
       capacity: 3,
       samples: [
-        { at: 1000, cpuPercent: 10, memoryUsed: null, io: null },
-        { at: 3000, cpuPercent: 30, memoryUsed: null, io: null },
+        { at: 1000, cpuPercent: 10, memoryUsed: null, guestMemoryUsed: null, io: null },
+        { at: 3000, cpuPercent: 30, memoryUsed: null, guestMemoryUsed: null, io: null },
       ],
     });
     expect(s.points.map((p) => p.at)).toEqual([1000, 3000, 5000]);

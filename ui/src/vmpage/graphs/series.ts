@@ -3,7 +3,14 @@ import type { VmStats } from "../../bindings/VmStats";
 import type { VmStatsHistory } from "../../bindings/VmStatsHistory";
 
 /** What a graph line plots. */
-export type Metric = "cpu" | "memory" | "diskRead" | "diskWrite" | "netRx" | "netTx";
+export type Metric =
+  | "cpu"
+  | "memory"
+  | "guestMemory"
+  | "diskRead"
+  | "diskWrite"
+  | "netRx"
+  | "netTx";
 
 export interface Point {
   /** Milliseconds since the Unix epoch. */
@@ -18,6 +25,7 @@ function pointOf(at: number, s: StatsSample | VmStats): Point {
     values: {
       cpu: s.cpuPercent,
       memory: s.memoryUsed,
+      guestMemory: s.guestMemoryUsed ?? null,
       diskRead: io?.diskRead ?? null,
       diskWrite: io?.diskWrite ?? null,
       netRx: io?.netRx ?? null,
