@@ -4,7 +4,7 @@
 use clap::{Args, Subcommand};
 use std::process::ExitCode;
 use vireo_api::{
-    by_name, ApiError, Apply, DiskAddRequest, DiskBus, FirmwareKind, NewDiskSource, NewNic,
+    by_name, ApiError, Apply, Cancel, DiskAddRequest, DiskBus, FirmwareKind, NewDiskSource, NewNic,
     NicModel, NicSource, ResourcePatch, VmAddresses, VmDetails, VmHardware, VmStats, WarningId,
 };
 
@@ -464,9 +464,15 @@ fn disk(uri: &str, name: &str, change: DiskChange) -> ExitCode {
                     apply,
                     acknowledged,
                 };
-                by_name::add_disk(uri, name, &req, &|p| {
-                    eprint!("\r{}: {}%", p.step, p.done * 100 / p.total.max(1));
-                })
+                let cancel = Cancel::default();
+                crate::interrupt::cancel_on_interrupt(cancel.clone());
+                by_name::add_disk(
+                    uri,
+                    name,
+                    &req,
+                    &|p| eprint!("\r{}: {}%", p.step, p.done * 100 / p.total.max(1)),
+                    &cancel,
+                )
             });
             match result {
                 Ok(added) => {
@@ -642,10 +648,14 @@ fn render_stats(s: &VmStats) -> String {
     let rate = |v: Option<f64>| v.map_or("-".to_string(), |v| format!("{}/s", bytes(v)));
     let io = s.io.unwrap_or_default();
     format!(
-        "CPU      {:.1} %\nMemory   {} (on the host)\nDisk     read {}  write {}\n\
+        "CPU      {:.1} %\nMemory   {} (on the host){}\nDisk     read {}  write {}\n\
          Network  in {}  out {}\n",
         s.cpu_percent,
         s.memory_used.map_or("-".to_string(), |m| bytes(m as f64)),
+        s.guest_memory_used.map_or(String::new(), |m| format!(
+            ", {} in use in the guest",
+            bytes(m as f64)
+        )),
         rate(io.disk_read),
         rate(io.disk_write),
         rate(io.net_rx),
@@ -770,6 +780,7 @@ mod tests {
             uuid: "u".into(),
             cpu_percent: 12.34,
             memory_used: Some(512 << 20),
+            guest_memory_used: Some(300 << 20),
             io: Some(VmIoRates {
                 disk_read: Some(2048.0),
                 disk_write: Some(0.0),
@@ -779,8 +790,8 @@ mod tests {
         };
         assert_eq!(
             render_stats(&s),
-            "CPU      12.3 %\nMemory   512.0 MiB (on the host)\nDisk     read 2.0 KiB/s  \
-             write 0 B/s\nNetwork  in -  out 100 B/s\n"
+            "CPU      12.3 %\nMemory   512.0 MiB (on the host), 300.0 MiB in use in the guest\n\
+             Disk     read 2.0 KiB/s  write 0 B/s\nNetwork  in -  out 100 B/s\n"
         );
     }
 

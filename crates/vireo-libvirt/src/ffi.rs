@@ -228,6 +228,12 @@ pub struct DomainStatsRecord {
     pub balloon_maximum: Option<u64>,
     /// KiB resident in the host (QEMU's RSS).
     pub balloon_rss: Option<u64>,
+    /// What the guest's balloon driver reports (KiB), when its stats period is set: the
+    /// memory it sees, what lies unused, and what it could use without swapping (unused plus
+    /// reclaimable caches).
+    pub balloon_available: Option<u64>,
+    pub balloon_unused: Option<u64>,
+    pub balloon_usable: Option<u64>,
     pub vcpu_current: Option<u32>,
     pub vcpu_maximum: Option<u32>,
     /// Bytes read from and written to all disks, summed (with `STATS_BLOCK`).
@@ -302,6 +308,9 @@ pub fn all_domain_stats(conn: &Connect, stats: u32) -> Result<Vec<DomainStatsRec
                 b"balloon.current" => r.balloon_current = ullong,
                 b"balloon.maximum" => r.balloon_maximum = ullong,
                 b"balloon.rss" => r.balloon_rss = ullong,
+                b"balloon.available" => r.balloon_available = ullong,
+                b"balloon.unused" => r.balloon_unused = ullong,
+                b"balloon.usable" => r.balloon_usable = ullong,
                 b"vcpu.current" => r.vcpu_current = uint,
                 b"vcpu.maximum" => r.vcpu_maximum = uint,
                 f => match (indexed(f, b"block."), indexed(f, b"net.")) {

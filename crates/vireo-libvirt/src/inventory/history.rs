@@ -94,6 +94,7 @@ impl Sampling {
             at,
             cpu_percent: stats.cpu_percent,
             memory_used: stats.memory_used,
+            guest_memory_used: stats.guest_memory_used,
             io: stats.io,
         });
     }
@@ -122,6 +123,7 @@ mod tests {
             uuid: uuid.into(),
             cpu_percent: cpu,
             memory_used: None,
+            guest_memory_used: None,
             io: None,
         }
     }

@@ -170,11 +170,20 @@ fn rates(
             uuid: r.uuid.clone(),
             cpu_percent: counters.cpu_percent(before, r.vcpu_current.unwrap_or(1)),
             memory_used: r.balloon_rss.or(r.balloon_current).map(|kib| kib * 1024),
+            guest_memory_used: guest_used(r),
             io: io(&r.uuid).then(|| counters.io_rates(before)),
         });
         prev.insert(r.uuid.clone(), counters);
     }
     stats
+}
+
+/// What the guest has in use, from its balloon driver's report: all it sees less what it
+/// could use without swapping (older guests report only the unused part).
+fn guest_used(r: &DomainStatsRecord) -> Option<u64> {
+    let free = r.balloon_usable.or(r.balloon_unused)?;
+    r.balloon_available
+        .map(|available| available.saturating_sub(free) * 1024)
 }
 
 /// One VM's stats over `interval`, for the CLI: two bulk calls, the same arithmetic as the
@@ -239,6 +248,22 @@ mod tests {
     }
 
     #[test]
+    fn guest_memory_is_what_the_guest_cannot_use_without_swapping() {
+        let mut r = record("a", 0, 0, 0);
+        r.balloon_available = Some(1000);
+        r.balloon_unused = Some(100);
+        assert_eq!(
+            guest_used(&r),
+            Some(900 * 1024),
+            "an older guest: unused only"
+        );
+        r.balloon_usable = Some(400);
+        assert_eq!(guest_used(&r), Some(600 * 1024), "caches count as usable");
+        r.balloon_available = None;
+        assert_eq!(guest_used(&r), None);
+    }
+
+    #[test]
     fn rates_are_differences_over_the_interval() {
         let t0 = Instant::now();
         let t1 = t0 + Duration::from_secs(2);
@@ -256,6 +281,10 @@ mod tests {
         let s = &second[0];
         assert!((s.cpu_percent - 25.0).abs() < 1e-9, "{}", s.cpu_percent);
         assert_eq!(s.memory_used, Some(1024 * 1024));
+        assert_eq!(
+            s.guest_memory_used, None,
+            "no balloon report, no guest figure"
+        );
         let io = s.io.unwrap();
         assert_eq!(io.disk_read, Some(2048.0));
         assert_eq!(io.disk_write, Some(0.0));

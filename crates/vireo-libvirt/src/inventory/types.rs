@@ -50,6 +50,11 @@ pub struct VmStats {
     pub cpu_percent: f64,
     /// Bytes of host memory the VM uses, when the driver reports it.
     pub memory_used: Option<u64>,
+    /// Bytes the guest itself has in use (not free, not reclaimable cache), when its balloon
+    /// driver reports memory statistics (the balloon's stats period is set).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub guest_memory_used: Option<u64>,
     /// Disk and network throughput: sampled only for VMs whose page is open
     /// (`Inventory::watch_stats`), so the list's event
     /// stays small.
@@ -78,6 +83,7 @@ pub struct StatsSample {
     pub at: u64,
     pub cpu_percent: f64,
     pub memory_used: Option<u64>,
+    pub guest_memory_used: Option<u64>,
     pub io: Option<VmIoRates>,
 }
 
