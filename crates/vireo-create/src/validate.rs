@@ -138,8 +138,10 @@ pub(crate) fn judge_and_inspect(path: &Path, qemu_reads: bool) -> Result<ImageIn
 
 /// A warning when a VM on the connection already has the image's file as a disk: two
 /// writers corrupt it, an overlay breaks when its base changes, a copy may catch it half
-/// written. `adding_to` (uuid, name: the VM a disk is added to) having it already is
-/// refused instead.
+/// written. A file that is only the base image under another VM's overlay is fine to read
+/// (another overlay, a copy) and warned about only when it would be written (in place).
+/// `adding_to` (uuid, name: the VM a disk is added to) having it already is refused
+/// instead, as is writing in place to a base image of its own.
 pub fn shared_disk_warning(
     conn: &Connect,
     info: &ImageInfo,
@@ -148,25 +150,46 @@ pub fn shared_disk_warning(
 ) -> Result<Option<ImageWarning>, CreateError> {
     let users = vireo_libvirt::vm_disks::disk_users(conn, Path::new(&info.path))?;
     let shown = vireo_text::shown(&info.path);
+    let writes = mode == ImportMode::InPlace;
     if let Some((uuid, name)) = adding_to {
-        if let Some(mine) = users.iter().find(|u| u.uuid == uuid) {
+        if let Some(mine) = users
+            .iter()
+            .find(|u| u.uuid == uuid && (!u.as_backing || writes))
+        {
+            let what = if mine.as_backing {
+                "the base image under disk"
+            } else {
+                "already disk"
+            };
             return Err(CreateError::Invalid(format!(
-                "{shown} is already disk {} of {}",
+                "{shown} is {what} {} of {}",
                 vireo_text::shown(&mine.target),
                 vireo_text::shown(name)
             )));
         }
     }
-    Ok(users.first().map(|other| {
-        let risk = match mode {
-            ImportMode::InPlace => "two VMs writing one disk corrupt it",
-            ImportMode::Overlay => "the overlay breaks when that VM writes to it",
-            ImportMode::Copy => "a copy taken while that VM writes to it may be inconsistent",
+    let other = users
+        .iter()
+        .find(|u| adding_to.is_none_or(|(uuid, _)| u.uuid != uuid) && (!u.as_backing || writes));
+    Ok(other.map(|other| {
+        let (what, risk) = match (other.as_backing, mode) {
+            (true, _) => (
+                "the base image under disk",
+                "writing to it corrupts that disk",
+            ),
+            (false, ImportMode::InPlace) => ("disk", "two VMs writing one disk corrupt it"),
+            (false, ImportMode::Overlay) => {
+                ("disk", "the overlay breaks when that VM writes to it")
+            }
+            (false, ImportMode::Copy) => (
+                "disk",
+                "a copy taken while that VM writes to it may be inconsistent",
+            ),
         };
         ImageWarning {
             id: WarningId::SharedDisk,
             message: format!(
-                "{shown} is disk {} of {}: {risk}",
+                "{shown} is {what} {} of {}: {risk}",
                 vireo_text::shown(&other.target),
                 vireo_text::shown(&other.vm_name)
             ),

@@ -288,3 +288,27 @@ fn the_wizard_warns_about_an_image_another_vm_has_too() {
     let info = vireo_create::validate(&conn, &req, &host).unwrap().unwrap();
     assert_eq!(info.path, path.display().to_string());
 }
+
+#[test]
+fn a_base_image_is_shared_for_reading_and_warned_about_for_writing() {
+    let conn = open();
+    let path = image("base");
+    // OTHER gets an overlay on the image: the image is now its base.
+    add(&conn, OTHER, &import(&path, ImportMode::Overlay)).unwrap();
+    // Another overlay on it (a linked clone's layout) and a copy of it: no warning.
+    let overlay = add(&conn, STOPPED, &import(&path, ImportMode::Overlay)).unwrap();
+    assert_eq!(overlay.target, "vdb");
+    // Written in place: a warning naming the VM whose disk it is under.
+    match add(&conn, WEB, &import(&path, ImportMode::InPlace)) {
+        Err(CreateError::Unacknowledged(m)) => {
+            assert!(m.contains("is the base image under disk"), "{m}");
+            assert!(m.contains("corrupts that disk"), "{m}");
+        }
+        other => panic!("writing a base image needs confirming, got {other:?}"),
+    }
+    // And on a VM of its own overlay: refused.
+    refused(
+        add(&conn, OTHER, &import(&path, ImportMode::InPlace)),
+        "is the base image under disk vda of other",
+    );
+}

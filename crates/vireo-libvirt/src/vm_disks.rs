@@ -24,12 +24,16 @@ pub struct DiskSlot {
     pub target: String,
 }
 
-/// A VM on the connection that uses a file as one of its disks.
+/// A VM on the connection that uses a file as one of its disks, or as the base image
+/// (backing file) under one.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DiskUser {
     pub uuid: String,
     pub vm_name: String,
     pub target: String,
+    /// Read only, under an overlay: the VM breaks if the file is written, but another
+    /// overlay on it is fine.
+    pub as_backing: bool,
 }
 
 fn same_file(a: &str, b: &Path) -> bool {
@@ -37,14 +41,44 @@ fn same_file(a: &str, b: &Path) -> bool {
     a == b || std::fs::canonicalize(a).is_ok_and(|real| real == b)
 }
 
+/// Each disk's target with its own file and the files of its backing chain, from a
+/// domain's XML (`<source file|dev>` and every `<backingStore>` below it).
+fn disk_files(xml: &str) -> Vec<(String, Option<String>, Vec<String>)> {
+    let Ok(doc) = roxmltree::Document::parse(xml) else {
+        return Vec::new();
+    };
+    let file = |n: roxmltree::Node| {
+        n.children()
+            .find(|c| c.has_tag_name("source"))
+            .and_then(|src| src.attribute("file").or(src.attribute("dev")))
+            .map(str::to_string)
+    };
+    doc.descendants()
+        .filter(|n| n.has_tag_name("disk") && n.parent().is_some_and(|p| p.has_tag_name("devices")))
+        .filter_map(|d| {
+            let target = d
+                .children()
+                .find(|c| c.has_tag_name("target"))?
+                .attribute("dev")?
+                .to_string();
+            let backing = d
+                .descendants()
+                .filter(|n| n.has_tag_name("backingStore"))
+                .filter_map(file)
+                .collect();
+            Some((target, file(d), backing))
+        })
+        .collect()
+}
+
 /// Every VM (running or stored configuration) whose disks include the file `path` (already
-/// resolved: links in the VMs' XML are resolved before comparing). One XML read per VM and
-/// configuration, only when a disk is added or removed.
+/// resolved: links in the VMs' XML are resolved before comparing), itself or as a base
+/// image. One XML read per VM and configuration, only when a disk is added or removed.
 pub fn disk_users(conn: &Connect, path: &Path) -> Result<Vec<DiskUser>, BackendError> {
     let doms = conn
         .list_all_domains(0)
         .map_err(|e| BackendError::libvirt("list the VMs", e))?;
-    let mut users = Vec::new();
+    let mut users: Vec<DiskUser> = Vec::new();
     for dom in doms {
         let (Ok(uuid), Ok(name)) = (dom.uuid_string(), dom.name()) else {
             continue;
@@ -53,24 +87,28 @@ pub fn disk_users(conn: &Connect, path: &Path) -> Result<Vec<DiskUser>, BackendE
             let Ok(text) = dom.xml_desc(flags) else {
                 continue;
             };
-            let Ok(hw) = hardware::read(&text) else {
-                continue;
-            };
-            for d in hw.disks {
-                let uses = d.source.as_deref().is_some_and(|s| same_file(s, path));
-                let known = users
-                    .iter()
-                    .any(|u: &DiskUser| u.uuid == uuid && u.target == d.target);
-                if uses && !known {
+            for (target, own, backing) in disk_files(&text) {
+                let as_backing = if own.as_deref().is_some_and(|f| same_file(f, path)) {
+                    false
+                } else if backing.iter().any(|f| same_file(f, path)) {
+                    true
+                } else {
+                    continue;
+                };
+                let known = users.iter().any(|u| u.uuid == uuid && u.target == target);
+                if !known {
                     users.push(DiskUser {
                         uuid: uuid.clone(),
                         vm_name: name.clone(),
-                        target: d.target,
+                        target,
+                        as_backing,
                     });
                 }
             }
         }
     }
+    // Writers first: they are what a warning names.
+    users.sort_by_key(|u| u.as_backing);
     Ok(users)
 }
 
@@ -110,7 +148,7 @@ pub fn prepare_disk_add(
 }
 
 /// Plugs the disk `fragment` (from [`disk::disk_xml`]) in now and/or adds it to the next
-/// boot's configuration. A failed stored change unplugs the live one again.
+/// boot's configuration. A failed live plug restores the stored configuration.
 pub fn attach_disk(
     conn: &Connect,
     uuid: &str,
@@ -126,16 +164,20 @@ pub fn attach_disk(
     } else {
         None
     };
-    if apply.live() {
-        dom.attach_device_flags(fragment, sys::VIR_DOMAIN_AFFECT_LIVE)
-            .map_err(|e| BackendError::libvirt(format!("plug a disk into {}", current.name), e))?;
+    // The stored half first: undoing it is a define, done at once. Undoing a live plug
+    // would be a detach, which only asks the guest, while the caller deletes the volume.
+    if let Some((stored, edited)) = &next {
+        define(conn, stored, edited)?;
     }
-    if let Some((stored, edited)) = next {
-        if let Err(e) = define(conn, &stored, &edited) {
-            if apply.live() {
-                let _ = dom.detach_device_flags(fragment, sys::VIR_DOMAIN_AFFECT_LIVE);
+    if apply.live() {
+        if let Err(e) = dom.attach_device_flags(fragment, sys::VIR_DOMAIN_AFFECT_LIVE) {
+            if let Some((stored, edited)) = &next {
+                let _ = define(conn, edited, stored);
             }
-            return Err(e);
+            return Err(BackendError::libvirt(
+                format!("plug a disk into {}", current.name),
+                e,
+            ));
         }
     }
     Ok(())
@@ -240,25 +282,33 @@ pub fn remove_disk(
     } else {
         None
     };
-    let mut unplugged = None;
-    if apply.live() {
-        let (_, device) = disk::remove_disk(&xml(&dom, false)?, target).map_err(edit_error)?;
-        dom.detach_device_flags(&device, sys::VIR_DOMAIN_AFFECT_LIVE)
-            .map_err(|e| {
-                BackendError::libvirt(format!("unplug {target} from {}", current.name), e)
-            })?;
-        unplugged = Some(device);
+    // The stored half first, for the same reason as in attach_disk: a failed unplug is
+    // undone by a define, while re-plugging a disk the guest is still letting go of fails.
+    let live_device = if apply.live() {
+        Some(
+            disk::remove_disk(&xml(&dom, false)?, target)
+                .map_err(edit_error)?
+                .1,
+        )
+    } else {
+        None
+    };
+    if let Some(edited) = &next {
+        define(conn, &stored, edited)?;
     }
-    if let Some(edited) = next {
-        if let Err(e) = define(conn, &stored, &edited) {
-            if let Some(device) = unplugged {
-                let _ = dom.attach_device_flags(&device, sys::VIR_DOMAIN_AFFECT_LIVE);
+    if let Some(device) = &live_device {
+        if let Err(e) = dom.detach_device_flags(device, sys::VIR_DOMAIN_AFFECT_LIVE) {
+            if let Some(edited) = &next {
+                let _ = define(conn, edited, &stored);
             }
-            return Err(e);
+            return Err(BackendError::libvirt(
+                format!("unplug {target} from {}", current.name),
+                e,
+            ));
         }
     }
     if let Some(path) = delete {
-        if unplugged.is_some() {
+        if live_device.is_some() {
             released(&dom, target)?;
         }
         vm::delete_file(conn, &path).map_err(|e| {

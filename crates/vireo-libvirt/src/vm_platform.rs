@@ -15,9 +15,11 @@ use virt::connect::Connect;
 /// What this host's libvirt offers a VM like this one (its emulator type, arch and
 /// machine), when the driver can say: the test and vbox drivers cannot, and libvirt's
 /// define then judges alone.
+/// None where this libvirt's capabilities do not say at all (an older one lists no TPM):
+/// then libvirt's define and start judge alone.
 struct Offered {
-    uefi: bool,
-    tpm_emulator: bool,
+    uefi: Option<bool>,
+    tpm_emulator: Option<bool>,
 }
 
 fn offered(conn: &Connect, stored: &str) -> Option<Offered> {
@@ -33,21 +35,26 @@ fn offered(conn: &Connect, stored: &str) -> Option<Offered> {
         .domain_capabilities(None, arch, machine, root.attribute("type"), 0)
         .ok()?;
     let caps = Document::parse(&caps).ok()?;
-    let values = |section: &str, name: &str| -> Vec<String> {
-        caps.descendants()
+    // The values of `<enum name=…>` inside `<section>`, or None when there is no such list.
+    let values = |section: &str, name: &str| -> Option<Vec<String>> {
+        let list = caps
+            .descendants()
             .filter(|n| n.has_tag_name(section))
             .flat_map(|s| s.descendants())
-            .filter(|n| n.has_tag_name("enum") && n.attribute("name") == Some(name))
-            .flat_map(|e| e.children())
-            .filter(|n| n.has_tag_name("value"))
-            .filter_map(|v| v.text().map(str::to_string))
-            .collect()
+            .find(|n| n.has_tag_name("enum") && n.attribute("name") == Some(name))?;
+        Some(
+            list.children()
+                .filter(|n| n.has_tag_name("value"))
+                .filter_map(|v| v.text().map(str::to_string))
+                .collect(),
+        )
+    };
+    let has = |section: &str, name: &str, value: &str| {
+        values(section, name).map(|vs| vs.iter().any(|v| v == value))
     };
     Some(Offered {
-        uefi: values("os", "firmware").iter().any(|v| v == "efi"),
-        tpm_emulator: values("tpm", "backendModel")
-            .iter()
-            .any(|v| v == "emulator"),
+        uefi: has("os", "firmware", "efi"),
+        tpm_emulator: has("tpm", "backendModel", "emulator"),
     })
 }
 
@@ -73,7 +80,7 @@ pub fn set_firmware(
     firmware: FirmwareKind,
 ) -> Result<(), BackendError> {
     change(conn, uuid, |stored, offered| {
-        if firmware == FirmwareKind::Uefi && offered.is_some_and(|o| !o.uefi) {
+        if firmware == FirmwareKind::Uefi && offered.is_some_and(|o| o.uefi == Some(false)) {
             return Err(BackendError::Refused(
                 "this host has no UEFI firmware for this VM's machine type: install OVMF \
                  (the ovmf package)"
@@ -87,7 +94,7 @@ pub fn set_firmware(
 /// Adds the emulated TPM 2.0 or removes the VM's TPM.
 pub fn set_tpm(conn: &Connect, uuid: &str, on: bool) -> Result<(), BackendError> {
     change(conn, uuid, |stored, offered| {
-        if on && offered.is_some_and(|o| !o.tpm_emulator) {
+        if on && offered.is_some_and(|o| o.tpm_emulator == Some(false)) {
             return Err(BackendError::Refused(
                 "this host cannot emulate a TPM: install swtpm (the swtpm-tools package)".into(),
             ));
