@@ -114,6 +114,11 @@ pub struct InspectRequest {
     pub connection: Option<String>,
     pub pool: Option<String>,
     pub mode: Option<ImportMode>,
+    /// The VM a disk is being added to (on `connection`): its own disks are refused, not
+    /// warned about, as adding the disk would refuse them.
+    #[serde(default)]
+    #[ts(optional)]
+    pub vm: Option<crate::VmRef>,
 }
 
 /// What the wizard shows about a chosen file.
@@ -148,8 +153,19 @@ pub fn inspect_source(inv: &Inventory, req: InspectRequest) -> Result<SourceInfo
     if let (Some(connection), false) = (&req.connection, req.iso) {
         let conn = inv.open_connection(connection)?;
         let mode = req.mode.unwrap_or(ImportMode::Overlay);
+        let adding_to = match &req.vm {
+            Some(vm) => {
+                let name = conn
+                    .lookup_domain_by_uuid_string(&vm.uuid)
+                    .and_then(|d| d.name())
+                    .map_err(|e| vireo_libvirt::BackendError::libvirt("find the VM", e))?;
+                Some((vm.uuid.clone(), name))
+            }
+            None => None,
+        };
+        let mine = adding_to.as_ref().map(|(u, n)| (u.as_str(), n.as_str()));
         let shared =
-            vireo_create::shared_disk_warning(&conn, &image, mode, None).map_err(create_error)?;
+            vireo_create::shared_disk_warning(&conn, &image, mode, mine).map_err(create_error)?;
         warnings.extend(shared);
         let pool = vireo_create::pool_warnings(&conn, req.pool.as_deref(), mode, &image)
             .map_err(create_error)?;
@@ -351,8 +367,7 @@ pub fn preview_vm(inv: &Inventory, req: CreateVmRequest) -> Result<String, ApiEr
     ))
 }
 
-/// The cancel of the long operation under way (a create, or a disk copied into a VM).
-pub(crate) fn cancel_slot() -> &'static std::sync::Mutex<Cancel> {
+fn cancel_slot() -> &'static std::sync::Mutex<Cancel> {
     static SLOT: OnceLock<std::sync::Mutex<Cancel>> = OnceLock::new();
     SLOT.get_or_init(Default::default)
 }

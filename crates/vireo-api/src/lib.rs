@@ -29,8 +29,8 @@ pub use operations::{CREATE_PROGRESS_EVENT, INVENTORY_EVENT, SERIAL_EVENT};
 pub use serial::*;
 pub use thumbnail::*;
 pub use vireo_create::{
-    AddedDisk, CreateRequest, Created, DiskAddRequest, ImportMode, NetworkChoice, NewDiskSource,
-    Progress, Source,
+    AddedDisk, Cancel, CreateRequest, Created, DiskAddRequest, ImportMode, NetworkChoice,
+    NewDiskSource, Progress, Source,
 };
 pub use vireo_domain::disk::DiskBus;
 pub use vireo_domain::edit::ResourcePatch;

@@ -3,7 +3,7 @@
 //! notes, name, XML), and the live stats its graphs draw. Each is also a `vireo vm` subcommand, through the `*_by_name`
 //! functions at the end.
 
-use crate::create::{cancel_slot, create_error};
+use crate::create::create_error;
 use crate::{ApiError, Code, VmRef};
 use serde::Deserialize;
 use std::path::Path;
@@ -200,6 +200,13 @@ pub fn vm_grow_disk(inv: &Inventory, req: VmDiskGrowRequest) -> Result<u64, ApiE
     })?)
 }
 
+/// The cancel of the disk copy under way: its own, so cancelling it never stops a creation
+/// in the wizard, nor the reverse.
+fn disk_cancel_slot() -> &'static std::sync::Mutex<Cancel> {
+    static SLOT: std::sync::OnceLock<std::sync::Mutex<Cancel>> = std::sync::OnceLock::new();
+    SLOT.get_or_init(Default::default)
+}
+
 /// Adds a disk: a new volume, or an image judged as the wizard judges it; a copy reports
 /// its progress and can be cancelled ([`vm_add_disk_cancel`]). Nothing is left behind when
 /// it fails.
@@ -209,7 +216,7 @@ pub fn vm_add_disk(
     req: VmDiskAddRequest,
 ) -> Result<AddedDisk, ApiError> {
     let cancel = Cancel::default();
-    *cancel_slot().lock().unwrap_or_else(|p| p.into_inner()) = cancel.clone();
+    *disk_cancel_slot().lock().unwrap_or_else(|p| p.into_inner()) = cancel.clone();
     inv.change_vm(&req.vm.connection, &req.vm.uuid, |conn| {
         vireo_create::add_disk(conn, &req.vm.uuid, &req.disk, progress, &cancel)
     })
@@ -218,7 +225,7 @@ pub fn vm_add_disk(
 
 /// Cancels the disk copy of a [`vm_add_disk`] under way; its volume is removed.
 pub fn vm_add_disk_cancel() {
-    cancel_slot()
+    disk_cancel_slot()
         .lock()
         .unwrap_or_else(|p| p.into_inner())
         .cancel();
@@ -399,10 +406,10 @@ pub mod by_name {
         name: &str,
         disk: &DiskAddRequest,
         progress: &dyn Fn(Progress),
+        cancel: &Cancel,
     ) -> Result<AddedDisk, ApiError> {
         let (conn, uuid) = open(uri, name)?;
-        vireo_create::add_disk(&conn, &uuid, disk, progress, &Cancel::default())
-            .map_err(create_error)
+        vireo_create::add_disk(&conn, &uuid, disk, progress, cancel).map_err(create_error)
     }
 
     pub fn remove_disk(

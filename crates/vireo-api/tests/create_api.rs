@@ -44,6 +44,7 @@ fn inspect_source_checks_the_kind_of_file() {
         connection: None,
         pool: None,
         mode: None,
+        vm: None,
     };
     let info = inspect_source(&inv, request(&path, true)).unwrap();
     assert_eq!(info.volume_id.as_deref(), Some("Debian 11.5.0 amd64 n"));
@@ -80,6 +81,7 @@ fn hostile_names_arrive_escaped_and_refusals_are_invalid_input() {
             connection: None,
             pool: None,
             mode: None,
+            vm: None,
         },
     )
     .unwrap_err();
@@ -108,6 +110,7 @@ fn hostile_names_arrive_escaped_and_refusals_are_invalid_input() {
             connection: None,
             pool: None,
             mode: None,
+            vm: None,
         },
     )
     .unwrap();

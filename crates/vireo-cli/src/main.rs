@@ -1,7 +1,10 @@
 //! `vireo`: Vireo's operations from a terminal. Each subcommand calls one `vireo_api`
 //! function, exactly as the window does.
-#![forbid(unsafe_code)]
+// Unsafe only in `interrupt`, which installs the Ctrl+C handler.
+#![deny(unsafe_code)]
 
+#[allow(unsafe_code)]
+mod interrupt;
 mod serial;
 mod vm;
 
@@ -82,6 +85,7 @@ fn inspect(path: String, iso: bool, json: bool) -> ExitCode {
         connection: None,
         pool: None,
         mode: None,
+        vm: None,
     };
     let info = match vireo_api::inspect_source(&inv, req) {
         Ok(i) => i,
