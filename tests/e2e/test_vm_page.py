@@ -2,7 +2,8 @@
 boot and see it marked pending, restart the VM and see it applied, eject its CD. The VM is a
 TCG guest with no disk on qemu:///system, with a memory balloon and an IDE CD-ROM holding a
 tiny ISO written here. Then the serial console: the test guest's shell answers a command
-typed in the page's terminal, and lists a NIC the page hot-plugs."""
+typed in the page's terminal, and lists a NIC and a disk the page hot-plugs (the disk
+removed again with its volume)."""
 
 import functools
 import os
@@ -231,6 +232,39 @@ def test_the_serial_console_runs_a_command_in_the_guest(shell_vm, app, artifacts
         return mac.upper() in terminal_text(d)
     WebDriverWait(app, 60, poll_frequency=2).until(
         guest_lists_mac, message="the guest sees the hot-plugged NIC")
+
+    # A new disk added on the page is hot-plugged too; removed with its file, it leaves the
+    # guest, the VM's configuration and the pool.
+    size = wait_for(app, '[data-testid="disk-add-size"]')
+    app.execute_script("arguments[0].scrollIntoView({block: 'center'})", size)
+    size.clear()
+    size.send_keys("1")
+    click(app, '[data-testid="disk-add-submit"]')
+    WebDriverWait(app, 60).until(
+        lambda d: "Added vdb" in text(d, '[data-testid="disk-added"]'),
+        message="the page says the disk was added")
+    volume = text(app, '[data-testid="disk-added"]').split(": ", 1)[1]
+    assert volume in virsh("dumpxml", "--inactive", shell_vm).stdout, "kept for the next boot"
+
+    def guest_says(d, command, answer):
+        keys.send_keys(command + Keys.ENTER)
+        time.sleep(1)
+        return answer in terminal_text(d)
+    WebDriverWait(app, 60, poll_frequency=2).until(
+        lambda d: guest_says(d, "[ -e /sys/block/vdb ] && echo disk-$((3+4))-here", "disk-7-here"),
+        message="the guest sees the hot-plugged disk")
+    app.save_screenshot(os.path.join(artifacts, "vm-page-disk.png"))
+    click(app, '[data-testid="disk-remove-vdb"]')
+    click(app, '[data-testid="disk-remove-file-vdb"]')
+    click(app, '[data-testid="disk-remove-confirm-vdb"]')
+    WebDriverWait(app, 60).until(
+        lambda d: not d.find_elements(By.CSS_SELECTOR, '[data-testid="disk-vdb"]'),
+        message="the disk leaves the page")
+    WebDriverWait(app, 60, poll_frequency=2).until(
+        lambda d: guest_says(d, "[ -e /sys/block/vdb ] || echo disk-$((4+5))-gone", "disk-9-gone"),
+        message="the guest lets go of the disk")
+    assert volume not in virsh("dumpxml", "--inactive", shell_vm).stdout
+    assert not os.path.exists(volume), "its volume is deleted"
 
     # The VM stops: the page says so; started again, the console comes back by itself.
     virsh("destroy", shell_vm)
