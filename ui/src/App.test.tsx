@@ -55,6 +55,19 @@ describe("App", () => {
     expect(screen.getByTestId("host-check")).toBe(hostCheck);
   });
 
+  it("opens Preferences from the switcher and keeps the list mounted behind it", async () => {
+    const { backend } = setup();
+    const machines = screen.getByTestId("machines");
+    fireEvent.click(viewButton("Preferences"));
+    expect(await screen.findByTestId("preferences")).toBeTruthy();
+    expect(machines.closest(".view")?.hasAttribute("hidden")).toBe(true);
+    expect(window.location.hash).toBe("#preferences");
+    expect(backend.setStatsActive).toHaveBeenLastCalledWith(false);
+    fireEvent.click(viewButton("Machines"));
+    expect(screen.queryByTestId("preferences")).toBeNull();
+    expect(screen.getByTestId("machines")).toBe(machines);
+  });
+
   it("can open on the host check (#host-check)", async () => {
     history.replaceState(null, "", "#host-check");
     const fake = createFakeBackend({ snapshot: sampleSnapshot(), report: pvmReport });

@@ -1,6 +1,7 @@
 import { createSignal, Show } from "solid-js";
 import { HostCheck } from "./hostcheck/HostCheck";
 import { Machines } from "./machines/Machines";
+import { Preferences } from "./preferences/Preferences";
 import { type View, ViewSwitcher } from "./shared/TopBar";
 
 export interface AppProps {
@@ -9,14 +10,16 @@ export interface AppProps {
 }
 
 function viewFromHash(): View {
-  return typeof window !== "undefined" && window.location.hash === "#host-check"
-    ? "host-check"
-    : "machines";
+  if (typeof window === "undefined") return "machines";
+  if (window.location.hash === "#host-check") return "host-check";
+  if (window.location.hash === "#preferences") return "preferences";
+  return "machines";
 }
 
 /**
- * The two views stay mounted once opened (hidden when not shown): the inventory keeps its live
- * subscription and the host check its last result. The check first runs when its view opens.
+ * The two main views stay mounted once opened (hidden when not shown): the inventory keeps its
+ * live subscription and the host check its last result. The check first runs when its view
+ * opens. Preferences hold no state of their own (the store does) and mount only when shown.
  */
 export function App(props: AppProps) {
   const [view, setView] = createSignal<View>(props.initialView ?? viewFromHash());
@@ -26,7 +29,7 @@ export function App(props: AppProps) {
     if (next === "host-check") setHostCheckOpened(true);
     setView(next);
     if (typeof history !== "undefined") {
-      history.replaceState(null, "", next === "host-check" ? "#host-check" : "#");
+      history.replaceState(null, "", next === "machines" ? "#" : `#${next}`);
     }
   }
 
@@ -40,6 +43,11 @@ export function App(props: AppProps) {
       <Show when={hostCheckOpened()}>
         <div class="view" hidden={view() !== "host-check"}>
           <HostCheck nav={nav()} />
+        </div>
+      </Show>
+      <Show when={view() === "preferences"}>
+        <div class="view">
+          <Preferences nav={nav()} />
         </div>
       </Show>
     </>

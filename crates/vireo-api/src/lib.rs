@@ -16,6 +16,7 @@ mod error;
 mod inventory;
 mod logging;
 mod operations;
+mod preferences;
 mod serial;
 mod thumbnail;
 mod vm_page;
@@ -26,6 +27,7 @@ pub use error::{ApiError, Code};
 pub use inventory::*;
 pub use logging::log_to_stderr;
 pub use operations::{CREATE_PROGRESS_EVENT, INVENTORY_EVENT, SERIAL_EVENT};
+pub use preferences::*;
 pub use serial::*;
 pub use thumbnail::*;
 pub use vireo_create::{
@@ -108,6 +110,8 @@ pub fn export_bindings(dir: &std::path::Path) -> Result<(), ts_rs::ExportError> 
     VmNicAddRequest::export_all(&cfg)?;
     VmNicRemoveRequest::export_all(&cfg)?;
     VmNicLinkRequest::export_all(&cfg)?;
+    Preferences::export_all(&cfg)?;
+    PreferencesPatch::export_all(&cfg)?;
     VmBootRequest::export_all(&cfg)?;
     VmFirmwareRequest::export_all(&cfg)?;
     VmToggleRequest::export_all(&cfg)?;

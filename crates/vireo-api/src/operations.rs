@@ -97,6 +97,11 @@ macro_rules! for_each_operation {
                 -> result $crate::VmStatsHistory => json;
             /// The VM page closed: its VM is no longer sampled for it.
             fn vm_stats_unwatch[inventory](vm: $crate::VmRef) -> value () => json;
+            /// The user's preferences (the defaults when none are saved).
+            fn preferences_get[inventory]() -> value $crate::Preferences => json;
+            /// Changes and saves the user's preferences; returns them as saved.
+            fn preferences_set[inventory](patch: $crate::PreferencesPatch)
+                -> result $crate::Preferences => json;
             /// Turns the backend's CPU/memory sampling (the `stats` events) on or off.
             fn set_stats_active[inventory](on: bool) -> value () => json;
             /// Saves and opens a new connection.

@@ -59,6 +59,12 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Show the preferences the window uses, or change them.
+    Preferences {
+        /// Show the domain XML editor on the VM page (on or off; off by default).
+        #[arg(long, value_name = "on|off", value_parser = parse_switch)]
+        xml_editing: Option<bool>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -73,7 +79,31 @@ fn main() -> ExitCode {
         Command::List { json } => list(&uri, json),
         Command::Vm { command } => vm::run(&uri, command),
         Command::Inspect { path, iso, json } => inspect(path, iso, json),
+        Command::Preferences { xml_editing } => preferences(xml_editing),
     }
+}
+
+fn parse_switch(s: &str) -> Result<bool, String> {
+    match s {
+        "on" => Ok(true),
+        "off" => Ok(false),
+        _ => Err(format!("'{}' is neither on nor off", vireo_text::shown(s))),
+    }
+}
+
+fn preferences(xml_editing: Option<bool>) -> ExitCode {
+    let inv = vireo_api::Inventory::new(|_| {});
+    let prefs = if xml_editing.is_none() {
+        vireo_api::preferences_get(&inv)
+    } else {
+        match vireo_api::preferences_set(&inv, vireo_api::PreferencesPatch { xml_editing }) {
+            Ok(p) => p,
+            Err(e) => return fail(e),
+        }
+    };
+    let on_off = |b: bool| if b { "on" } else { "off" };
+    println!("xml-editing  {}", on_off(prefs.xml_editing));
+    ExitCode::SUCCESS
 }
 
 fn inspect(path: String, iso: bool, json: bool) -> ExitCode {

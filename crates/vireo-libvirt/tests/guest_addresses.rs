@@ -80,7 +80,10 @@ fn a_guest_on_the_nat_network_is_found_by_its_lease() {
     );
     // New VMs' balloons have a stats period: the guest's driver reports its own use, less
     // than the 256 MiB it has.
-    let guest_used = samples.iter().filter_map(|s| s.guest_memory_used).next_back();
+    let guest_used = samples
+        .iter()
+        .filter_map(|s| s.guest_memory_used)
+        .next_back();
     assert!(
         guest_used.is_some_and(|b| b > 0 && b < 256 << 20),
         "{samples:?}"

@@ -22,6 +22,8 @@ import type { InventorySnapshot } from "./InventorySnapshot";
 import type { NewConnection } from "./NewConnection";
 import type { OsChoice } from "./OsChoice";
 import type { OsQuery } from "./OsQuery";
+import type { Preferences } from "./Preferences";
+import type { PreferencesPatch } from "./PreferencesPatch";
 import type { Progress } from "./Progress";
 import type { SerialEvent } from "./SerialEvent";
 import type { SerialOpenRequest } from "./SerialOpenRequest";
@@ -199,6 +201,16 @@ export interface Commands {
    */
   vmStatsUnwatch(vm: VmRef): Promise<void>;
   /**
+   * The user's preferences (the defaults when none are saved).
+   * (`preferences_get`)
+   */
+  preferencesGet(): Promise<Preferences>;
+  /**
+   * Changes and saves the user's preferences; returns them as saved.
+   * (`preferences_set`)
+   */
+  preferencesSet(patch: PreferencesPatch): Promise<Preferences>;
+  /**
    * Turns the backend's CPU/memory sampling (the `stats` events) on or off.
    * (`set_stats_active`)
    */
@@ -326,6 +338,8 @@ export function commands(invoke: Invoke): Commands {
     vmDefineXml: (req) => invoke("vm_define_xml", { req }),
     vmStatsWatch: (vm) => invoke("vm_stats_watch", { vm }),
     vmStatsUnwatch: (vm) => invoke("vm_stats_unwatch", { vm }),
+    preferencesGet: () => invoke("preferences_get"),
+    preferencesSet: (patch) => invoke("preferences_set", { patch }),
     setStatsActive: (on) => invoke("set_stats_active", { on }),
     connectionAdd: (connection) => invoke("connection_add", { connection }),
     connectionUpdate: (req) => invoke("connection_update", { req }),

@@ -40,11 +40,12 @@ export function TopBar(props: { nav?: JSX.Element; children?: JSX.Element }) {
   );
 }
 
-export type View = "machines" | "host-check";
+export type View = "machines" | "host-check" | "preferences";
 
 export const VIEWS: readonly { id: View; label: string }[] = [
   { id: "machines", label: "Machines" },
   { id: "host-check", label: "Host check" },
+  { id: "preferences", label: "Preferences" },
 ];
 
 /** Switches between the app's top-level views (libadwaita's view switcher, as buttons). */

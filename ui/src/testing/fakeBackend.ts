@@ -20,6 +20,8 @@ import type { InventorySnapshot } from "../bindings/InventorySnapshot";
 import type { NewConnection } from "../bindings/NewConnection";
 import type { OsChoice } from "../bindings/OsChoice";
 import type { OsQuery } from "../bindings/OsQuery";
+import type { Preferences } from "../bindings/Preferences";
+import type { PreferencesPatch } from "../bindings/PreferencesPatch";
 import type { SerialOpened } from "../bindings/SerialOpened";
 import type { SerialOpenRequest } from "../bindings/SerialOpenRequest";
 import type { SerialSendRequest } from "../bindings/SerialSendRequest";
@@ -187,6 +189,8 @@ export interface FakeBackendOptions {
   details?: Record<string, VmDetails>;
   /** What `vmAddresses` answers, by VM uuid; a VM not listed has none (nothing asked). */
   addresses?: Record<string, VmAddresses>;
+  /** The saved preferences to start from (default: everything off). */
+  preferences?: Preferences;
 }
 
 /**
@@ -206,6 +210,7 @@ export function createFakeBackend(options: FakeBackendOptions = {}) {
   const sockets: FakeConsoleSocket[] = [];
   let fullscreen = false;
   let held = false;
+  let preferences: Preferences = copy(options.preferences ?? { xmlEditing: false });
   const waiting: (() => void)[] = [];
 
   const backend = {
@@ -260,6 +265,11 @@ export function createFakeBackend(options: FakeBackendOptions = {}) {
       async (_req: VmThumbnailRequest): Promise<ArrayBuffer> => ONE_PIXEL_PNG.slice().buffer,
     ),
     setStatsActive: vi.fn(async (_on: boolean) => {}),
+    preferencesGet: vi.fn(async (): Promise<Preferences> => copy(preferences)),
+    preferencesSet: vi.fn(async (patch: PreferencesPatch): Promise<Preferences> => {
+      preferences = { ...preferences, ...patch };
+      return copy(preferences);
+    }),
     vmStatsWatch: vi.fn(
       async (_vm: VmRef): Promise<VmStatsHistory> => ({
         intervalMs: 2000,

@@ -78,8 +78,20 @@ describe("BootSection", () => {
 });
 
 describe("XmlSection", () => {
-  it("reads the XML on open, defines the edit, and keeps it when refused", async () => {
+  it("is off until XML editing is turned on in Preferences, and reads nothing", async () => {
     const fake = createFakeBackend();
+    const view = renderWithBackend(
+      () => <XmlSection vm={WEB} details={makeDetails("web", "running")} />,
+      fake.backend,
+    );
+    await waitFor(() => expect(fake.backend.preferencesGet).toHaveBeenCalled());
+    expect((await view.findByTestId("xml-off")).textContent).toContain("Preferences");
+    expect(view.queryByTestId("xml-toggle")).toBeNull();
+    expect(fake.backend.vmXml).not.toHaveBeenCalled();
+  });
+
+  it("reads the XML on open, defines the edit, and keeps it when refused", async () => {
+    const fake = createFakeBackend({ preferences: { xmlEditing: true } });
     fake.backend.vmXml.mockResolvedValue("<domain><name>web</name></domain>");
     const view = renderWithBackend(
       () => <XmlSection vm={WEB} details={makeDetails("web", "running")} />,

@@ -164,6 +164,12 @@ impl Inventory {
         Inventory { inner }
     }
 
+    /// Where this inventory keeps the user's files (saved connections, preferences); none
+    /// for a throwaway inventory, which then saves nothing.
+    pub fn config_dir(&self) -> Option<&std::path::Path> {
+        self.inner.config_dir.as_deref()
+    }
+
     /// Opens `qemu:///system` and `qemu:///session` (not for root, whose session is the
     /// system instance: its VMs would be listed twice), then the saved custom connections.
     pub fn open_builtin(&self) {
