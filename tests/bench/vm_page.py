@@ -20,7 +20,7 @@ from lib.proc import stop
 
 PREFIX = f"vireo-bench-page-{os.getpid()}"
 NAME = f"{PREFIX}-vm"
-IDLE_SECONDS = 20
+IDLE_SECONDS = 40
 SETTLE_SECONDS = 20
 
 

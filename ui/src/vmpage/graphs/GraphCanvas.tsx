@@ -20,11 +20,34 @@ export function GraphCanvas(props: {
   testId: string;
 }) {
   let canvas: HTMLCanvasElement | undefined;
+  // The colours come from the stylesheet's custom properties; read once and again only when
+  // the colour scheme changes, so a sample does not force a style recalculation.
+  let colors: Map<string, string> | undefined;
+  const scheme = window.matchMedia?.("(prefers-color-scheme: dark)");
+  const forgetColors = () => {
+    colors = undefined;
+    draw();
+  };
+  scheme?.addEventListener?.("change", forgetColors);
+  onCleanup(() => scheme?.removeEventListener?.("change", forgetColors));
+  // A graph scrolled out of view is not drawn; it catches up when it comes back.
+  let onScreen = true;
+
+  function color(c: HTMLCanvasElement, name: string, fallback: string): string {
+    if (!colors) colors = new Map();
+    let value = colors.get(name);
+    if (value === undefined) {
+      value = getComputedStyle(c).getPropertyValue(name).trim() || fallback;
+      colors.set(name, value);
+    }
+    return value;
+  }
 
   function draw(): void {
     const c = canvas;
-    const ctx = c?.getContext("2d");
-    if (!c || !ctx) return;
+    if (!c || !onScreen) return;
+    const ctx = c.getContext("2d");
+    if (!ctx) return;
     const ratio = window.devicePixelRatio || 1;
     const width = c.clientWidth;
     const height = c.clientHeight;
@@ -34,8 +57,7 @@ export function GraphCanvas(props: {
     }
     ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
     ctx.clearRect(0, 0, width, height);
-    const style = getComputedStyle(c);
-    ctx.strokeStyle = style.getPropertyValue("--graph-grid").trim() || "rgba(0,0,0,0.08)";
+    ctx.strokeStyle = color(c, "--graph-grid", "rgba(0,0,0,0.08)");
     ctx.lineWidth = 1;
     ctx.beginPath();
     for (const f of [0.25, 0.5, 0.75]) {
@@ -49,7 +71,7 @@ export function GraphCanvas(props: {
     ctx.lineWidth = 1.5;
     ctx.lineJoin = "round";
     for (const line of props.lines) {
-      ctx.strokeStyle = style.getPropertyValue(line.color).trim() || line.color;
+      ctx.strokeStyle = color(c, line.color, line.color);
       for (const seg of segments(props.series, line.metric, box)) {
         ctx.beginPath();
         ctx.moveTo(seg[0][0], seg[0][1] + 0.5);
@@ -70,10 +92,21 @@ export function GraphCanvas(props: {
     return props.series.points.length;
   };
   onMount(() => {
-    if (!canvas || typeof ResizeObserver === "undefined") return;
-    const observer = new ResizeObserver(() => draw());
-    observer.observe(canvas);
-    onCleanup(() => observer.disconnect());
+    if (!canvas) return;
+    if (typeof ResizeObserver !== "undefined") {
+      const resized = new ResizeObserver(() => draw());
+      resized.observe(canvas);
+      onCleanup(() => resized.disconnect());
+    }
+    if (typeof IntersectionObserver !== "undefined") {
+      const seen = new IntersectionObserver((entries) => {
+        const was = onScreen;
+        onScreen = entries.some((e) => e.isIntersecting);
+        if (onScreen && !was) draw();
+      });
+      seen.observe(canvas);
+      onCleanup(() => seen.disconnect());
+    }
   });
 
   return (

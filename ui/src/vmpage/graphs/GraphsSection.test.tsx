@@ -122,6 +122,35 @@ describe("GraphsSection", () => {
     await waitFor(() => expect(fake.backend.vmStatsWatch).toHaveBeenCalledTimes(2));
   });
 
+  it("draws nothing while the graphs are scrolled away, and catches up on return", async () => {
+    const seen: ((entries: { isIntersecting: boolean }[]) => void)[] = [];
+    vi.stubGlobal(
+      "IntersectionObserver",
+      class {
+        constructor(cb: (entries: { isIntersecting: boolean }[]) => void) {
+          seen.push(cb);
+        }
+        observe() {}
+        disconnect() {}
+      },
+    );
+    try {
+      const { fake, view } = show(makeDetails("web", "running"));
+      const cpu = await view.findByTestId("vm-graph-cpu-value");
+      await waitFor(() => expect(cpu.textContent).toBe("20 %"));
+      expect(seen.length).toBe(4);
+      for (const cb of seen) cb([{ isIntersecting: false }]);
+      const before = strokes;
+      fake.emit("inventory", sample(3000, "uuid-web", 42));
+      expect(cpu.textContent).toBe("42 %");
+      expect(strokes).toBe(before);
+      for (const cb of seen) cb([{ isIntersecting: true }]);
+      expect(strokes).toBeGreaterThan(before);
+    } finally {
+      vi.unstubAllGlobals();
+    }
+  });
+
   it("shows why the graphs could not start", async () => {
     const fake = createFakeBackend();
     fake.backend.vmStatsWatch.mockRejectedValue({ code: "not-found", message: "no VM uuid-web" });
