@@ -28,6 +28,7 @@ pub mod edit;
 pub mod hardware;
 pub mod nic;
 pub mod platform;
+pub mod snapshot;
 pub mod splice;
 pub mod xml;
 

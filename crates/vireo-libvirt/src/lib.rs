@@ -18,6 +18,7 @@ mod ffi;
 pub mod inventory;
 pub mod screenshot;
 pub mod serial;
+pub mod snapshots;
 pub mod state;
 pub mod vm;
 pub mod vm_config;

@@ -91,10 +91,14 @@ pub enum Action {
     /// Change what a stopped VM boots with: firmware, TPM, display (a running QEMU keeps
     /// its own, and a saved memory image expects the ones it was saved with).
     ChangePlatform,
+    /// Take a snapshot: the disks, and a running VM's memory.
+    Snapshot,
+    /// Go back to a snapshot, or delete one (both rewrite what the disks hold).
+    RevertSnapshot,
 }
 
 impl Action {
-    pub const ALL: [Action; 16] = [
+    pub const ALL: [Action; 18] = [
         Action::Start,
         Action::Shutdown,
         Action::ForceOff,
@@ -111,6 +115,8 @@ impl Action {
         Action::ConfigureLive,
         Action::Rename,
         Action::ChangePlatform,
+        Action::Snapshot,
+        Action::RevertSnapshot,
     ];
 
     pub fn verb(self) -> &'static str {
@@ -131,6 +137,8 @@ impl Action {
             Action::ConfigureLive => "change the running hardware of",
             Action::Rename => "rename",
             Action::ChangePlatform => "change the firmware, TPM or display of",
+            Action::Snapshot => "take a snapshot of",
+            Action::RevertSnapshot => "revert or delete a snapshot of",
         }
     }
 }
@@ -216,6 +224,15 @@ pub fn check(state: VmState, flags: VmFlags, action: Action) -> Result<(), Trans
                 _ => " (shut it down first)",
             },
         ),
+        // A saved memory image belongs to the disks as they are: libvirt refuses both.
+        Snapshot | RevertSnapshot => (
+            flags.persistent && matches!(state, Running | Blocked | Paused | ShutOff),
+            match (flags.persistent, state) {
+                (false, _) => " (transient: snapshots belong to defined VMs)",
+                (_, Saved) => " (restore or discard its saved state first)",
+                _ => " (wait until it is running or shut off)",
+            },
+        ),
     };
     if ok {
         Ok(())
@@ -262,6 +279,8 @@ mod tests {
                 EnableAutostart,
                 Configure,
                 ConfigureLive,
+                Snapshot,
+                RevertSnapshot,
             ],
         ),
         (
@@ -276,6 +295,8 @@ mod tests {
                 EnableAutostart,
                 Configure,
                 ConfigureLive,
+                Snapshot,
+                RevertSnapshot,
             ],
         ),
         (
@@ -287,6 +308,8 @@ mod tests {
                 EnableAutostart,
                 Configure,
                 ConfigureLive,
+                Snapshot,
+                RevertSnapshot,
             ],
         ),
         (ShuttingDown, &[ForceOff, EnableAutostart, Configure]),
@@ -299,6 +322,8 @@ mod tests {
                 Configure,
                 Rename,
                 ChangePlatform,
+                Snapshot,
+                RevertSnapshot,
             ],
         ),
         (
@@ -391,6 +416,20 @@ mod tests {
             "cannot change the running hardware of a VM that is shut off (changes apply at \
              its next boot)"
         );
+    }
+
+    #[test]
+    fn snapshots_wait_for_a_settled_defined_vm() {
+        let e = check(Saved, DEFINED, Snapshot).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "cannot take a snapshot of a VM that is saved (restore or discard its saved state \
+             first)"
+        );
+        let e = check(ShuttingDown, DEFINED, RevertSnapshot).unwrap_err();
+        assert!(e.to_string().contains("wait until it is running or shut off"), "{e}");
+        let e = check(Running, VmFlags::default(), Snapshot).unwrap_err();
+        assert!(e.to_string().contains("transient"), "{e}");
     }
 
     #[test]

@@ -223,6 +223,12 @@ pub fn perform(conn: &Connect, uuid: &str, action: Action) -> Result<(), Backend
                 action.verb()
             )))
         }
+        Action::Snapshot | Action::RevertSnapshot => {
+            return Err(BackendError::Refused(format!(
+                "to {} a VM, use its snapshots (snapshots.rs), not a lifecycle action",
+                action.verb()
+            )))
+        }
         _ => {}
     }
     let dom = lookup(conn, uuid)?;
@@ -242,7 +248,9 @@ pub fn perform(conn: &Connect, uuid: &str, action: Action) -> Result<(), Backend
         | Action::Configure
         | Action::ConfigureLive
         | Action::Rename
-        | Action::ChangePlatform => {
+        | Action::ChangePlatform
+        | Action::Snapshot
+        | Action::RevertSnapshot => {
             unreachable!("refused above")
         }
     };
