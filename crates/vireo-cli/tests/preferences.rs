@@ -19,7 +19,11 @@ fn xml_editing_is_off_then_saved_on_and_a_bad_value_changes_nothing() {
     assert_eq!(String::from_utf8_lossy(&out.stdout), "xml-editing  off\n");
 
     let out = vireo(&dir, &["preferences", "--xml-editing", "on"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert_eq!(String::from_utf8_lossy(&out.stdout), "xml-editing  on\n");
 
     let out = vireo(&dir, &["preferences", "--xml-editing", "maybe"]);
@@ -27,6 +31,10 @@ fn xml_editing_is_off_then_saved_on_and_a_bad_value_changes_nothing() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("'maybe' is neither on nor off"), "{err}");
     let out = vireo(&dir, &["preferences"]);
-    assert_eq!(String::from_utf8_lossy(&out.stdout), "xml-editing  on\n", "still on");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "xml-editing  on\n",
+        "still on"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }

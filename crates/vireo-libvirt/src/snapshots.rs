@@ -197,7 +197,10 @@ fn check_description(text: &str) -> Result<(), BackendError> {
             "a snapshot description is at most {MAX_DESCRIPTION} characters"
         )));
     }
-    if text.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
+    if text
+        .chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\t')
+    {
         return Err(BackendError::Refused(
             "a snapshot description cannot hold control characters".into(),
         ));
@@ -419,9 +422,8 @@ pub fn revert(conn: &Connect, uuid: &str, name: &str) -> Result<(), BackendError
             support.libvirt_version
         )));
     }
-    snap.revert(0).map_err(|e| {
-        BackendError::libvirt(format!("revert to '{}'", vireo_text::shown(name)), e)
-    })
+    snap.revert(0)
+        .map_err(|e| BackendError::libvirt(format!("revert to '{}'", vireo_text::shown(name)), e))
 }
 
 /// Deletes one snapshot (its children move to its parent) or it and its children.
@@ -439,7 +441,10 @@ pub fn delete(
         SnapshotDelete::WithChildren => sys::VIR_DOMAIN_SNAPSHOT_DELETE_CHILDREN,
     };
     snap.delete(flags).map_err(|e| {
-        BackendError::libvirt(format!("delete the snapshot '{}'", vireo_text::shown(name)), e)
+        BackendError::libvirt(
+            format!("delete the snapshot '{}'", vireo_text::shown(name)),
+            e,
+        )
     })
 }
 
@@ -502,7 +507,11 @@ mod tests {
         for (version, firmware, want) in cases {
             let got = decide(version, firmware, &disks);
             assert_eq!(got.mechanism, want, "{version} {firmware:?}");
-            assert_eq!(got.reason.is_none(), want.is_some(), "{version} {firmware:?}");
+            assert_eq!(
+                got.reason.is_none(),
+                want.is_some(),
+                "{version} {firmware:?}"
+            );
             assert_eq!(got.disk_only_while_running, want == Some(External));
         }
         let refused = decide(9_004_000, Uefi, &disks);
@@ -524,7 +533,9 @@ mod tests {
         let got = decide(V9_0, FirmwareKind::Bios, &[qcow2("vda"), raw]);
         assert_eq!(got.mechanism, None);
         assert!(
-            got.reason.unwrap().starts_with("disk vdb is raw: only qcow2 disks"),
+            got.reason
+                .unwrap()
+                .starts_with("disk vdb is raw: only qcow2 disks"),
             "names the disk and the fix"
         );
         let shared = DiskFacts {
@@ -540,7 +551,15 @@ mod tests {
     #[test]
     fn names_are_judged_before_libvirt_sees_them() {
         assert_eq!(check_name("  before update ").unwrap(), "before update");
-        for bad in ["", "a/b", "-x", ".hidden", "x<y>", "tab\there", &"n".repeat(65)] {
+        for bad in [
+            "",
+            "a/b",
+            "-x",
+            ".hidden",
+            "x<y>",
+            "tab\there",
+            &"n".repeat(65),
+        ] {
             assert!(check_name(bad).is_err(), "{bad:?}");
         }
         let e = check_name("evil\u{1b}[31m").unwrap_err().to_string();

@@ -427,7 +427,11 @@ mod tests {
              first)"
         );
         let e = check(ShuttingDown, DEFINED, RevertSnapshot).unwrap_err();
-        assert!(e.to_string().contains("wait until it is running or shut off"), "{e}");
+        assert!(
+            e.to_string()
+                .contains("wait until it is running or shut off"),
+            "{e}"
+        );
         let e = check(Running, VmFlags::default(), Snapshot).unwrap_err();
         assert!(e.to_string().contains("transient"), "{e}");
     }

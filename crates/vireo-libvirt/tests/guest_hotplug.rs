@@ -2,74 +2,25 @@
 //! console: a NIC plugged into the running VM appears in `/sys/class/net`, a disk in
 //! `/sys/block`, and both leave again.
 
-use std::sync::mpsc::{channel, Receiver};
 use std::time::{Duration, Instant};
 use vireo_domain::nic::{NewNic, NicModel, NicSource};
-use vireo_libvirt::serial::{SerialConsole, SerialOutput};
 use vireo_libvirt::vm_config::Apply;
 use vireo_libvirt::vm_nics;
-use vireo_test_support::{TestGuest, SYSTEM_URI};
+use vireo_test_support::{GuestShell, TestGuest, SYSTEM_URI};
 
-/// Runs `command` in the guest's shell until its output holds `want` (retrying for up to
-/// `secs`: a hot-plugged device shows up once the guest has probed it).
-fn guest_shows(
-    console: &SerialConsole,
-    rx: &Receiver<SerialOutput>,
-    command: &str,
-    want: &str,
-    secs: u64,
-) -> String {
-    let start = Instant::now();
-    let mut seen = String::new();
-    while start.elapsed() < Duration::from_secs(secs) {
-        // The markers are computed by the guest, so the echo of the command never matches.
-        console
-            .send(format!("echo B$((1+1)); {command}; echo E$((2+2))\n").as_bytes())
-            .unwrap();
-        let mut out = String::new();
-        let until = Instant::now() + Duration::from_secs(5);
-        while Instant::now() < until && !out.contains("E4") {
-            if let Ok(SerialOutput::Data(d)) = rx.recv_timeout(Duration::from_millis(100)) {
-                out.push_str(&String::from_utf8_lossy(&d));
-            }
-        }
-        if let (Some(b), Some(e)) = (out.rfind("B2"), out.rfind("E4")) {
-            if b < e {
-                seen = out[b + 2..e].to_string();
-                if seen.contains(want) {
-                    return seen;
-                }
-            }
-        }
-        std::thread::sleep(Duration::from_millis(500));
-    }
-    panic!("'{want}' not shown by '{command}' in {secs} s; last: {seen:?}");
-}
-
-/// The test guest booted, a connection, and its serial console with the output channel.
-fn booted_with_console(
-    prefix: &str,
-) -> (
-    TestGuest,
-    virt::connect::Connect,
-    SerialConsole,
-    Receiver<SerialOutput>,
-) {
+/// The test guest booted, a connection, and its shell on the serial console.
+fn booted_with_console(prefix: &str) -> (TestGuest, virt::connect::Connect, GuestShell) {
     let guest = TestGuest::booted(prefix);
     let conn = vireo_libvirt::open(SYSTEM_URI).unwrap();
-    let (tx, rx) = channel();
-    let console = SerialConsole::open(&conn, &guest.uuid, false, move |o| {
-        let _ = tx.send(o);
-    })
-    .unwrap();
-    (guest, conn, console, rx)
+    let shell = GuestShell::open(&guest);
+    (guest, conn, shell)
 }
 
 #[test]
 fn a_nic_plugged_into_the_running_guest_appears_and_leaves() {
     let _serial = vireo_test_support::serial();
-    let (guest, conn, console, rx) = booted_with_console("vireo-it-hotplug");
-    let before = guest_shows(&console, &rx, "ls /sys/class/net", "lo", 20);
+    let (guest, conn, shell) = booted_with_console("vireo-it-hotplug");
+    let before = shell.shows("ls /sys/class/net", "lo", 20);
     assert!(
         !before.contains("eth0"),
         "the test guest starts without a NIC: {before}"
@@ -81,7 +32,7 @@ fn a_nic_plugged_into_the_running_guest_appears_and_leaves() {
         mac: Some("52:54:00:3c:00:01".into()),
     };
     let mac = vm_nics::add_nic(&conn, &guest.uuid, &nic, Apply::NowAndNextBoot).unwrap();
-    let seen = guest_shows(&console, &rx, "cat /sys/class/net/*/address", &mac, 60);
+    let seen = shell.shows("cat /sys/class/net/*/address", &mac, 60);
     assert!(seen.contains(&mac), "{seen}");
     let stored = vireo_libvirt::vm_config::stored_xml(&conn, &guest.uuid).unwrap();
     assert!(stored.contains(&mac), "kept for the next boot too");
@@ -89,13 +40,7 @@ fn a_nic_plugged_into_the_running_guest_appears_and_leaves() {
     vm_nics::remove_nic(&conn, &guest.uuid, &mac, Apply::NowAndNextBoot).unwrap();
     let start = Instant::now();
     loop {
-        let now = guest_shows(
-            &console,
-            &rx,
-            "cat /sys/class/net/*/address",
-            "00:00:00:00:00:00",
-            10,
-        );
+        let now = shell.shows("cat /sys/class/net/*/address", "00:00:00:00:00:00", 10);
         if !now.contains(&mac) {
             break;
         }
@@ -112,7 +57,7 @@ fn a_nic_plugged_into_the_running_guest_appears_and_leaves() {
 fn a_disk_grows_under_the_running_guest_and_never_shrinks() {
     use vireo_libvirt::vm_disks;
     let _serial = vireo_test_support::serial();
-    let (guest, conn, console, rx) = booted_with_console("vireo-it-grow");
+    let (guest, conn, shell) = booted_with_console("vireo-it-grow");
     let dom = conn.lookup_domain_by_uuid_string(&guest.uuid).unwrap();
     let disk = vireo_domain::hardware::read(&dom.xml_desc(0).unwrap())
         .unwrap()
@@ -122,9 +67,7 @@ fn a_disk_grows_under_the_running_guest_and_never_shrinks() {
         .unwrap();
     let had = dom.block_info(&disk.target, 0).unwrap().capacity;
     let sectors = |bytes: u64| (bytes / 512).to_string();
-    guest_shows(
-        &console,
-        &rx,
+    shell.shows(
         &format!("cat /sys/block/{}/size", disk.target),
         &sectors(had),
         20,
@@ -144,9 +87,7 @@ fn a_disk_grows_under_the_running_guest_and_never_shrinks() {
         vm_disks::grow_disk(&conn, &guest.uuid, &disk.target, grown).unwrap(),
         had
     );
-    let seen = guest_shows(
-        &console,
-        &rx,
+    let seen = shell.shows(
         &format!("cat /sys/block/{}/size", disk.target),
         &sectors(grown),
         30,
@@ -154,7 +95,7 @@ fn a_disk_grows_under_the_running_guest_and_never_shrinks() {
     assert!(seen.contains(&sectors(grown)), "{seen}");
 
     // Stopped: through the volume, and the next boot sees it.
-    drop(console);
+    drop(shell);
     dom.destroy().unwrap();
     let again = grown + (32 << 20);
     assert_eq!(
@@ -173,7 +114,7 @@ fn a_disk_plugged_into_the_running_guest_appears_and_leaves_with_its_volume() {
     use vireo_domain::disk::DiskBus;
     use vireo_libvirt::vm_disks::{self, RemovedFile};
     let _serial = vireo_test_support::serial();
-    let (guest, conn, console, rx) = booted_with_console("vireo-it-diskplug");
+    let (guest, conn, shell) = booted_with_console("vireo-it-diskplug");
     let boot = vireo_domain::disk::boot_disk(
         &vireo_domain::hardware::read(
             &conn
@@ -185,7 +126,7 @@ fn a_disk_plugged_into_the_running_guest_appears_and_leaves_with_its_volume() {
         .unwrap(),
     )
     .unwrap();
-    guest_shows(&console, &rx, "ls /sys/block", &boot, 20);
+    shell.shows("ls /sys/block", &boot, 20);
 
     let req = DiskAddRequest {
         source: NewDiskSource::Empty { gib: 1 },
@@ -196,9 +137,7 @@ fn a_disk_plugged_into_the_running_guest_appears_and_leaves_with_its_volume() {
     };
     let added = add_disk(&conn, &guest.uuid, &req, &|_| {}, &Cancel::default()).unwrap();
     assert_ne!(added.target, boot);
-    let size = guest_shows(
-        &console,
-        &rx,
+    let size = shell.shows(
         &format!("cat /sys/block/{}/size", added.target),
         &((1u64 << 30) / 512).to_string(),
         60,
@@ -230,7 +169,7 @@ fn a_disk_plugged_into_the_running_guest_appears_and_leaves_with_its_volume() {
         Apply::NowAndNextBoot,
     )
     .unwrap();
-    let listing = guest_shows(&console, &rx, "ls /sys/block", &boot, 20);
+    let listing = shell.shows("ls /sys/block", &boot, 20);
     assert!(!listing.contains(&added.target), "{listing}");
     let stored = vireo_libvirt::vm_config::stored_xml(&conn, &guest.uuid).unwrap();
     assert!(!stored.contains(&added.path));

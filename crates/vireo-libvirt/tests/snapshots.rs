@@ -45,7 +45,10 @@ fn the_tree_follows_create_create_revert_create_and_deletes_with_children() {
     let support = snapshots::list(&conn, STORE).unwrap().support;
     assert_eq!(support.mechanism, Some(SnapshotMechanism::Internal));
     let s1 = snapshots::create(&conn, STORE, &new("s1", false)).unwrap();
-    assert!(!s1.has_memory, "a stopped VM's snapshot holds its disks only");
+    assert!(
+        !s1.has_memory,
+        "a stopped VM's snapshot holds its disks only"
+    );
     snapshots::create(&conn, STORE, &new("s2", false)).unwrap();
     snapshots::revert(&conn, STORE, "s1").unwrap();
     snapshots::create(&conn, STORE, &new("s3", false)).unwrap();
@@ -98,7 +101,11 @@ fn raw_and_shared_disks_are_refused_with_their_reason() {
     let reason = raw.reason.unwrap();
     assert!(reason.starts_with("disk vdb is raw"), "{reason}");
     let e = snapshots::create(&conn, RAW, &new("x", false)).unwrap_err();
-    assert_eq!(e.to_string(), reason, "the button's reason is the refusal's");
+    assert_eq!(
+        e.to_string(),
+        reason,
+        "the button's reason is the refusal's"
+    );
     assert!(tree(&conn, RAW).is_empty());
 
     let shared = snapshots::list(&conn, SHARER).unwrap().support;

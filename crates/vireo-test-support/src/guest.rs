@@ -113,8 +113,12 @@ impl Drop for TestGuest {
             if let Ok(dom) = conn.lookup_domain_by_name(&self.name) {
                 let _ = dom.destroy();
                 // A UEFI guest is undefined only with its NVRAM.
+                // A guest with snapshots, only with their metadata.
                 let _ = dom
-                    .undefine_flags(virt::sys::VIR_DOMAIN_UNDEFINE_NVRAM)
+                    .undefine_flags(
+                        virt::sys::VIR_DOMAIN_UNDEFINE_NVRAM
+                            | virt::sys::VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA,
+                    )
                     .or_else(|_| dom.undefine());
             }
             if let Ok(pool) = conn.lookup_storage_pool_by_name(&self.pool) {

@@ -4,7 +4,8 @@
 //! bootable test guest on `qemu:///system` ([`TestGuest`], built by
 //! `tests/fixtures/build-test-guest.sh`), waiting for text on its serial port
 //! ([`wait_for_text`]), the one lock for tests that change the system connection
-//! ([`serial`]), the keys a US-layout user presses ([`us_key`]) and a private Xvfb
+//! ([`serial`]), the guest's shell on its serial console ([`GuestShell`]), the keys a
+//! US-layout user presses ([`us_key`]) and a private Xvfb
 //! ([`xvfb`]). A dev-dependency only: nothing here ships.
 //!
 //! ```no_run
@@ -18,10 +19,12 @@
 
 mod guest;
 mod keys;
+mod shell;
 mod xvfb;
 
 pub use guest::{test_guest_image, wait_for_text, TestGuest, READY_MARKER, SYSTEM_URI};
 pub use keys::us_key;
+pub use shell::GuestShell;
 pub use xvfb::{xvfb, Xvfb};
 
 use std::sync::{Mutex, MutexGuard};
