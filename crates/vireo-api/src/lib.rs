@@ -18,6 +18,7 @@ mod logging;
 mod operations;
 mod preferences;
 mod serial;
+pub mod snapshots;
 mod thumbnail;
 mod vm_page;
 
@@ -29,6 +30,10 @@ pub use logging::log_to_stderr;
 pub use operations::{CREATE_PROGRESS_EVENT, INVENTORY_EVENT, SERIAL_EVENT};
 pub use preferences::*;
 pub use serial::*;
+pub use snapshots::{
+    vm_snapshot_create, vm_snapshot_delete, vm_snapshot_describe, vm_snapshot_revert, vm_snapshots,
+    VmSnapshotCreateRequest, VmSnapshotDeleteRequest, VmSnapshotDescribeRequest, VmSnapshotRequest,
+};
 pub use thumbnail::*;
 pub use vireo_create::{
     AddedDisk, Cancel, CreateRequest, Created, DiskAddRequest, ImportMode, NetworkChoice,
@@ -40,6 +45,9 @@ pub use vireo_domain::hardware::{DiskInfo, FirmwareKind, GraphicsInfo, NicInfo, 
 pub use vireo_domain::nic::{NewNic, NicModel, NicSource};
 pub use vireo_host::has_gpu_render_node;
 pub use vireo_host::{Accelerator, Finding, FindingId, HostReport, HostResources, Status, Verdict};
+pub use vireo_libvirt::snapshots::{
+    NewSnapshot, SnapshotDelete, SnapshotInfo, SnapshotMechanism, SnapshotSupport, VmSnapshots,
+};
 pub use vireo_libvirt::{
     Action, AddressSource, Apply, ConnState, ConnectionInfo, ConnectionPatch, DiskChoice,
     GuestAddress, Inventory, InventoryEvent, InventorySnapshot, NewConnection, SourceTried,
@@ -111,6 +119,11 @@ pub fn export_bindings(dir: &std::path::Path) -> Result<(), ts_rs::ExportError> 
     VmNicRemoveRequest::export_all(&cfg)?;
     VmNicLinkRequest::export_all(&cfg)?;
     Preferences::export_all(&cfg)?;
+    VmSnapshots::export_all(&cfg)?;
+    VmSnapshotCreateRequest::export_all(&cfg)?;
+    VmSnapshotRequest::export_all(&cfg)?;
+    VmSnapshotDeleteRequest::export_all(&cfg)?;
+    VmSnapshotDescribeRequest::export_all(&cfg)?;
     PreferencesPatch::export_all(&cfg)?;
     VmBootRequest::export_all(&cfg)?;
     VmFirmwareRequest::export_all(&cfg)?;

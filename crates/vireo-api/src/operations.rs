@@ -97,6 +97,19 @@ macro_rules! for_each_operation {
                 -> result $crate::VmStatsHistory => json;
             /// The VM page closed: its VM is no longer sampled for it.
             fn vm_stats_unwatch[inventory](vm: $crate::VmRef) -> value () => json;
+            /// The VM's snapshots (parents first) and what this VM and libvirt allow.
+            fn vm_snapshots[inventory](vm: $crate::VmRef) -> result $crate::VmSnapshots => json;
+            /// Takes a snapshot (a running VM's with its memory where the mechanism needs it).
+            fn vm_snapshot_create[inventory](req: $crate::VmSnapshotCreateRequest)
+                -> result $crate::SnapshotInfo => json;
+            /// Goes back to a snapshot; what happened since is lost.
+            fn vm_snapshot_revert[inventory](req: $crate::VmSnapshotRequest) -> result () => json;
+            /// Deletes a snapshot, or it and its children.
+            fn vm_snapshot_delete[inventory](req: $crate::VmSnapshotDeleteRequest)
+                -> result () => json;
+            /// Changes a snapshot's description.
+            fn vm_snapshot_describe[inventory](req: $crate::VmSnapshotDescribeRequest)
+                -> result () => json;
             /// The user's preferences (the defaults when none are saved).
             fn preferences_get[inventory]() -> value $crate::Preferences => json;
             /// Changes and saves the user's preferences; returns them as saved.

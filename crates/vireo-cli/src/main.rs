@@ -6,6 +6,7 @@
 #[allow(unsafe_code)]
 mod interrupt;
 mod serial;
+mod snapshot;
 mod vm;
 
 use clap::{Parser, Subcommand};
@@ -59,6 +60,11 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// A VM's snapshots: create, list, revert, delete, describe.
+    Snapshot {
+        #[command(subcommand)]
+        command: snapshot::SnapshotCommand,
+    },
     /// Show the preferences the window uses, or change them.
     Preferences {
         /// Show the domain XML editor on the VM page (on or off; off by default).
@@ -80,6 +86,7 @@ fn main() -> ExitCode {
         Command::Vm { command } => vm::run(&uri, command),
         Command::Inspect { path, iso, json } => inspect(path, iso, json),
         Command::Preferences { xml_editing } => preferences(xml_editing),
+        Command::Snapshot { command } => snapshot::run(&uri, command),
     }
 }
 

@@ -251,12 +251,12 @@ impl ApplyArgs {
     }
 }
 
-fn fail(e: ApiError) -> ExitCode {
+pub(crate) fn fail(e: ApiError) -> ExitCode {
     eprintln!("vireo: {}", e.message);
     ExitCode::FAILURE
 }
 
-fn done(r: Result<(), ApiError>) -> ExitCode {
+pub(crate) fn done(r: Result<(), ApiError>) -> ExitCode {
     match r {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => fail(e),

@@ -154,7 +154,7 @@ pub struct NewSnapshot {
     pub memory: bool,
 }
 
-/// What the user chose when reverting.
+/// What a delete removes.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, TS)]
 #[serde(rename_all = "kebab-case")]
 pub enum SnapshotDelete {

@@ -29,6 +29,7 @@ import type { SerialEvent } from "./SerialEvent";
 import type { SerialOpenRequest } from "./SerialOpenRequest";
 import type { SerialOpened } from "./SerialOpened";
 import type { SerialSendRequest } from "./SerialSendRequest";
+import type { SnapshotInfo } from "./SnapshotInfo";
 import type { SourceInfo } from "./SourceInfo";
 import type { VmActionRequest } from "./VmActionRequest";
 import type { VmAddresses } from "./VmAddresses";
@@ -47,6 +48,11 @@ import type { VmNotesRequest } from "./VmNotesRequest";
 import type { VmRef } from "./VmRef";
 import type { VmRenameRequest } from "./VmRenameRequest";
 import type { VmResourcesRequest } from "./VmResourcesRequest";
+import type { VmSnapshotCreateRequest } from "./VmSnapshotCreateRequest";
+import type { VmSnapshotDeleteRequest } from "./VmSnapshotDeleteRequest";
+import type { VmSnapshotDescribeRequest } from "./VmSnapshotDescribeRequest";
+import type { VmSnapshotRequest } from "./VmSnapshotRequest";
+import type { VmSnapshots } from "./VmSnapshots";
 import type { VmStatsHistory } from "./VmStatsHistory";
 import type { VmThumbnailRequest } from "./VmThumbnailRequest";
 import type { VmToggleRequest } from "./VmToggleRequest";
@@ -201,6 +207,31 @@ export interface Commands {
    */
   vmStatsUnwatch(vm: VmRef): Promise<void>;
   /**
+   * The VM's snapshots (parents first) and what this VM and libvirt allow.
+   * (`vm_snapshots`)
+   */
+  vmSnapshots(vm: VmRef): Promise<VmSnapshots>;
+  /**
+   * Takes a snapshot (a running VM's with its memory where the mechanism needs it).
+   * (`vm_snapshot_create`)
+   */
+  vmSnapshotCreate(req: VmSnapshotCreateRequest): Promise<SnapshotInfo>;
+  /**
+   * Goes back to a snapshot; what happened since is lost.
+   * (`vm_snapshot_revert`)
+   */
+  vmSnapshotRevert(req: VmSnapshotRequest): Promise<void>;
+  /**
+   * Deletes a snapshot, or it and its children.
+   * (`vm_snapshot_delete`)
+   */
+  vmSnapshotDelete(req: VmSnapshotDeleteRequest): Promise<void>;
+  /**
+   * Changes a snapshot's description.
+   * (`vm_snapshot_describe`)
+   */
+  vmSnapshotDescribe(req: VmSnapshotDescribeRequest): Promise<void>;
+  /**
    * The user's preferences (the defaults when none are saved).
    * (`preferences_get`)
    */
@@ -338,6 +369,11 @@ export function commands(invoke: Invoke): Commands {
     vmDefineXml: (req) => invoke("vm_define_xml", { req }),
     vmStatsWatch: (vm) => invoke("vm_stats_watch", { vm }),
     vmStatsUnwatch: (vm) => invoke("vm_stats_unwatch", { vm }),
+    vmSnapshots: (vm) => invoke("vm_snapshots", { vm }),
+    vmSnapshotCreate: (req) => invoke("vm_snapshot_create", { req }),
+    vmSnapshotRevert: (req) => invoke("vm_snapshot_revert", { req }),
+    vmSnapshotDelete: (req) => invoke("vm_snapshot_delete", { req }),
+    vmSnapshotDescribe: (req) => invoke("vm_snapshot_describe", { req }),
     preferencesGet: () => invoke("preferences_get"),
     preferencesSet: (patch) => invoke("preferences_set", { patch }),
     setStatsActive: (on) => invoke("set_stats_active", { on }),
