@@ -22,13 +22,33 @@ export function allowedFor(state: VmState, autostart = false): Action[] {
         autostartToggle,
         "configure",
         "configure-live",
+        "snapshot",
+        "revert-snapshot",
       ];
     case "paused":
-      return ["resume", "force-off", "save", autostartToggle, "configure", "configure-live"];
+      return [
+        "resume",
+        "force-off",
+        "save",
+        autostartToggle,
+        "configure",
+        "configure-live",
+        "snapshot",
+        "revert-snapshot",
+      ];
     case "saved":
       return ["start", "discard-save", "delete", autostartToggle, "configure"];
     case "shut-off":
-      return ["start", "delete", autostartToggle, "configure", "rename", "change-platform"];
+      return [
+        "start",
+        "delete",
+        autostartToggle,
+        "configure",
+        "rename",
+        "change-platform",
+        "snapshot",
+        "revert-snapshot",
+      ];
     case "crashed":
       return ["start", "delete", autostartToggle, "configure"];
     default:

@@ -46,6 +46,8 @@ export const ACTION_LABELS: Record<Action, string> = {
   "configure-live": "Change now",
   rename: "Rename…",
   "change-platform": "Change firmware…",
+  snapshot: "Take snapshot…",
+  "revert-snapshot": "Revert…",
 };
 
 /** For messages: "Could not shut down “web”". */
@@ -80,6 +82,8 @@ export const ACTION_VERBS: Record<Action, string> = {
   "configure-live": "change the running",
   rename: "rename",
   "change-platform": "change the firmware, TPM or display of",
+  snapshot: "take a snapshot of",
+  "revert-snapshot": "revert or delete a snapshot of",
 };
 
 /** The action bar's layout: these always show, the rest sit in the "More" menu. */

@@ -25,6 +25,7 @@ import type { PreferencesPatch } from "../bindings/PreferencesPatch";
 import type { SerialOpened } from "../bindings/SerialOpened";
 import type { SerialOpenRequest } from "../bindings/SerialOpenRequest";
 import type { SerialSendRequest } from "../bindings/SerialSendRequest";
+import type { SnapshotInfo } from "../bindings/SnapshotInfo";
 import type { SourceInfo } from "../bindings/SourceInfo";
 import type { VmAddresses } from "../bindings/VmAddresses";
 import type { VmBootRequest } from "../bindings/VmBootRequest";
@@ -42,6 +43,11 @@ import type { VmNotesRequest } from "../bindings/VmNotesRequest";
 import type { VmRef } from "../bindings/VmRef";
 import type { VmRenameRequest } from "../bindings/VmRenameRequest";
 import type { VmResourcesRequest } from "../bindings/VmResourcesRequest";
+import type { VmSnapshotCreateRequest } from "../bindings/VmSnapshotCreateRequest";
+import type { VmSnapshotDeleteRequest } from "../bindings/VmSnapshotDeleteRequest";
+import type { VmSnapshotDescribeRequest } from "../bindings/VmSnapshotDescribeRequest";
+import type { VmSnapshotRequest } from "../bindings/VmSnapshotRequest";
+import type { VmSnapshots } from "../bindings/VmSnapshots";
 import type { VmStatsHistory } from "../bindings/VmStatsHistory";
 import type { VmThumbnailRequest } from "../bindings/VmThumbnailRequest";
 import type { VmToggleRequest } from "../bindings/VmToggleRequest";
@@ -260,6 +266,33 @@ export function createFakeBackend(options: FakeBackendOptions = {}) {
     vmRename: vi.fn(async (_req: VmRenameRequest) => {}),
     vmXml: vi.fn(async (_vm: VmRef): Promise<string> => "<domain/>"),
     vmDefineXml: vi.fn(async (_req: VmDefineXmlRequest) => {}),
+    /** No snapshots, internal ones possible (replace per test). */
+    vmSnapshots: vi.fn(
+      async (_vm: VmRef): Promise<VmSnapshots> => ({
+        support: {
+          mechanism: "internal",
+          reason: null,
+          diskOnlyWhileRunning: false,
+          libvirtVersion: "9.0.0",
+        },
+        snapshots: [],
+      }),
+    ),
+    vmSnapshotCreate: vi.fn(
+      async (req: VmSnapshotCreateRequest): Promise<SnapshotInfo> => ({
+        name: req.snapshot.name,
+        description: req.snapshot.description,
+        created: 1_764_000_000,
+        parent: null,
+        current: true,
+        hasMemory: req.snapshot.memory,
+        state: req.snapshot.memory ? "running" : "shutoff",
+        mechanism: "internal",
+      }),
+    ),
+    vmSnapshotRevert: vi.fn(async (_req: VmSnapshotRequest) => {}),
+    vmSnapshotDelete: vi.fn(async (_req: VmSnapshotDeleteRequest) => {}),
+    vmSnapshotDescribe: vi.fn(async (_req: VmSnapshotDescribeRequest) => {}),
     /** A 1×1 PNG for every VM, as if all were running. */
     vmThumbnail: vi.fn(
       async (_req: VmThumbnailRequest): Promise<ArrayBuffer> => ONE_PIXEL_PNG.slice().buffer,

@@ -15,6 +15,7 @@ import { pendingLabel } from "./pending";
 import { RenameSection } from "./RenameSection";
 import { ResourcesSection } from "./ResourcesSection";
 import { SerialSection } from "./serial/SerialSection";
+import { SnapshotsSection } from "./snapshots/SnapshotsSection";
 import { XmlSection } from "./XmlSection";
 
 export interface VmPageProps {
@@ -98,6 +99,7 @@ export function VmPage(props: VmPageProps) {
               <NicsSection vm={props.vm} details={d()} />
               <BootSection vm={props.vm} details={d()} />
               <PlatformSection vm={props.vm} details={d()} />
+              <SnapshotsSection vm={props.vm} details={d()} />
               <SerialSection vm={props.vm} details={d()} />
               <NotesSection vm={props.vm} details={d()} />
               <RenameSection vm={props.vm} details={d()} />
