@@ -28,6 +28,7 @@ export function DeleteDialog(props: DeleteDialogProps) {
   const [loadError, setLoadError] = createSignal<ApiError | null>(null);
   const [deleteError, setDeleteError] = createSignal<ApiError | null>(null);
   const [busy, setBusy] = createSignal(false);
+  const [snapshots, setSnapshots] = createSignal<string[]>([]);
 
   async function load() {
     setLoadError(null);
@@ -43,7 +44,14 @@ export function DeleteDialog(props: DeleteDialogProps) {
     }
   }
 
-  onMount(() => void load());
+  onMount(() => {
+    void load();
+    // Only to name them: without the list the dialog still deletes, as libvirt would.
+    backend.vmSnapshots(props.vm).then(
+      (all) => setSnapshots(all.snapshots.map((snap) => snap.name)),
+      () => setSnapshots([]),
+    );
+  });
 
   const selected = () => (disks() ?? []).filter((disk) => checked[disk.target]);
   const risky = () => selected().some((disk) => disk.needsConfirmation);
@@ -101,6 +109,11 @@ export function DeleteDialog(props: DeleteDialogProps) {
         </>
       }
     >
+      <Show when={snapshots().length > 0}>
+        <p class="dialog-note" data-testid="delete-snapshots">
+          {`Its ${snapshots().length === 1 ? "snapshot goes" : `${snapshots().length} snapshots go`} with it: ${snapshots().join(", ")}. A snapshot's data inside a disk you keep stays in that file.`}
+        </p>
+      </Show>
       <Show when={loadError()}>
         {(err) => (
           <div class="inline-error" role="alert" data-code={err().code}>

@@ -593,6 +593,34 @@ describe("Machines: delete", () => {
     await waitFor(() => expect(screen.queryByTestId("delete-dialog")).toBeNull());
   });
 
+  it("names the snapshots that go with the VM", async () => {
+    const fake = await setup();
+    fake.backend.vmDeletePreview.mockResolvedValue(disks);
+    fake.backend.vmSnapshots.mockResolvedValue({
+      support: {
+        mechanism: "internal",
+        reason: null,
+        diskOnlyWhileRunning: false,
+        libvirtVersion: "9.0.0",
+      },
+      snapshots: ["base", "update"].map((name) => ({
+        name,
+        description: "",
+        created: 0,
+        parent: null,
+        current: false,
+        hasMemory: false,
+        state: "shutoff",
+        mechanism: "internal" as const,
+      })),
+    });
+    focus(fake.list, "db-01");
+    fireEvent.click(actionButton(fake.list, "delete"));
+    expect((await screen.findByTestId("delete-snapshots")).textContent).toContain(
+      "Its 2 snapshots go with it: base, update.",
+    );
+  });
+
   it("a disk that needs confirmation needs the extra checkbox", async () => {
     const { backend, disk, confirm } = await openDelete();
     fireEvent.click(disk("vdb"));
