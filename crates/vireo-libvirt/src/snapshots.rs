@@ -6,10 +6,12 @@
 //!
 //! The table (DESIGN.md, "Snapshots"):
 //! - a disk that is not qcow2, or a disk another VM also uses: no snapshots, with the reason;
-//! - BIOS, any libvirt; UEFI before 9.2: internal snapshots (the disks' qcow2 holds them;
-//!   a running VM's include its memory, as QEMU's savevm always does);
-//! - UEFI from 9.2 (libvirt refuses internal snapshots with pflash firmware): external
-//!   snapshots from 9.7, the first release that reverts them; none on 9.2–9.6.
+//! - BIOS, any libvirt: internal snapshots (the disks' qcow2 holds them; a running VM's
+//!   include its memory, as QEMU's savevm always does);
+//! - UEFI before 9.2: internal snapshots of the stopped VM only (libvirt refuses a running
+//!   pflash VM's internal snapshot, measured on 9.0: QEMU's savevm cannot write the NVRAM);
+//! - UEFI from 9.2 (libvirt refuses internal snapshots with pflash firmware altogether):
+//!   external snapshots from 9.7, the first release that reverts them; none on 9.2–9.6.
 
 use crate::error::BackendError;
 use crate::state::Action;
@@ -69,8 +71,14 @@ fn version_text(v: u32) -> String {
     format!("{}.{}.{}", v / 1_000_000, v / 1000 % 1000, v % 1000)
 }
 
-/// The table itself, without libvirt: which mechanism, or why none.
-pub fn decide(version: u32, firmware: FirmwareKind, disks: &[DiskFacts]) -> SnapshotSupport {
+/// The table itself, without libvirt: which mechanism for this VM now (`running`), or why
+/// none.
+pub fn decide(
+    version: u32,
+    firmware: FirmwareKind,
+    running: bool,
+    disks: &[DiskFacts],
+) -> SnapshotSupport {
     let none = |reason: String| SnapshotSupport {
         mechanism: None,
         reason: Some(reason),
@@ -95,7 +103,14 @@ pub fn decide(version: u32, firmware: FirmwareKind, disks: &[DiskFacts]) -> Snap
     }
     let mechanism = match firmware {
         FirmwareKind::Bios => SnapshotMechanism::Internal,
-        FirmwareKind::Uefi if version < V9_2 => SnapshotMechanism::Internal,
+        FirmwareKind::Uefi if version < V9_2 && !running => SnapshotMechanism::Internal,
+        FirmwareKind::Uefi if version < V9_2 => {
+            return none(format!(
+                "libvirt {} takes snapshots of a UEFI VM only while it is shut off (its NVRAM \
+                 cannot hold a running VM's snapshot): shut it down first",
+                version_text(version)
+            ))
+        }
         FirmwareKind::Uefi if version >= V9_7 => SnapshotMechanism::External,
         FirmwareKind::Uefi => {
             return none(format!(
@@ -234,7 +249,8 @@ pub fn support(conn: &Connect, dom: &Domain, uuid: &str) -> Result<SnapshotSuppo
             shared_with,
         });
     }
-    Ok(decide(version, hw.firmware, &disks))
+    let running = dom.is_active().unwrap_or(false);
+    Ok(decide(version, hw.firmware, running, &disks))
 }
 
 fn lookup(dom: &Domain, name: &str) -> Result<DomainSnapshot, BackendError> {
@@ -493,28 +509,33 @@ mod tests {
         use FirmwareKind::*;
         use SnapshotMechanism::*;
         let disks = [qcow2("vda")];
+        // (version, firmware, running, mechanism)
         let cases = [
-            (V9_0, Bios, Some(Internal)),
-            (V9_0, Uefi, Some(Internal)),
-            (9_001_000, Uefi, Some(Internal)),
-            (V9_2, Bios, Some(Internal)),
-            (V9_2, Uefi, None),
-            (9_006_000, Uefi, None),
-            (V9_7, Uefi, Some(External)),
-            (V10_0, Uefi, Some(External)),
-            (V10_0, Bios, Some(Internal)),
+            (V9_0, Bios, false, Some(Internal)),
+            (V9_0, Bios, true, Some(Internal)),
+            (V9_0, Uefi, false, Some(Internal)),
+            (V9_0, Uefi, true, None),
+            (9_001_000, Uefi, false, Some(Internal)),
+            (V9_2, Bios, true, Some(Internal)),
+            (V9_2, Uefi, false, None),
+            (9_006_000, Uefi, true, None),
+            (V9_7, Uefi, false, Some(External)),
+            (V10_0, Uefi, true, Some(External)),
+            (V10_0, Bios, true, Some(Internal)),
         ];
-        for (version, firmware, want) in cases {
-            let got = decide(version, firmware, &disks);
-            assert_eq!(got.mechanism, want, "{version} {firmware:?}");
-            assert_eq!(
-                got.reason.is_none(),
-                want.is_some(),
-                "{version} {firmware:?}"
-            );
+        for (version, firmware, running, want) in cases {
+            let got = decide(version, firmware, running, &disks);
+            let case = format!("{version} {firmware:?} running={running}");
+            assert_eq!(got.mechanism, want, "{case}");
+            assert_eq!(got.reason.is_none(), want.is_some(), "{case}");
             assert_eq!(got.disk_only_while_running, want == Some(External));
         }
-        let refused = decide(9_004_000, Uefi, &disks);
+        let running_uefi = decide(V9_0, Uefi, true, &disks).reason.unwrap();
+        assert!(
+            running_uefi.ends_with("shut it down first"),
+            "{running_uefi}"
+        );
+        let refused = decide(9_004_000, Uefi, false, &disks);
         assert_eq!(
             refused.reason.as_deref(),
             Some(
@@ -530,7 +551,7 @@ mod tests {
             format: Some("raw".into()),
             ..qcow2("vdb")
         };
-        let got = decide(V9_0, FirmwareKind::Bios, &[qcow2("vda"), raw]);
+        let got = decide(V9_0, FirmwareKind::Bios, false, &[qcow2("vda"), raw]);
         assert_eq!(got.mechanism, None);
         assert!(
             got.reason
@@ -542,10 +563,12 @@ mod tests {
             shared_with: Some("db".into()),
             ..qcow2("vda")
         };
-        let got = decide(V10_0, FirmwareKind::Bios, &[shared]);
+        let got = decide(V10_0, FirmwareKind::Bios, false, &[shared]);
         assert!(got.reason.unwrap().contains("also used by db"));
         // A VM without disks has nothing a snapshot could refuse (its memory, if running).
-        assert!(decide(V9_0, FirmwareKind::Bios, &[]).mechanism.is_some());
+        assert!(decide(V9_0, FirmwareKind::Bios, true, &[])
+            .mechanism
+            .is_some());
     }
 
     #[test]
