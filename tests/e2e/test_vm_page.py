@@ -186,7 +186,7 @@ def shell_vm():
         pytest.fail("the test guest did not boot")
     yield SHELL_NAME
     virsh("destroy", SHELL_NAME, check=False)
-    virsh("undefine", SHELL_NAME, check=False)
+    virsh("undefine", "--snapshots-metadata", SHELL_NAME, check=False)
     subprocess.run(["rm", "-rf", SHELL_WORK], check=False)
 
 
@@ -265,6 +265,36 @@ def test_the_serial_console_runs_a_command_in_the_guest(shell_vm, app, artifacts
         message="the guest lets go of the disk")
     assert volume not in virsh("dumpxml", "--inactive", shell_vm).stdout
     assert not os.path.exists(volume), "its volume is deleted"
+
+    # A snapshot of the running guest keeps its memory: a file made in RAM after it is gone
+    # once the page reverts to it, and the guest runs on.
+    name = wait_for(app, '[data-testid="snapshot-name"]')
+    app.execute_script("arguments[0].scrollIntoView({block: 'center'})", name)
+    name.clear()
+    name.send_keys("e2e-before")
+    click(app, '[data-testid="snapshot-submit"]')
+    wait_for(app, '[data-testid="snapshot-row-e2e-before"]', timeout=120)
+    assert "with memory" in text(app, '[data-testid="snapshot-row-e2e-before"]')
+    assert "e2e-before" in virsh("snapshot-list", "--name", shell_vm).stdout
+    WebDriverWait(app, 60, poll_frequency=2).until(
+        lambda d: guest_says(d, "touch /run/after && echo made-$((2+2))", "made-4"),
+        message="the guest makes a file after the snapshot")
+    click(app, '[data-testid="snapshot-revert-e2e-before"]')
+    dialog = wait_for(app, '[data-testid="confirm-dialog"]')
+    assert "current running state" in dialog.text, dialog.text
+    app.save_screenshot(os.path.join(artifacts, "vm-page-snapshot-revert.png"))
+    click(app, '[data-confirm="snapshot-revert"]')
+    WebDriverWait(app, 120).until(
+        lambda d: not d.find_elements(By.CSS_SELECTOR, '[data-testid="confirm-dialog"]'),
+        message="the revert finishes")
+    assert not app.find_elements(By.CSS_SELECTOR, '[data-testid="snapshots-error"]')
+    if text(app, '[data-testid="serial-status"]') != "Connected":
+        click(app, '[data-testid="serial-connect"]')
+    keys = wait_for(app, '[data-testid="serial-terminal"] .xterm-helper-textarea')
+    WebDriverWait(app, 60, poll_frequency=2).until(
+        lambda d: guest_says(d, "[ -e /run/after ] || echo back-$((3+3))", "back-6"),
+        message="after the revert the guest is as it was at the snapshot")
+    assert "running" in virsh("domstate", shell_vm).stdout
 
     # The VM stops: the page says so; started again, the console comes back by itself.
     virsh("destroy", shell_vm)
