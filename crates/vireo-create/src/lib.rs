@@ -19,6 +19,7 @@
 //! ```
 #![forbid(unsafe_code)]
 
+mod clone;
 mod disk;
 mod error;
 mod network;
@@ -29,6 +30,7 @@ mod steps;
 mod storage;
 mod validate;
 
+pub use clone::{clone_vm, CloneMode, CloneRequest, Cloned};
 pub use disk::{add_disk, AddedDisk, DiskAddRequest, NewDiskSource};
 pub use error::CreateError;
 pub use plan::preview_xml;

@@ -23,6 +23,7 @@
 /// free for hot-plugging disks and NICs; 14 is virt-install's default and leaves about 8.
 pub const ROOT_PORTS: usize = 14;
 
+pub mod clone;
 pub mod disk;
 pub mod edit;
 pub mod hardware;

@@ -95,10 +95,12 @@ pub enum Action {
     Snapshot,
     /// Go back to a snapshot, or delete one (both rewrite what the disks hold).
     RevertSnapshot,
+    /// Make a new VM from this one's disks (a stopped VM's disks do not change under the copy).
+    Clone,
 }
 
 impl Action {
-    pub const ALL: [Action; 18] = [
+    pub const ALL: [Action; 19] = [
         Action::Start,
         Action::Shutdown,
         Action::ForceOff,
@@ -117,6 +119,7 @@ impl Action {
         Action::ChangePlatform,
         Action::Snapshot,
         Action::RevertSnapshot,
+        Action::Clone,
     ];
 
     pub fn verb(self) -> &'static str {
@@ -139,6 +142,7 @@ impl Action {
             Action::ChangePlatform => "change the firmware, TPM or display of",
             Action::Snapshot => "take a snapshot of",
             Action::RevertSnapshot => "revert or delete a snapshot of",
+            Action::Clone => "clone",
         }
     }
 }
@@ -233,6 +237,14 @@ pub fn check(state: VmState, flags: VmFlags, action: Action) -> Result<(), Trans
                 _ => " (wait until it is running or shut off)",
             },
         ),
+        Clone => (
+            flags.persistent && state == ShutOff,
+            match (flags.persistent, state) {
+                (false, _) => " (transient)",
+                (_, Saved) => " (its saved memory belongs to its disks: discard it first)",
+                _ => " (shut it down first: a running VM's disks change while they are read)",
+            },
+        ),
     };
     if ok {
         Ok(())
@@ -324,6 +336,7 @@ mod tests {
                 ChangePlatform,
                 Snapshot,
                 RevertSnapshot,
+                Clone,
             ],
         ),
         (
@@ -434,6 +447,18 @@ mod tests {
         );
         let e = check(Running, VmFlags::default(), Snapshot).unwrap_err();
         assert!(e.to_string().contains("transient"), "{e}");
+    }
+
+    #[test]
+    fn only_a_shut_off_vm_is_cloned() {
+        let e = check(Running, DEFINED, Clone).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "cannot clone a VM that is running (shut it down first: a running VM's disks \
+             change while they are read)"
+        );
+        assert!(check(Paused, DEFINED, Clone).is_err());
+        assert!(check(ShutOff, DEFINED, Clone).is_ok());
     }
 
     #[test]

@@ -193,11 +193,7 @@ pub fn refresh(
 }
 
 /// The VM's current summary, if the state machine allows `action` now.
-pub(crate) fn allowed_now(
-    conn: &Connect,
-    uuid: &str,
-    action: Action,
-) -> Result<VmSummary, BackendError> {
+pub fn allowed_now(conn: &Connect, uuid: &str, action: Action) -> Result<VmSummary, BackendError> {
     let current = refresh(conn, uuid, &mut DetailsCache::new(), false)?
         .ok_or_else(|| BackendError::NoSuchVm(uuid.to_string()))?;
     let flags = VmFlags {
@@ -223,13 +219,25 @@ pub fn perform(conn: &Connect, uuid: &str, action: Action) -> Result<(), Backend
                 action.verb()
             )))
         }
-        Action::Snapshot | Action::RevertSnapshot => {
+        Action::Snapshot | Action::RevertSnapshot | Action::Clone => {
             return Err(BackendError::Refused(format!(
-                "to {} a VM, use its snapshots (snapshots.rs), not a lifecycle action",
+                "to {} a VM, use snapshots.rs or vireo-create's clone, not a lifecycle action",
                 action.verb()
             )))
         }
         _ => {}
+    }
+    if action == Action::Start {
+        let clones = crate::vm_disks::linked_clones(conn, uuid)?;
+        if !clones.is_empty() {
+            let names: Vec<String> = clones.iter().map(|n| vireo_text::shown(n)).collect();
+            return Err(BackendError::Refused(format!(
+                "{} has linked clones ({}): starting it would change the disks they are built \
+                 on and corrupt them; delete the clones first, or clone it in full instead",
+                vireo_text::shown(&current.name),
+                names.join(", ")
+            )));
+        }
     }
     let dom = lookup(conn, uuid)?;
     let result = match action {
@@ -250,7 +258,8 @@ pub fn perform(conn: &Connect, uuid: &str, action: Action) -> Result<(), Backend
         | Action::Rename
         | Action::ChangePlatform
         | Action::Snapshot
-        | Action::RevertSnapshot => {
+        | Action::RevertSnapshot
+        | Action::Clone => {
             unreachable!("refused above")
         }
     };

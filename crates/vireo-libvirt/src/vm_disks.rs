@@ -112,6 +112,24 @@ pub fn disk_users(conn: &Connect, path: &Path) -> Result<Vec<DiskUser>, BackendE
     Ok(users)
 }
 
+/// The VMs built on this VM's disks (linked clones: their overlays' base images are its
+/// disks), by name. Starting this VM would write under them.
+pub fn linked_clones(conn: &Connect, uuid: &str) -> Result<Vec<String>, BackendError> {
+    let dom = vm::lookup(conn, uuid)?;
+    let stored = xml(&dom, true)?;
+    let mut names: Vec<String> = Vec::new();
+    for (_, own, _) in disk_files(&stored) {
+        let Some(own) = own else { continue };
+        for user in disk_users(conn, Path::new(&own))? {
+            if user.as_backing && user.uuid != uuid && !names.contains(&user.vm_name) {
+                names.push(user.vm_name);
+            }
+        }
+    }
+    names.sort();
+    Ok(names)
+}
+
 /// Checks that a disk on `bus` may be added as `apply` says, and picks its target: the next
 /// name free in both the running and the stored configuration.
 pub fn prepare_disk_add(

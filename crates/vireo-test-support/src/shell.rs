@@ -15,9 +15,14 @@ pub struct GuestShell {
 impl GuestShell {
     /// Opens the guest's serial console (the guest must be running).
     pub fn open(guest: &TestGuest) -> GuestShell {
+        GuestShell::open_uuid(&guest.uuid)
+    }
+
+    /// Opens the serial console of any running VM on `qemu:///system` (a clone of the guest).
+    pub fn open_uuid(uuid: &str) -> GuestShell {
         let conn = vireo_libvirt::open(SYSTEM_URI).unwrap();
         let (tx, rx) = channel();
-        let console = SerialConsole::open(&conn, &guest.uuid, false, move |o| {
+        let console = SerialConsole::open(&conn, uuid, false, move |o| {
             let _ = tx.send(o);
         })
         .unwrap();

@@ -3,4 +3,4 @@
 /**
  * Everything a user can do to one VM.
  */
-export type Action = "start" | "shutdown" | "force-off" | "reboot" | "reset" | "pause" | "resume" | "save" | "discard-save" | "enable-autostart" | "disable-autostart" | "delete" | "configure" | "configure-live" | "rename" | "change-platform" | "snapshot" | "revert-snapshot";
+export type Action = "start" | "shutdown" | "force-off" | "reboot" | "reset" | "pause" | "resume" | "save" | "discard-save" | "enable-autostart" | "disable-autostart" | "delete" | "configure" | "configure-live" | "rename" | "change-platform" | "snapshot" | "revert-snapshot" | "clone";

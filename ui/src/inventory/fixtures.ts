@@ -48,6 +48,7 @@ export function allowedFor(state: VmState, autostart = false): Action[] {
         "change-platform",
         "snapshot",
         "revert-snapshot",
+        "clone",
       ];
     case "crashed":
       return ["start", "delete", autostartToggle, "configure"];

@@ -48,6 +48,7 @@ export const ACTION_LABELS: Record<Action, string> = {
   "change-platform": "Change firmware…",
   snapshot: "Take snapshot…",
   "revert-snapshot": "Revert…",
+  clone: "Clone…",
 };
 
 /** For messages: "Could not shut down “web”". */
@@ -84,6 +85,7 @@ export const ACTION_VERBS: Record<Action, string> = {
   "change-platform": "change the firmware, TPM or display of",
   snapshot: "take a snapshot of",
   "revert-snapshot": "revert or delete a snapshot of",
+  clone: "clone",
 };
 
 /** The action bar's layout: these always show, the rest sit in the "More" menu. */

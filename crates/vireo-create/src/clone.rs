@@ -1,0 +1,322 @@
+//! Cloning a stopped VM: a new name, UUID and MACs, and disks of its own, either linked
+//! (each a new qcow2 overlay whose base is the source's disk) or full (each copied, flattened,
+//! into a pool by libvirt's own volume clone). Everything is judged before anything is made
+//! (the state table, the name, the disks' formats, the pool's free space), and a failure or
+//! a cancel removes every volume the clone made; no domain is defined until all are there.
+//!
+//! A linked clone's base must not change again, so a VM with linked clones is a template:
+//! `vireo_libvirt::vm::perform` refuses to start it, naming the clones.
+
+use crate::rollback::Rollback;
+use crate::storage::{ensure_pool, new_volume, volume_xml};
+use crate::{Cancel, CreateError, Progress};
+use roxmltree::Document;
+use serde::{Deserialize, Serialize};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+use ts_rs::TS;
+use vireo_domain::clone::{clone_xml, ClonedDisk};
+use vireo_libvirt::state::Action;
+use vireo_storage::ImageFormat;
+use virt::connect::Connect;
+use virt::storage_vol::StorageVol;
+
+/// Linked (overlays on the source's disks) or full (independent copies).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "kebab-case")]
+pub enum CloneMode {
+    Linked,
+    Full,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct CloneRequest {
+    pub name: String,
+    pub mode: CloneMode,
+    /// The pool for the clone's disks; the pool of the source's first disk when absent.
+    #[serde(default)]
+    #[ts(optional)]
+    pub pool: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct Cloned {
+    pub uuid: String,
+    pub name: String,
+    /// The clone's own disk files.
+    pub disks: Vec<String>,
+}
+
+/// One of the source's disks that the clone gets a file of its own for.
+struct SourceDisk {
+    target: String,
+    path: String,
+    format: String,
+    /// The source's file and its base images, for the space a full copy needs.
+    chain: Vec<String>,
+}
+
+fn source_disks(stored: &str) -> Result<Vec<SourceDisk>, CreateError> {
+    let doc = Document::parse(stored)
+        .map_err(|e| CreateError::Invalid(format!("the VM's XML cannot be read: {e}")))?;
+    let mut out = Vec::new();
+    for disk in doc.descendants().filter(|n| n.has_tag_name("disk")) {
+        let device = disk.attribute("device").unwrap_or("disk");
+        let readonly = disk.children().any(|n| n.has_tag_name("readonly"));
+        let shareable = disk.children().any(|n| n.has_tag_name("shareable"));
+        if device != "disk" || readonly || shareable {
+            continue;
+        }
+        let target = disk
+            .children()
+            .find(|n| n.has_tag_name("target"))
+            .and_then(|t| t.attribute("dev"))
+            .unwrap_or("?")
+            .to_string();
+        let file = |n: roxmltree::Node| {
+            n.children()
+                .find(|c| c.has_tag_name("source"))
+                .and_then(|s| s.attribute("file"))
+                .map(str::to_string)
+        };
+        let Some(path) = file(disk) else {
+            return Err(CreateError::Invalid(format!(
+                "disk {target} is not a file: only file disks can be cloned"
+            )));
+        };
+        let mut chain = vec![path.clone()];
+        chain.extend(
+            disk.descendants()
+                .filter(|n| n.has_tag_name("backingStore"))
+                .filter_map(file),
+        );
+        let format = disk
+            .children()
+            .find(|n| n.has_tag_name("driver"))
+            .and_then(|d| d.attribute("type"))
+            .unwrap_or("raw")
+            .to_string();
+        out.push(SourceDisk {
+            target,
+            path,
+            format,
+            chain,
+        });
+    }
+    Ok(out)
+}
+
+fn gib(bytes: u64) -> String {
+    format!("{:.1} GiB", bytes as f64 / (1u64 << 30) as f64)
+}
+
+fn allocation(conn: &Connect, path: &str) -> u64 {
+    conn.lookup_storage_vol_by_path(path)
+        .and_then(|v| v.info())
+        .map(|i| i.allocation)
+        .unwrap_or(0)
+}
+
+/// Clones the shut-off VM `uuid`. `progress` hears each disk's copy; `cancel` stops
+/// between steps (a full copy in progress finishes its disk first: libvirt's volume clone
+/// cannot be interrupted) and everything made is removed.
+pub fn clone_vm(
+    conn: &Connect,
+    uuid: &str,
+    req: &CloneRequest,
+    progress: &dyn Fn(Progress),
+    cancel: &Cancel,
+) -> Result<Cloned, CreateError> {
+    vireo_libvirt::vm::allowed_now(conn, uuid, Action::Clone)?;
+    vireo_domain::validate_name(&req.name)?;
+    if conn.lookup_domain_by_name(&req.name).is_ok() {
+        return Err(CreateError::NameTaken(req.name.clone()));
+    }
+    let stored = vireo_libvirt::vm_config::stored_xml(conn, uuid)?;
+    let disks = source_disks(&stored)?;
+    if req.mode == CloneMode::Linked {
+        if let Some(d) = disks.iter().find(|d| d.format != "qcow2") {
+            return Err(CreateError::Invalid(format!(
+                "disk {} is {}: a linked clone needs qcow2 disks to build on; make a full \
+                 clone instead",
+                d.target, d.format
+            )));
+        }
+    }
+    let pool_name = match &req.pool {
+        Some(p) => p.clone(),
+        None => disks
+            .first()
+            .and_then(|d| conn.lookup_storage_vol_by_path(&d.path).ok())
+            .and_then(|v| v.lookup_storage_pool().ok())
+            .and_then(|p| p.name().ok())
+            .unwrap_or_else(|| "default".to_string()),
+    };
+    let mut undo = Rollback::default();
+    let result = make(
+        conn, &stored, &disks, req, &pool_name, progress, cancel, &mut undo,
+    );
+    if result.is_err() {
+        undo.run();
+    }
+    result
+}
+
+#[allow(clippy::too_many_arguments)]
+fn make(
+    conn: &Connect,
+    stored: &str,
+    disks: &[SourceDisk],
+    req: &CloneRequest,
+    pool_name: &str,
+    progress: &dyn Fn(Progress),
+    cancel: &Cancel,
+    undo: &mut Rollback,
+) -> Result<Cloned, CreateError> {
+    let pool = ensure_pool(conn, pool_name, undo)?;
+    if req.mode == CloneMode::Full {
+        let needed: u64 = disks
+            .iter()
+            .flat_map(|d| d.chain.iter())
+            .map(|p| allocation(conn, p))
+            .sum();
+        let available = pool
+            .info()
+            .map_err(CreateError::libvirt("read the pool's free space"))?
+            .available;
+        if needed > available {
+            return Err(CreateError::Invalid(format!(
+                "the pool {pool_name} has {} free, the copies need up to {}: choose another \
+                 pool or make a linked clone",
+                gib(available),
+                gib(needed)
+            )));
+        }
+    }
+    let mut planned = Vec::new();
+    for d in disks {
+        if cancel.requested() {
+            return Err(CreateError::Cancelled);
+        }
+        let ext = if req.mode == CloneMode::Full && d.format == "raw" {
+            "img"
+        } else {
+            "qcow2"
+        };
+        let vol_name = format!("{}-{}.{ext}", req.name, d.target);
+        let path = match req.mode {
+            CloneMode::Linked => {
+                let capacity = conn
+                    .lookup_storage_vol_by_path(&d.path)
+                    .and_then(|v| v.info())
+                    .map(|i| i.capacity)
+                    .map_err(CreateError::libvirt(format!("read disk {}", d.target)))?;
+                let xml = volume_xml(&vol_name, capacity, Some((&d.path, ImageFormat::Qcow2)));
+                new_volume(&pool, &xml, &format!("the overlay for {}", d.target), undo)?.1
+            }
+            CloneMode::Full => copy_disk(conn, &pool, pool_name, d, &vol_name, progress, undo)?,
+        };
+        planned.push(ClonedDisk {
+            target: d.target.clone(),
+            path,
+            linked: req.mode == CloneMode::Linked,
+        });
+    }
+    if cancel.requested() {
+        return Err(CreateError::Cancelled);
+    }
+    let xml =
+        clone_xml(stored, &req.name, &planned).map_err(|e| CreateError::Invalid(e.to_string()))?;
+    let dom = conn
+        .define_domain_xml_flags(&xml, virt::sys::VIR_DOMAIN_DEFINE_VALIDATE)
+        .map_err(CreateError::libvirt(format!(
+            "define the clone {}",
+            req.name
+        )))?;
+    let uuid = dom
+        .uuid_string()
+        .map_err(CreateError::libvirt("read the clone's UUID"))?;
+    Ok(Cloned {
+        uuid,
+        name: req.name.clone(),
+        disks: planned.into_iter().map(|d| d.path).collect(),
+    })
+}
+
+/// libvirt's own volume clone (qemu-img convert for file pools: sparse, the chain
+/// flattened), with progress read from the new volume's allocation meanwhile.
+fn copy_disk(
+    conn: &Connect,
+    pool: &virt::storage_pool::StoragePool,
+    pool_name: &str,
+    d: &SourceDisk,
+    vol_name: &str,
+    progress: &dyn Fn(Progress),
+    undo: &mut Rollback,
+) -> Result<String, CreateError> {
+    let source = conn.lookup_storage_vol_by_path(&d.path).map_err(|_| {
+        CreateError::Invalid(format!(
+            "disk {} is not in a storage pool: a full clone copies through libvirt's \
+                 storage (add its directory as a pool)",
+            d.target
+        ))
+    })?;
+    let info = source
+        .info()
+        .map_err(CreateError::libvirt(format!("read disk {}", d.target)))?;
+    let total: u64 = d
+        .chain
+        .iter()
+        .map(|p| allocation(conn, p))
+        .sum::<u64>()
+        .max(1);
+    let format = if d.format == "raw" { "raw" } else { "qcow2" };
+    let xml = format!(
+        "<volume><name>{}</name><capacity unit='bytes'>{}</capacity><target><format \
+         type='{format}'/></target></volume>",
+        vireo_domain::xml::escape(vol_name),
+        info.capacity
+    );
+    let step = format!("Copying {}", d.target);
+    let finished = AtomicBool::new(false);
+    let made = std::thread::scope(|scope| {
+        let copy = scope.spawn(|| {
+            let made = StorageVol::create_xml_from(pool, &xml, &source, 0);
+            finished.store(true, Ordering::SeqCst);
+            made
+        });
+        // Progress from a second look at the new volume while libvirt copies into it.
+        while !finished.load(Ordering::SeqCst) {
+            std::thread::sleep(Duration::from_millis(250));
+            let done = conn
+                .lookup_storage_pool_by_name(pool_name)
+                .and_then(|p| p.lookup_storage_vol_by_name(vol_name))
+                .and_then(|v| v.info())
+                .map(|i| i.allocation);
+            if let Ok(done) = done {
+                progress(Progress {
+                    step: step.clone(),
+                    done: done.min(total),
+                    total,
+                });
+            }
+        }
+        copy.join().expect("the copy thread does not panic")
+    })
+    .map_err(CreateError::libvirt(format!("copy disk {}", d.target)))?;
+    let created = made.clone();
+    undo.push(move || {
+        let _ = created.delete(0);
+    });
+    progress(Progress {
+        step: format!("Copied {}", d.target),
+        done: total,
+        total,
+    });
+    made.path().map_err(CreateError::libvirt(format!(
+        "locate the copy of {}",
+        d.target
+    )))
+}

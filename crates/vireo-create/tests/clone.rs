@@ -1,0 +1,220 @@
+//! Clones of the test guest on `qemu:///system`: a linked clone boots and writes while the
+//! source's disk stays byte-for-byte the same, and the source cannot start while the clone
+//! exists; a full clone boots and keeps working once the source is deleted; bad input and a
+//! cancel leave nothing behind.
+
+use vireo_create::{clone_vm, Cancel, CloneMode, CloneRequest, CreateError};
+use vireo_test_support::{GuestShell, TestGuest, SYSTEM_URI};
+use virt::connect::Connect;
+
+fn request(name: &str, mode: CloneMode) -> CloneRequest {
+    CloneRequest {
+        name: name.into(),
+        mode,
+        pool: None,
+    }
+}
+
+fn disk_of(conn: &Connect, uuid: &str) -> String {
+    let xml = vireo_libvirt::vm_config::stored_xml(conn, uuid).unwrap();
+    let h = vireo_domain::hardware::read(&xml).unwrap();
+    h.disks
+        .iter()
+        .find(|d| d.device == "disk")
+        .and_then(|d| d.source.clone())
+        .unwrap()
+}
+
+/// The clone, removed with its disks when the test ends, however it ends.
+struct Clone<'c> {
+    conn: &'c Connect,
+    uuid: String,
+    disks: Vec<String>,
+}
+
+impl Drop for Clone<'_> {
+    fn drop(&mut self) {
+        if let Ok(dom) = self.conn.lookup_domain_by_uuid_string(&self.uuid) {
+            let _ = dom.destroy();
+            let _ = dom.undefine();
+        }
+        for d in &self.disks {
+            if let Ok(v) = self.conn.lookup_storage_vol_by_path(d) {
+                let _ = v.delete(0);
+            }
+        }
+    }
+}
+
+fn boot_and_write(conn: &Connect, uuid: &str) {
+    conn.lookup_domain_by_uuid_string(uuid)
+        .unwrap()
+        .create()
+        .unwrap();
+    let shell = GuestShell::open_uuid(uuid);
+    shell.shows("echo up-$((1+2))", "up-3", 120);
+    shell.shows(
+        "mkdir -p /mnt && mount /dev/vda1 /mnt && echo clone > /mnt/written; umount /mnt; sync; \
+         echo W$((2+3))",
+        "W5",
+        30,
+    );
+}
+
+#[test]
+fn a_linked_clone_boots_and_writes_without_touching_its_source() {
+    let _serial = vireo_test_support::serial();
+    let guest = TestGuest::define("vireo-it-linked");
+    let conn = vireo_libvirt::open(SYSTEM_URI).unwrap();
+    let source_disk = disk_of(&conn, &guest.uuid);
+    let before = std::fs::read(&source_disk).unwrap();
+
+    let name = format!("{}-linked", guest.name);
+    let made = clone_vm(
+        &conn,
+        &guest.uuid,
+        &request(&name, CloneMode::Linked),
+        &|_| {},
+        &Cancel::default(),
+    )
+    .unwrap();
+    let clone = Clone {
+        conn: &conn,
+        uuid: made.uuid.clone(),
+        disks: made.disks.clone(),
+    };
+    assert_ne!(clone.uuid, guest.uuid);
+    let xml = vireo_libvirt::vm_config::stored_xml(&conn, &clone.uuid).unwrap();
+    assert!(
+        xml.contains(&format!("<source file='{source_disk}'")),
+        "based on the source: {xml}"
+    );
+
+    boot_and_write(&conn, &clone.uuid);
+    assert_eq!(
+        std::fs::read(&source_disk).unwrap(),
+        before,
+        "the source's disk is unchanged"
+    );
+
+    // The source is now a template: starting it would write under the clone.
+    let e =
+        vireo_libvirt::vm::perform(&conn, &guest.uuid, vireo_libvirt::Action::Start).unwrap_err();
+    assert!(
+        e.to_string()
+            .contains(&format!("has linked clones ({name})")),
+        "{e}"
+    );
+    drop(clone);
+    vireo_libvirt::vm::perform(&conn, &guest.uuid, vireo_libvirt::Action::Start)
+        .expect("without clones it starts again");
+}
+
+#[test]
+fn a_full_clone_works_on_after_its_source_is_deleted() {
+    let _serial = vireo_test_support::serial();
+    let guest = TestGuest::define("vireo-it-full");
+    let conn = vireo_libvirt::open(SYSTEM_URI).unwrap();
+    let name = format!("{}-full", guest.name);
+    let seen = std::cell::RefCell::new(Vec::new());
+    let made = clone_vm(
+        &conn,
+        &guest.uuid,
+        &request(&name, CloneMode::Full),
+        &|p| seen.borrow_mut().push((p.done, p.total)),
+        &Cancel::default(),
+    )
+    .unwrap();
+    let clone = Clone {
+        conn: &conn,
+        uuid: made.uuid.clone(),
+        disks: made.disks.clone(),
+    };
+    let last = *seen.borrow().last().unwrap();
+    assert_eq!(last.0, last.1, "progress ends at 100 %");
+    let xml = vireo_libvirt::vm_config::stored_xml(&conn, &clone.uuid).unwrap();
+    assert!(
+        !xml.contains("<backingStore type='file'>"),
+        "stands alone: {xml}"
+    );
+
+    // The source goes, disk and all: the copy still boots.
+    let source_disk = disk_of(&conn, &guest.uuid);
+    let dom = conn.lookup_domain_by_uuid_string(&guest.uuid).unwrap();
+    dom.undefine().unwrap();
+    conn.lookup_storage_vol_by_path(&source_disk)
+        .unwrap()
+        .delete(0)
+        .unwrap();
+    boot_and_write(&conn, &clone.uuid);
+    drop(clone);
+}
+
+#[test]
+fn bad_input_and_a_cancel_leave_nothing() {
+    let _serial = vireo_test_support::serial();
+    let guest = TestGuest::define("vireo-it-clonebad");
+    let conn = vireo_libvirt::open(SYSTEM_URI).unwrap();
+    let pool = conn.lookup_storage_pool_by_name(&guest.pool).unwrap();
+    let volumes = || {
+        pool.refresh(0).unwrap();
+        // The guest's serial log lives in the pool's directory too; it is not a disk.
+        let mut v: Vec<String> = pool
+            .list_volumes()
+            .unwrap()
+            .into_iter()
+            .filter(|v| !v.ends_with(".log"))
+            .collect();
+        v.sort();
+        v
+    };
+    let before = volumes();
+
+    let e = clone_vm(
+        &conn,
+        &guest.uuid,
+        &request(&guest.name, CloneMode::Linked),
+        &|_| {},
+        &Cancel::default(),
+    )
+    .unwrap_err();
+    assert!(matches!(e, CreateError::NameTaken(_)), "{e}");
+    let e = clone_vm(
+        &conn,
+        &guest.uuid,
+        &request("a/b", CloneMode::Full),
+        &|_| {},
+        &Cancel::default(),
+    )
+    .unwrap_err();
+    assert!(e.is_input(), "{e}");
+
+    // Cancelled while the copy runs: the copy finishes its disk, then everything goes.
+    let name = format!("{}-cancelled", guest.name);
+    let cancel = Cancel::default();
+    let e = clone_vm(
+        &conn,
+        &guest.uuid,
+        &request(&name, CloneMode::Full),
+        &|_| cancel.cancel(),
+        &cancel,
+    )
+    .unwrap_err();
+    assert!(matches!(e, CreateError::Cancelled), "{e}");
+    assert!(conn.lookup_domain_by_name(&name).is_err(), "no domain");
+    assert_eq!(volumes(), before, "no volume left");
+
+    let dom = conn.lookup_domain_by_uuid_string(&guest.uuid).unwrap();
+    dom.create().unwrap();
+    let e = clone_vm(
+        &conn,
+        &guest.uuid,
+        &request(&name, CloneMode::Linked),
+        &|_| {},
+        &Cancel::default(),
+    )
+    .unwrap_err();
+    assert!(e.to_string().contains("shut it down first"), "{e}");
+    dom.destroy().unwrap();
+    assert_eq!(volumes(), before);
+}
