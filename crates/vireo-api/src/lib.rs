@@ -10,6 +10,7 @@
 //! ```
 #![forbid(unsafe_code)]
 
+mod clone;
 pub mod console;
 mod create;
 mod error;
@@ -22,6 +23,7 @@ pub mod snapshots;
 mod thumbnail;
 mod vm_page;
 
+pub use clone::*;
 pub use console::*;
 pub use create::*;
 pub use error::{ApiError, Code};
@@ -36,8 +38,8 @@ pub use snapshots::{
 };
 pub use thumbnail::*;
 pub use vireo_create::{
-    AddedDisk, Cancel, CreateRequest, Created, DiskAddRequest, ImportMode, NetworkChoice,
-    NewDiskSource, Progress, Source,
+    AddedDisk, Cancel, CloneMode, CloneRequest, Cloned, CreateRequest, Created, DiskAddRequest,
+    ImportMode, NetworkChoice, NewDiskSource, Progress, Source,
 };
 pub use vireo_domain::disk::DiskBus;
 pub use vireo_domain::edit::ResourcePatch;
@@ -120,6 +122,8 @@ pub fn export_bindings(dir: &std::path::Path) -> Result<(), ts_rs::ExportError> 
     VmNicLinkRequest::export_all(&cfg)?;
     Preferences::export_all(&cfg)?;
     VmSnapshots::export_all(&cfg)?;
+    VmCloneRequest::export_all(&cfg)?;
+    Cloned::export_all(&cfg)?;
     VmSnapshotCreateRequest::export_all(&cfg)?;
     VmSnapshotRequest::export_all(&cfg)?;
     VmSnapshotDeleteRequest::export_all(&cfg)?;

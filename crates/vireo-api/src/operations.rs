@@ -97,6 +97,11 @@ macro_rules! for_each_operation {
                 -> result $crate::VmStatsHistory => json;
             /// The VM page closed: its VM is no longer sampled for it.
             fn vm_stats_unwatch[inventory](vm: $crate::VmRef) -> value () => json;
+            /// Clones a shut-off VM, linked or full; a copy sends its progress.
+            fn vm_clone[inventory, progress](req: $crate::VmCloneRequest)
+                -> result $crate::Cloned => json;
+            /// Cancels the clone under way; what it made is removed.
+            fn vm_clone_cancel[]() -> value () => json;
             /// The VM's snapshots (parents first) and what this VM and libvirt allow.
             fn vm_snapshots[inventory](vm: $crate::VmRef) -> result $crate::VmSnapshots => json;
             /// Takes a snapshot (a running VM's with its memory where the mechanism needs it).

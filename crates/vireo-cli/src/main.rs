@@ -3,6 +3,7 @@
 // Unsafe only in `interrupt`, which installs the Ctrl+C handler.
 #![deny(unsafe_code)]
 
+mod clone;
 #[allow(unsafe_code)]
 mod interrupt;
 mod serial;
@@ -60,6 +61,8 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Clone a shut-off VM: linked (overlays on its disks) or full (copies).
+    Clone(clone::CloneArgs),
     /// A VM's snapshots: create, list, revert, delete, describe.
     Snapshot {
         #[command(subcommand)]
@@ -87,6 +90,7 @@ fn main() -> ExitCode {
         Command::Inspect { path, iso, json } => inspect(path, iso, json),
         Command::Preferences { xml_editing } => preferences(xml_editing),
         Command::Snapshot { command } => snapshot::run(&uri, command),
+        Command::Clone(args) => clone::run(&uri, args),
     }
 }
 

@@ -1,4 +1,4 @@
-//! `vireo snapshot …` as a user runs it, on libvirt's test driver
+//! `vireo snapshot …` and `vireo clone …` as a user runs them, on libvirt's test driver
 //! (`vireo-libvirt/tests/fixtures/snapshots.xml`). Each run opens its own private driver.
 
 use std::path::PathBuf;
@@ -60,5 +60,24 @@ fn a_refusal_exits_non_zero_with_the_pages_words() {
     assert_eq!(
         text(&out.stderr),
         "vireo: this VM has no snapshot 'nothing'\n"
+    );
+}
+
+#[test]
+fn clone_refusals_exit_non_zero_with_the_pages_words() {
+    let out = vireo(&["clone", "web", "web2"]);
+    assert!(!out.status.success());
+    assert!(text(&out.stderr).contains("shut it down first"), "{}", text(&out.stderr));
+    let out = vireo(&["clone", "store", "web"]);
+    assert!(
+        text(&out.stderr).contains("a VM called web already exists"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = vireo(&["clone", "rawvm", "raw2", "--linked"]);
+    assert!(
+        text(&out.stderr).contains("disk vdb is raw: a linked clone needs qcow2 disks"),
+        "{}",
+        text(&out.stderr)
     );
 }

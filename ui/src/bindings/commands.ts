@@ -3,6 +3,7 @@
 import type { AddedDisk } from "./AddedDisk";
 import type { BulkActionRequest } from "./BulkActionRequest";
 import type { BulkOutcome } from "./BulkOutcome";
+import type { Cloned } from "./Cloned";
 import type { ConnectionInfo } from "./ConnectionInfo";
 import type { ConnectionUpdate } from "./ConnectionUpdate";
 import type { ConsoleOpenRequest } from "./ConsoleOpenRequest";
@@ -35,6 +36,7 @@ import type { VmActionRequest } from "./VmActionRequest";
 import type { VmAddresses } from "./VmAddresses";
 import type { VmBootRequest } from "./VmBootRequest";
 import type { VmCdromRequest } from "./VmCdromRequest";
+import type { VmCloneRequest } from "./VmCloneRequest";
 import type { VmDefineXmlRequest } from "./VmDefineXmlRequest";
 import type { VmDetails } from "./VmDetails";
 import type { VmDiskAddRequest } from "./VmDiskAddRequest";
@@ -207,6 +209,16 @@ export interface Commands {
    */
   vmStatsUnwatch(vm: VmRef): Promise<void>;
   /**
+   * Clones a shut-off VM, linked or full; a copy sends its progress.
+   * (`vm_clone`)
+   */
+  vmClone(req: VmCloneRequest): Promise<Cloned>;
+  /**
+   * Cancels the clone under way; what it made is removed.
+   * (`vm_clone_cancel`)
+   */
+  vmCloneCancel(): Promise<void>;
+  /**
    * The VM's snapshots (parents first) and what this VM and libvirt allow.
    * (`vm_snapshots`)
    */
@@ -369,6 +381,8 @@ export function commands(invoke: Invoke): Commands {
     vmDefineXml: (req) => invoke("vm_define_xml", { req }),
     vmStatsWatch: (vm) => invoke("vm_stats_watch", { vm }),
     vmStatsUnwatch: (vm) => invoke("vm_stats_unwatch", { vm }),
+    vmClone: (req) => invoke("vm_clone", { req }),
+    vmCloneCancel: () => invoke("vm_clone_cancel"),
     vmSnapshots: (vm) => invoke("vm_snapshots", { vm }),
     vmSnapshotCreate: (req) => invoke("vm_snapshot_create", { req }),
     vmSnapshotRevert: (req) => invoke("vm_snapshot_revert", { req }),
