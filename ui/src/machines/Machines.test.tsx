@@ -361,9 +361,10 @@ describe("Machines: actions", () => {
       "discard-save",
       "enable-autostart",
       "disable-autostart",
+      "clone",
     ]);
     // build is paused, starts at boot: only "Don't start at boot" is possible.
-    expect(items.map((item) => item.disabled)).toEqual([true, true, true, false]);
+    expect(items.map((item) => item.disabled)).toEqual([true, true, true, false, true]);
     await waitFor(() => expect(document.activeElement).toBe(items[3]));
     fireEvent.keyDown(menu, { key: "ArrowDown" });
     expect(document.activeElement).toBe(items[3]);
@@ -379,6 +380,15 @@ describe("Machines: actions", () => {
       vm: { connection: "system", uuid: "uuid-build" },
       action: "disable-autostart",
     });
+  });
+
+  it("Clone… in the More menu opens the clone dialog for a shut-off VM", async () => {
+    const { list } = await setup();
+    focus(list, "db-01");
+    fireEvent.click(within(toolbar(list)).getByRole("button", { name: "More actions" }));
+    fireEvent.click(within(screen.getByRole("menu")).getByRole("menuitem", { name: "Clone…" }));
+    const dialog = await screen.findByTestId("clone-dialog");
+    expect(dialog.textContent).toContain("Clone “db-01”");
   });
 
   it("shows a dismissible error banner with a hint when an action fails", async () => {

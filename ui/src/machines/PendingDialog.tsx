@@ -1,6 +1,7 @@
 import { Show } from "solid-js";
 import type { Action } from "../bindings/Action";
 import type { VmRef } from "../bindings/VmRef";
+import { CloneDialog } from "../clone/CloneDialog";
 import { ConfirmDialog } from "../shared/ConfirmDialog";
 import type { Pending } from "./actions";
 import { DeleteDialog } from "./DeleteDialog";
@@ -14,15 +15,16 @@ export interface PendingDialogProps {
   onConfirm: (key: string, action: Action) => void;
 }
 
-/** The dialog an action waits on: Delete's, or "Force off …?" / "Reset …?". */
+/** The dialog an action waits on: Delete's, Clone's, or "Force off …?" / "Reset …?". */
 export function PendingDialog(props: PendingDialogProps) {
   const open = props.pending;
-  if (open.kind === "delete") {
+  if (open.kind === "delete" || open.kind === "clone") {
     const vm = props.refOf(open.key);
+    const Dialog = open.kind === "delete" ? DeleteDialog : CloneDialog;
     return (
       <Show when={vm}>
         {(ref) => (
-          <DeleteDialog vm={ref()} name={props.nameOf(open.key)} onClose={() => props.onClose()} />
+          <Dialog vm={ref()} name={props.nameOf(open.key)} onClose={() => props.onClose()} />
         )}
       </Show>
     );

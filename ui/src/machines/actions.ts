@@ -17,6 +17,7 @@ const REBOOT_NOTICE_MS = 4000;
 export type Pending =
   | { kind: "confirm"; key: string; action: Action }
   | { kind: "delete"; key: string }
+  | { kind: "clone"; key: string }
   | null;
 
 export interface VmActionsOptions {
@@ -65,6 +66,7 @@ export function createVmActions(options: VmActionsOptions) {
   /** What a button click does: some actions ask first. */
   function request(key: string, action: Action) {
     if (action === "delete") setPending({ kind: "delete", key });
+    else if (action === "clone") setPending({ kind: "clone", key });
     else if (CONFIRMED_ACTIONS.has(action)) setPending({ kind: "confirm", key, action });
     else void perform(key, action);
   }

@@ -105,6 +105,7 @@ export const MORE_ACTIONS: readonly Action[] = [
   "discard-save",
   "enable-autostart",
   "disable-autostart",
+  "clone",
 ];
 
 /** Actions that lose guest state without asking the guest: they ask first. */

@@ -3,6 +3,7 @@ import type { Backend, ConsoleSocket, Unsubscribe } from "../backend";
 import type { AddedDisk } from "../bindings/AddedDisk";
 import type { BulkActionRequest } from "../bindings/BulkActionRequest";
 import type { BulkOutcome } from "../bindings/BulkOutcome";
+import type { Cloned } from "../bindings/Cloned";
 import type { ConnectionInfo } from "../bindings/ConnectionInfo";
 import type { ConnectionUpdate } from "../bindings/ConnectionUpdate";
 import type { ConsoleInput } from "../bindings/ConsoleInput";
@@ -30,6 +31,7 @@ import type { SourceInfo } from "../bindings/SourceInfo";
 import type { VmAddresses } from "../bindings/VmAddresses";
 import type { VmBootRequest } from "../bindings/VmBootRequest";
 import type { VmCdromRequest } from "../bindings/VmCdromRequest";
+import type { VmCloneRequest } from "../bindings/VmCloneRequest";
 import type { VmDefineXmlRequest } from "../bindings/VmDefineXmlRequest";
 import type { VmDetails } from "../bindings/VmDetails";
 import type { VmDiskAddRequest } from "../bindings/VmDiskAddRequest";
@@ -291,6 +293,14 @@ export function createFakeBackend(options: FakeBackendOptions = {}) {
       }),
     ),
     vmSnapshotRevert: vi.fn(async (_req: VmSnapshotRequest) => {}),
+    vmClone: vi.fn(
+      async (req: VmCloneRequest): Promise<Cloned> => ({
+        uuid: `uuid-${req.clone.name}`,
+        name: req.clone.name,
+        disks: [`/var/lib/libvirt/images/${req.clone.name}-vda.qcow2`],
+      }),
+    ),
+    vmCloneCancel: vi.fn(async () => {}),
     vmSnapshotDelete: vi.fn(async (_req: VmSnapshotDeleteRequest) => {}),
     vmSnapshotDescribe: vi.fn(async (_req: VmSnapshotDescribeRequest) => {}),
     /** A 1×1 PNG for every VM, as if all were running. */

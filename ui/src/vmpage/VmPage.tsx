@@ -1,7 +1,8 @@
 import "./vm-page.css";
-import { For, onMount, Show } from "solid-js";
+import { createSignal, For, onMount, Show } from "solid-js";
 import { useBackend } from "../backend";
 import type { VmRef } from "../bindings/VmRef";
+import { CloneDialog } from "../clone/CloneDialog";
 import { BootSection } from "./BootSection";
 import { CdromSection } from "./CdromSection";
 import { DisksSection } from "./DisksSection";
@@ -38,6 +39,7 @@ export function VmPage(props: VmPageProps) {
   const { details, error } = createVmDetails(backend, props.vm);
   let back: HTMLButtonElement | undefined;
   onMount(() => back?.focus());
+  const [cloning, setCloning] = createSignal(false);
 
   return (
     <section
@@ -62,10 +64,27 @@ export function VmPage(props: VmPageProps) {
           ← All machines
         </button>
         <h1 data-testid="vm-page-name">{details()?.hardware.name ?? props.name}</h1>
+        <button
+          type="button"
+          class="button"
+          disabled={!details()?.summary.allowed.includes("clone")}
+          title="Clone this VM (shut it down first)"
+          onClick={() => setCloning(true)}
+          data-testid="vm-page-clone"
+        >
+          Clone…
+        </button>
         <button type="button" class="button button-suggested" onClick={() => props.onConsole()}>
           Console
         </button>
       </header>
+      <Show when={cloning()}>
+        <CloneDialog
+          vm={props.vm}
+          name={details()?.hardware.name ?? props.name}
+          onClose={() => setCloning(false)}
+        />
+      </Show>
       <div class="vm-page-scroll" data-testid="vm-page-scroll">
         <Show when={error()}>
           {(e) => (
