@@ -45,6 +45,13 @@ pub fn vm_clone_cancel() {
         .cancel();
 }
 
+/// The VMs built on this VM's disks (its linked clones), by name: while there are any, it
+/// is a template and does not start.
+pub fn vm_linked_clones(inv: &Inventory, vm: VmRef) -> Result<Vec<String>, ApiError> {
+    let conn = inv.open_connection(&vm.connection)?;
+    Ok(vireo_libvirt::vm_disks::linked_clones(&conn, &vm.uuid)?)
+}
+
 /// The CLI's clone, by URI and VM name.
 pub fn clone_by_name(
     uri: &str,

@@ -102,6 +102,8 @@ macro_rules! for_each_operation {
                 -> result $crate::Cloned => json;
             /// Cancels the clone under way; what it made is removed.
             fn vm_clone_cancel[]() -> value () => json;
+            /// The VMs built on this one's disks (linked clones), by name.
+            fn vm_linked_clones[inventory](vm: $crate::VmRef) -> result Vec<String> => json;
             /// The VM's snapshots (parents first) and what this VM and libvirt allow.
             fn vm_snapshots[inventory](vm: $crate::VmRef) -> result $crate::VmSnapshots => json;
             /// Takes a snapshot (a running VM's with its memory where the mechanism needs it).

@@ -219,6 +219,11 @@ export interface Commands {
    */
   vmCloneCancel(): Promise<void>;
   /**
+   * The VMs built on this one's disks (linked clones), by name.
+   * (`vm_linked_clones`)
+   */
+  vmLinkedClones(vm: VmRef): Promise<Array<string>>;
+  /**
    * The VM's snapshots (parents first) and what this VM and libvirt allow.
    * (`vm_snapshots`)
    */
@@ -383,6 +388,7 @@ export function commands(invoke: Invoke): Commands {
     vmStatsUnwatch: (vm) => invoke("vm_stats_unwatch", { vm }),
     vmClone: (req) => invoke("vm_clone", { req }),
     vmCloneCancel: () => invoke("vm_clone_cancel"),
+    vmLinkedClones: (vm) => invoke("vm_linked_clones", { vm }),
     vmSnapshots: (vm) => invoke("vm_snapshots", { vm }),
     vmSnapshotCreate: (req) => invoke("vm_snapshot_create", { req }),
     vmSnapshotRevert: (req) => invoke("vm_snapshot_revert", { req }),

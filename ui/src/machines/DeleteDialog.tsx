@@ -29,6 +29,7 @@ export function DeleteDialog(props: DeleteDialogProps) {
   const [deleteError, setDeleteError] = createSignal<ApiError | null>(null);
   const [busy, setBusy] = createSignal(false);
   const [snapshots, setSnapshots] = createSignal<string[]>([]);
+  const [clones, setClones] = createSignal<string[]>([]);
 
   async function load() {
     setLoadError(null);
@@ -51,6 +52,7 @@ export function DeleteDialog(props: DeleteDialogProps) {
       (all) => setSnapshots(all.snapshots.map((snap) => snap.name)),
       () => setSnapshots([]),
     );
+    backend.vmLinkedClones(props.vm).then(setClones, () => setClones([]));
   });
 
   const selected = () => (disks() ?? []).filter((disk) => checked[disk.target]);
@@ -109,6 +111,11 @@ export function DeleteDialog(props: DeleteDialogProps) {
         </>
       }
     >
+      <Show when={clones().length > 0}>
+        <p class="field-warning" data-testid="delete-clones">
+          {`Linked clones are built on this VM's disks: ${clones().join(", ")}. Deleting its disks breaks them; keep the disks, or delete the clones first.`}
+        </p>
+      </Show>
       <Show when={snapshots().length > 0}>
         <p class="dialog-note" data-testid="delete-snapshots">
           {`Its ${snapshots().length === 1 ? "snapshot goes" : `${snapshots().length} snapshots go`} with it: ${snapshots().join(", ")}. A snapshot's data inside a disk you keep stays in that file.`}

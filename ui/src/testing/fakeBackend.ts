@@ -301,6 +301,7 @@ export function createFakeBackend(options: FakeBackendOptions = {}) {
       }),
     ),
     vmCloneCancel: vi.fn(async () => {}),
+    vmLinkedClones: vi.fn(async (_vm: VmRef): Promise<string[]> => []),
     vmSnapshotDelete: vi.fn(async (_req: VmSnapshotDeleteRequest) => {}),
     vmSnapshotDescribe: vi.fn(async (_req: VmSnapshotDescribeRequest) => {}),
     /** A 1×1 PNG for every VM, as if all were running. */

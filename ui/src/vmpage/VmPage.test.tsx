@@ -42,6 +42,25 @@ describe("VmPage", () => {
     expect(overview.textContent).toContain("System");
   });
 
+  it("marks a template once it has linked clones", async () => {
+    const { byId, fake, view } = open(makeDetails("web", "shut-off"));
+    await byId("vm-overview");
+    await waitFor(() => expect(fake.backend.vmLinkedClones).toHaveBeenCalledTimes(1));
+    expect(view.queryByTestId("vm-page-template")).toBeNull();
+    fake.backend.vmLinkedClones.mockResolvedValue(["web-linked"]);
+    // The VM changes state (its clone was made elsewhere meanwhile): read again.
+    fake.backend.vmDetails.mockResolvedValue(makeDetails("web", "paused"));
+    fake.emit("inventory", { kind: "vm-config-changed", connection: "system", uuid: "uuid-web" });
+    await waitFor(() => expect(fake.backend.vmLinkedClones).toHaveBeenCalledTimes(2));
+    expect((await byId("vm-page-template")).textContent).toContain("web-linked");
+  });
+
+  it("a running VM cannot be cloned: the header's button waits for it to stop", async () => {
+    const { byId } = open(makeDetails("web", "running"));
+    await byId("vm-overview");
+    expect(((await byId("vm-page-clone")) as HTMLButtonElement).disabled).toBe(true);
+  });
+
   it("offers now / next boot for a running VM and sends only what changed", async () => {
     const { byId, fake } = open(makeDetails("web", "running"));
     const memory = (await byId("memory-input")) as HTMLInputElement;

@@ -17,6 +17,7 @@ import { RenameSection } from "./RenameSection";
 import { ResourcesSection } from "./ResourcesSection";
 import { SerialSection } from "./serial/SerialSection";
 import { SnapshotsSection } from "./snapshots/SnapshotsSection";
+import { TemplateBanner } from "./TemplateBanner";
 import { XmlSection } from "./XmlSection";
 
 export interface VmPageProps {
@@ -110,6 +111,7 @@ export function VmPage(props: VmPageProps) {
                   .
                 </div>
               </Show>
+              <TemplateBanner vm={props.vm} details={d()} />
               <OverviewSection vm={props.vm} details={d()} connectionName={props.connectionName} />
               <GraphsSection vm={props.vm} details={d()} />
               <ResourcesSection vm={props.vm} details={d()} />
