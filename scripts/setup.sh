@@ -81,7 +81,7 @@ need_cmds=(qemu-img qemu-system-x86_64 virsh libvirtd virtlogd node npm pkg-conf
 case "$mode" in
   test|bench) need_cmds+=(Xvfb xauth xdotool WebKitWebDriver xmllint virt-xml-validate sshd grub-mkimage mke2fs sfdisk cpio xorriso) ;;
 esac
-[ "$mode" != bench ] || need_cmds+=(chromium websockify gvncviewer socat virt-manager)
+[ "$mode" != bench ] || need_cmds+=(chromium websockify gvncviewer socat virt-manager virt-clone)
 absent=()
 for c in "${need_cmds[@]}"; do
   command -v "$c" >/dev/null || [ -x "/usr/sbin/$c" ] || absent+=("$c")

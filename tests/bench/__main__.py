@@ -8,13 +8,14 @@
 - 1000 test-driver VMs: connection added -> list painted; libvirt event -> row updated;
 - the VM page: opened -> overview painted, edit -> event -> page updated, idle CPU with its
   graphs, beside virt-manager's details window (bench/vm_page.py);
+- snapshots and clones beside virsh, virt-clone and cp (bench/snapshots.py);
 - WebKit's paint ceiling: a 1920x1080 canvas repainted over the list (bench/paint.py);
 - the console against noVNC and gvncviewer on a flooding guest (bench/console.py).
 
 Figures are printed, not asserted: targets are judged by people reading them.
 """
 
-from bench import app, console, paint, vm_page
+from bench import app, console, paint, snapshots, vm_page
 from lib.xvfb import start_xvfb
 
 
@@ -31,6 +32,7 @@ def main():
     finally:
         if xvfb:
             xvfb.terminate()
+    snapshots.main()
     paint.main()
     console.main()
 
