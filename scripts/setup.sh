@@ -28,7 +28,7 @@ test_pkgs=(xvfb xauth x11-utils x11-apps xdotool webkit2gtk-driver python3-venv 
 test_pkgs+=($(sed -n 's/^REQUIRED_TOOLS_PACKAGES="\(.*\)"/\1/p' tests/fixtures/build-test-guest.sh))
 # `make bench` compares Vireo's console with noVNC (websockify, Chromium) and gtk-vnc's viewer,
 # and its VM page with virt-manager's details window.
-bench_pkgs=(chromium websockify novnc gvncviewer socat virt-manager)
+bench_pkgs=(chromium websockify novnc gvncviewer socat virt-manager virtinst)
 pkgs=("${run_pkgs[@]}")
 case "$mode" in
   test) pkgs+=("${test_pkgs[@]}") ;;

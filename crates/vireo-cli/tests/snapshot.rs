@@ -67,7 +67,11 @@ fn a_refusal_exits_non_zero_with_the_pages_words() {
 fn clone_refusals_exit_non_zero_with_the_pages_words() {
     let out = vireo(&["clone", "web", "web2"]);
     assert!(!out.status.success());
-    assert!(text(&out.stderr).contains("shut it down first"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("shut it down first"),
+        "{}",
+        text(&out.stderr)
+    );
     let out = vireo(&["clone", "store", "web"]);
     assert!(
         text(&out.stderr).contains("a VM called web already exists"),

@@ -227,8 +227,16 @@ fn make(
     if cancel.requested() {
         return Err(CreateError::Cancelled);
     }
-    let xml =
-        clone_xml(stored, &req.name, &planned).map_err(|e| CreateError::Invalid(e.to_string()))?;
+    let uefi = vireo_domain::hardware::read(stored)
+        .map(|h| h.firmware == vireo_domain::hardware::FirmwareKind::Uefi)
+        .unwrap_or(false);
+    let nvram = if uefi {
+        copy_nvram(conn, stored, &req.name, undo)?
+    } else {
+        None
+    };
+    let xml = clone_xml(stored, &req.name, &planned, nvram.as_deref())
+        .map_err(|e| CreateError::Invalid(e.to_string()))?;
     let dom = conn
         .define_domain_xml_flags(&xml, virt::sys::VIR_DOMAIN_DEFINE_VALIDATE)
         .map_err(CreateError::libvirt(format!(
@@ -243,6 +251,99 @@ fn make(
         name: req.name.clone(),
         disks: planned.into_iter().map(|d| d.path).collect(),
     })
+}
+
+/// Where libvirt keeps NVRAM files (`qemuDomainNVRAMPathFormat`): the system instance's
+/// directory, or the session's under the user's config dir.
+fn nvram_dir(conn: &Connect) -> Option<std::path::PathBuf> {
+    let uri = conn.uri().ok()?;
+    if uri.ends_with("/session") {
+        let config = std::env::var_os("XDG_CONFIG_HOME")
+            .map(std::path::PathBuf::from)
+            .or_else(|| {
+                std::env::var_os("HOME").map(|h| std::path::PathBuf::from(h).join(".config"))
+            })?;
+        Some(config.join("libvirt/qemu/nvram"))
+    } else {
+        Some(std::path::PathBuf::from("/var/lib/libvirt/qemu/nvram"))
+    }
+}
+
+/// Copies the source's NVRAM (its boot entries and Secure Boot keys) for the clone, through
+/// libvirt's storage (the directory is libvirt's, not the user's): a pool over it for the
+/// copy, removed again. None when the source has none yet (it never started): the clone
+/// then gets a fresh one, as the source would have.
+fn copy_nvram(
+    conn: &Connect,
+    stored: &str,
+    clone: &str,
+    undo: &mut Rollback,
+) -> Result<Option<String>, CreateError> {
+    let doc = Document::parse(stored)
+        .map_err(|e| CreateError::Invalid(format!("the VM's XML cannot be read: {e}")))?;
+    let root = doc.root_element();
+    let name = root
+        .children()
+        .find(|n| n.has_tag_name("name"))
+        .and_then(|n| n.text())
+        .unwrap_or_default();
+    let named = root
+        .descendants()
+        .find(|n| n.has_tag_name("nvram"))
+        .and_then(|n| n.text())
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .map(std::path::PathBuf::from);
+    let Some(dir) = named
+        .as_ref()
+        .and_then(|p| p.parent().map(|d| d.to_path_buf()))
+        .or_else(|| nvram_dir(conn))
+    else {
+        return Ok(None);
+    };
+    let source_file = named
+        .as_ref()
+        .and_then(|p| p.file_name())
+        .map(|f| f.to_string_lossy().into_owned())
+        .unwrap_or_else(|| format!("{name}_VARS.fd"));
+    let pool_xml = format!(
+        "<pool type='dir'><name>vireo-nvram-{}</name><target><path>{}</path></target></pool>",
+        std::process::id(),
+        vireo_domain::xml::escape(&dir.to_string_lossy())
+    );
+    // A transient pool: gone with destroy, whatever happens below.
+    let Ok(pool) = conn.create_storage_pool_xml(&pool_xml, 0) else {
+        return Ok(None);
+    };
+    let result = (|| {
+        let Ok(source) = pool.lookup_storage_vol_by_name(&source_file) else {
+            return Ok(None);
+        };
+        let capacity = source
+            .info()
+            .map_err(CreateError::libvirt("read the source's NVRAM"))?
+            .capacity;
+        let xml = format!(
+            "<volume><name>{}_VARS.fd</name><capacity unit='bytes'>{capacity}</capacity>\
+             <target><format type='raw'/></target></volume>",
+            vireo_domain::xml::escape(clone)
+        );
+        let copy = StorageVol::create_xml_from(&pool, &xml, &source, 0)
+            .map_err(CreateError::libvirt("copy the source's NVRAM"))?;
+        let path = copy
+            .path()
+            .map_err(CreateError::libvirt("locate the NVRAM copy"))?;
+        let made = path.clone();
+        let conn = conn.clone();
+        undo.push(move || {
+            if let Ok(v) = conn.lookup_storage_vol_by_path(&made) {
+                let _ = v.delete(0);
+            }
+        });
+        Ok(Some(path))
+    })();
+    let _ = pool.destroy();
+    result
 }
 
 /// libvirt's own volume clone (qemu-img convert for file pools: sparse, the chain

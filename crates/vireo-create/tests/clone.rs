@@ -218,3 +218,71 @@ fn bad_input_and_a_cancel_leave_nothing() {
     dom.destroy().unwrap();
     assert_eq!(volumes(), before);
 }
+
+/// The `<nvram>` path of a domain's XML.
+fn nvram_of(xml: &str) -> Option<String> {
+    let start = xml.find("<nvram")?;
+    let rest = &xml[start..];
+    let open_end = rest.find('>')?;
+    if rest[..open_end].ends_with('/') {
+        return None;
+    }
+    let close = rest.find("</nvram>")?;
+    Some(rest[open_end + 1..close].trim().to_string())
+}
+
+#[test]
+fn a_uefi_clone_gets_a_copy_of_the_sources_nvram() {
+    let _serial = vireo_test_support::serial();
+    let guest = TestGuest::define("vireo-it-cloneuefi");
+    let conn = vireo_libvirt::open(SYSTEM_URI).unwrap();
+    vireo_libvirt::vm_platform::set_firmware(
+        &conn,
+        &guest.uuid,
+        vireo_domain::hardware::FirmwareKind::Uefi,
+    )
+    .unwrap();
+    let dom = conn.lookup_domain_by_uuid_string(&guest.uuid).unwrap();
+    // Its first start makes its NVRAM (libvirt names it only in the running XML).
+    dom.create().unwrap();
+    let source_nvram =
+        nvram_of(&dom.xml_desc(0).unwrap()).expect("the running source has an NVRAM");
+    dom.destroy().unwrap();
+    let before = std::fs::read(&source_nvram).unwrap();
+
+    let name = format!("{}-uefi", guest.name);
+    let made = clone_vm(
+        &conn,
+        &guest.uuid,
+        &request(&name, CloneMode::Linked),
+        &|_| {},
+        &Cancel::default(),
+    )
+    .unwrap();
+    let clone = Clone {
+        conn: &conn,
+        uuid: made.uuid.clone(),
+        disks: made.disks.clone(),
+    };
+    let clone_dom = conn.lookup_domain_by_uuid_string(&clone.uuid).unwrap();
+    let stored = vireo_libvirt::vm_config::stored_xml(&conn, &clone.uuid).unwrap();
+    let copied = nvram_of(&stored).expect("the clone names its NVRAM copy");
+    assert_eq!(
+        std::fs::read(&copied).unwrap(),
+        before,
+        "a copy of the source's"
+    );
+    clone_dom.create().expect("the clone starts under OVMF");
+    let live = clone_dom.xml_desc(0).unwrap();
+    let clone_nvram = nvram_of(&live).expect("the clone has an NVRAM");
+    assert_ne!(clone_nvram, source_nvram, "{live}");
+    assert!(std::path::Path::new(&clone_nvram).exists());
+    clone_dom.destroy().unwrap();
+    assert_eq!(
+        std::fs::read(&source_nvram).unwrap(),
+        before,
+        "the source's NVRAM is untouched"
+    );
+    let _ = clone_dom.undefine_flags(virt::sys::VIR_DOMAIN_UNDEFINE_NVRAM);
+    drop(clone);
+}

@@ -1,5 +1,5 @@
 //! A clone's domain XML, made from the source's stored XML in place: a new name, no UUID and
-//! no MACs (libvirt makes new ones), no NVRAM path (a fresh NVRAM at the first start), no
+//! no MACs (libvirt makes new ones), an NVRAM of its own (a copy of the source's), no
 //! fixed VNC port, a serial log of its own, and each copied disk pointing at its new file. Every other byte, another
 //! tool's devices and metadata included, stays as the source has it.
 
@@ -24,8 +24,14 @@ fn child<'a, 'i>(node: Node<'a, 'i>, name: &str) -> Option<Node<'a, 'i>> {
 }
 
 /// The clone's XML. `disks` names every disk that gets a file of its own; a disk not named
-/// (a CD-ROM, a shared disk) is kept as it is.
-pub fn clone_xml(stored: &str, name: &str, disks: &[ClonedDisk]) -> Result<String, EditError> {
+/// (a CD-ROM, a shared disk) is kept as it is. `nvram` is the clone's copy of the source's
+/// NVRAM; without one a UEFI clone gets a fresh NVRAM at its first start.
+pub fn clone_xml(
+    stored: &str,
+    name: &str,
+    disks: &[ClonedDisk],
+    nvram: Option<&str>,
+) -> Result<String, EditError> {
     crate::validate_name(name).map_err(|e| EditError::Invalid(e.to_string()))?;
     let doc = Document::parse(stored).map_err(EditError::Unreadable)?;
     let root = doc.root_element();
@@ -35,8 +41,14 @@ pub fn clone_xml(stored: &str, name: &str, disks: &[ClonedDisk]) -> Result<Strin
     if let Some(uuid) = child(root, "uuid") {
         s.remove_element(uuid);
     }
-    if let Some(nvram) = child(root, "os").and_then(|os| child(os, "nvram")) {
-        s.remove_element(nvram);
+    let os = child(root, "os").ok_or(EditError::Missing("os"))?;
+    match (child(os, "nvram"), nvram) {
+        (Some(old), Some(path)) => {
+            s.replace_element(old, &format!("<nvram>{}</nvram>", escape(path)))
+        }
+        (Some(old), None) => s.remove_element(old),
+        (None, Some(path)) => s.append_child(os, &format!("<nvram>{}</nvram>", escape(path))),
+        (None, None) => {}
     }
     let devices = child(root, "devices").ok_or(EditError::Missing("devices"))?;
     for dev in devices.children().filter(|n| n.is_element()) {
@@ -158,9 +170,19 @@ mod tests {
 
     #[test]
     fn a_linked_clone_reads_the_source_disk_below_its_own_overlay() {
-        let xml = clone_xml(SOURCE, "web-clone", &plan(true)).unwrap();
+        let xml = clone_xml(
+            SOURCE,
+            "web-clone",
+            &plan(true),
+            Some("/var/lib/libvirt/qemu/nvram/web-clone_VARS.fd"),
+        )
+        .unwrap();
         assert!(xml.contains("<name>web-clone</name>"));
-        for gone in ["<uuid>", "<mac ", "<nvram>", "port='5901'"] {
+        assert!(
+            xml.contains("<nvram>/var/lib/libvirt/qemu/nvram/web-clone_VARS.fd</nvram>"),
+            "{xml}"
+        );
+        for gone in ["<uuid>", "<mac ", "web_VARS", "port='5901'"] {
             assert!(!xml.contains(gone), "{gone} left:\n{xml}");
         }
         assert!(
@@ -191,21 +213,22 @@ mod tests {
 
     #[test]
     fn a_full_clone_stands_alone() {
-        let xml = clone_xml(SOURCE, "copy", &plan(false)).unwrap();
+        let xml = clone_xml(SOURCE, "copy", &plan(false), None).unwrap();
         assert!(xml.contains("<source file='/pool/web-clone-vda.qcow2'/>"));
         assert!(!xml.contains("/base.qcow2"), "flattened: {xml}");
         assert!(!xml.contains("/pool/web.qcow2"));
+        assert!(!xml.contains("nvram"), "a fresh NVRAM: {xml}");
         assert!(xml.contains("<driver name='qemu' type='qcow2' cache='none'/>"));
     }
 
     #[test]
     fn a_bad_name_or_a_block_disk_is_refused() {
-        assert!(clone_xml(SOURCE, "a/b", &plan(true)).is_err());
+        assert!(clone_xml(SOURCE, "a/b", &plan(true), None).is_err());
         let block = SOURCE.replace(
             "<disk type='file' device='disk'>",
             "<disk type='block' device='disk'>",
         );
-        let e = clone_xml(&block, "c", &plan(false)).unwrap_err();
+        let e = clone_xml(&block, "c", &plan(false), None).unwrap_err();
         assert_eq!(
             e.to_string(),
             "disk vda is not a file: only file disks can be cloned"
