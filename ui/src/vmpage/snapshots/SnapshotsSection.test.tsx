@@ -31,7 +31,7 @@ const TREE: SnapshotInfo[] = [
   snap("live", "update", { current: true, hasMemory: true, state: "running" }),
 ];
 
-function show(state: "running" | "shut-off" | "saved", answer?: Partial<VmSnapshots>) {
+function show(state: "running" | "paused" | "shut-off" | "saved", answer?: Partial<VmSnapshots>) {
   const fake = createFakeBackend();
   if (answer) {
     const base = {
@@ -103,6 +103,17 @@ describe("SnapshotsSection", () => {
       vm: WEB,
       snapshot: { name: "before update", description: "", memory: true },
     });
+  });
+
+  it("keeps a paused VM's memory too", async () => {
+    const { fake, view } = show("paused");
+    fireEvent.click(await view.findByTestId("snapshot-submit"));
+    await waitFor(() =>
+      expect(fake.backend.vmSnapshotCreate).toHaveBeenCalledWith({
+        vm: WEB,
+        snapshot: { name: "snapshot-1", description: "", memory: true },
+      }),
+    );
   });
 
   it("lets a running VM skip its memory where the mechanism allows it", async () => {

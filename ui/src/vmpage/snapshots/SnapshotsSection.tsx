@@ -36,7 +36,9 @@ export function SnapshotsSection(props: { vm: VmRef; details: VmDetails }) {
   const [editing, setEditing] = createSignal<string | null>(null);
   const [draft, setDraft] = createSignal("");
   const [busy, setBusy] = createSignal(false);
-  const running = () => isRunning(props.details.summary.state);
+  // A paused VM has memory to keep too: its snapshot is a running one's.
+  const running = () =>
+    isRunning(props.details.summary.state) || props.details.summary.state === "paused";
   const allowed = (action: "snapshot" | "revert-snapshot") =>
     props.details.summary.allowed.includes(action);
 
