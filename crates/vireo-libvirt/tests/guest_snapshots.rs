@@ -136,3 +136,59 @@ fn a_memory_snapshot_resumes_the_guest_where_it_was() {
          not from where it was: {after}"
     );
 }
+
+#[test]
+fn the_tree_follows_create_create_revert_create_and_delete_takes_the_children() {
+    let _serial = vireo_test_support::serial();
+    let guest = TestGuest::define("vireo-it-snaptree");
+    let conn = vireo_libvirt::open(SYSTEM_URI).unwrap();
+    for name in ["s1", "s2"] {
+        snapshots::create(&conn, &guest.uuid, &new(name, false)).unwrap();
+    }
+    snapshots::revert(&conn, &guest.uuid, "s1").unwrap();
+    snapshots::create(&conn, &guest.uuid, &new("s3", false)).unwrap();
+    let tree: Vec<(String, Option<String>, bool)> = snapshots::list(&conn, &guest.uuid)
+        .unwrap()
+        .snapshots
+        .into_iter()
+        .map(|s| (s.name, s.parent, s.current))
+        .collect();
+    let row = |n: &str, p: Option<&str>, c: bool| (n.to_string(), p.map(str::to_string), c);
+    assert_eq!(
+        tree,
+        [
+            row("s1", None, false),
+            row("s2", Some("s1"), false),
+            row("s3", Some("s1"), true)
+        ]
+    );
+
+    // Deleted with its children, from libvirt and from the qcow2 file itself.
+    snapshots::delete(
+        &conn,
+        &guest.uuid,
+        "s1",
+        snapshots::SnapshotDelete::WithChildren,
+    )
+    .unwrap();
+    assert!(snapshots::list(&conn, &guest.uuid)
+        .unwrap()
+        .snapshots
+        .is_empty());
+    let xml = vireo_libvirt::vm_config::stored_xml(&conn, &guest.uuid).unwrap();
+    let disk = vireo_domain::hardware::read(&xml)
+        .unwrap()
+        .disks
+        .into_iter()
+        .find(|d| d.device == "disk")
+        .and_then(|d| d.source)
+        .unwrap();
+    let listed = std::process::Command::new("qemu-img")
+        .args(["snapshot", "-l", "-U", &disk])
+        .output()
+        .unwrap();
+    let listed = String::from_utf8_lossy(&listed.stdout);
+    for name in ["s1", "s2", "s3"] {
+        assert!(!listed.contains(name), "{name} left in the disk: {listed}");
+    }
+}
