@@ -62,12 +62,18 @@ def ms(values):
     return f"median {statistics.median(values) * 1000:.0f} ms ({', '.join(f'{v * 1000:.0f}' for v in values)})"
 
 
-def bench_snapshots():
+def guest_vm():
+    """The test guest, shut off, on a fresh overlay in the bench's pool: (overlay, log)."""
     log = os.path.join(WORK, "serial.log")
     overlay = os.path.join(WORK, f"{NAME}.qcow2")
     linked_overlay(TEST_GUEST, overlay, 0o644)
     virsh("pool-refresh", POOL)
     define(NAME, overlay_disk_xml(overlay, TEST_GUEST), log)
+    return overlay, log
+
+
+def bench_snapshots():
+    overlay, log = guest_vm()
     figures = {k: [] for k in ("v-disk", "x-disk", "v-disk-revert", "x-disk-revert")}
     for i in range(ROUNDS):
         figures["v-disk"].append(vireo("snapshot", "create", NAME, f"vd{i}"))
@@ -95,15 +101,11 @@ def bench_snapshots():
 
 
 def bench_linked_clone():
-    log = os.path.join(WORK, "serial.log")
-    overlay = os.path.join(WORK, f"{NAME}.qcow2")
-    linked_overlay(TEST_GUEST, overlay, 0o644)
-    virsh("pool-refresh", POOL)
-    define(NAME, overlay_disk_xml(overlay, TEST_GUEST), log)
+    _, log = guest_vm()
     made = vireo("clone", NAME, f"{NAME}-linked", "--linked")
     up = boot(f"{NAME}-linked", os.path.join(WORK, f"{NAME}-linked-serial.log"))
     remove(f"{NAME}-linked")
-    virt_clone_log = os.path.join(WORK, "serial.log")
+    virt_clone_log = log
     t0 = time.monotonic()
     subprocess.run(["virt-clone", "--connect", "qemu:///system", "-o", NAME, "-n",
                     f"{NAME}-vc", "--auto-clone"], check=True, capture_output=True)

@@ -59,6 +59,13 @@ pub use vireo_libvirt::{
 pub use vireo_storage::{ImageWarning, WarningId};
 pub use vm_page::*;
 
+/// `YYYY-MM-DD HH:MM UTC` for seconds since the epoch (a snapshot's time in the CLI).
+pub fn utc_minutes(secs: i64) -> String {
+    chrono::DateTime::from_timestamp(secs, 0)
+        .map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string())
+        .unwrap_or_else(|| format!("{secs} s after 1970"))
+}
+
 /// The host check on this machine (KVM, libvirt, firmware, resources). Blocks for the
 /// duration of the probe (tens of milliseconds): call it off the UI thread.
 pub fn check_host() -> Result<HostReport, ApiError> {

@@ -126,7 +126,7 @@ fn render(all: &VmSnapshots) -> String {
         let indent = "  ".repeat(depth(&all.snapshots, s));
         let mark = if s.current { "*" } else { " " };
         let memory = if s.has_memory { ", with memory" } else { "" };
-        let when = chrono_free_time(s.created);
+        let when = vireo_api::utc_minutes(s.created);
         out.push_str(&format!(
             "{mark} {indent}{}  ({when}{memory})",
             vireo_text::shown(&s.name)
@@ -137,26 +137,6 @@ fn render(all: &VmSnapshots) -> String {
         out.push('\n');
     }
     out
-}
-
-/// `YYYY-MM-DD HH:MM UTC` from seconds since the epoch (civil-from-days, no time crate).
-fn chrono_free_time(secs: i64) -> String {
-    let days = secs.div_euclid(86_400);
-    let rem = secs.rem_euclid(86_400);
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!(
-        "{y:04}-{m:02}-{d:02} {:02}:{:02} UTC",
-        rem / 3600,
-        rem % 3600 / 60
-    )
 }
 
 #[cfg(test)]
@@ -202,7 +182,7 @@ mod tests {
 
     #[test]
     fn epoch_seconds_read_as_utc_dates() {
-        assert_eq!(chrono_free_time(0), "1970-01-01 00:00 UTC");
-        assert_eq!(chrono_free_time(951_782_400), "2000-02-29 00:00 UTC");
+        assert_eq!(vireo_api::utc_minutes(0), "1970-01-01 00:00 UTC");
+        assert_eq!(vireo_api::utc_minutes(951_782_400), "2000-02-29 00:00 UTC");
     }
 }

@@ -46,6 +46,23 @@ impl Drop for Clone<'_> {
     }
 }
 
+/// A clone made with no progress to watch and nothing cancelled.
+fn clone_of<'c>(conn: &'c Connect, uuid: &str, name: &str, mode: CloneMode) -> Clone<'c> {
+    let made = clone_vm(
+        conn,
+        uuid,
+        &request(name, mode),
+        &|_| {},
+        &Cancel::default(),
+    )
+    .unwrap();
+    Clone {
+        conn,
+        uuid: made.uuid,
+        disks: made.disks,
+    }
+}
+
 fn boot_and_write(conn: &Connect, uuid: &str) {
     conn.lookup_domain_by_uuid_string(uuid)
         .unwrap()
@@ -70,19 +87,7 @@ fn a_linked_clone_boots_and_writes_without_touching_its_source() {
     let before = std::fs::read(&source_disk).unwrap();
 
     let name = format!("{}-linked", guest.name);
-    let made = clone_vm(
-        &conn,
-        &guest.uuid,
-        &request(&name, CloneMode::Linked),
-        &|_| {},
-        &Cancel::default(),
-    )
-    .unwrap();
-    let clone = Clone {
-        conn: &conn,
-        uuid: made.uuid.clone(),
-        disks: made.disks.clone(),
-    };
+    let clone = clone_of(&conn, &guest.uuid, &name, CloneMode::Linked);
     assert_ne!(clone.uuid, guest.uuid);
     let xml = vireo_libvirt::vm_config::stored_xml(&conn, &clone.uuid).unwrap();
     assert!(
@@ -251,19 +256,7 @@ fn a_uefi_clone_gets_a_copy_of_the_sources_nvram() {
     let before = std::fs::read(&source_nvram).unwrap();
 
     let name = format!("{}-uefi", guest.name);
-    let made = clone_vm(
-        &conn,
-        &guest.uuid,
-        &request(&name, CloneMode::Linked),
-        &|_| {},
-        &Cancel::default(),
-    )
-    .unwrap();
-    let clone = Clone {
-        conn: &conn,
-        uuid: made.uuid.clone(),
-        disks: made.disks.clone(),
-    };
+    let clone = clone_of(&conn, &guest.uuid, &name, CloneMode::Linked);
     let clone_dom = conn.lookup_domain_by_uuid_string(&clone.uuid).unwrap();
     let stored = vireo_libvirt::vm_config::stored_xml(&conn, &clone.uuid).unwrap();
     let copied = nvram_of(&stored).expect("the clone names its NVRAM copy");
