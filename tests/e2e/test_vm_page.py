@@ -274,7 +274,10 @@ def test_the_serial_console_runs_a_command_in_the_guest(shell_vm, app, artifacts
     name.send_keys("e2e-before")
     click(app, '[data-testid="snapshot-submit"]')
     wait_for(app, '[data-testid="snapshot-row-e2e-before"]', timeout=120)
-    assert "with memory" in text(app, '[data-testid="snapshot-row-e2e-before"]')
+    # Its size of its own: the saved memory, read from the disk's snapshot table.
+    assert re.search(r"with memory · \d+(\.\d)? MiB",
+                     text(app, '[data-testid="snapshot-row-e2e-before"]')), \
+        text(app, '[data-testid="snapshot-row-e2e-before"]')
     assert "e2e-before" in virsh("snapshot-list", "--name", shell_vm).stdout
     WebDriverWait(app, 60, poll_frequency=2).until(
         lambda d: guest_says(d, "touch /run/after && echo made-$((2+2))", "made-4"),

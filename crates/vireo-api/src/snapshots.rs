@@ -5,8 +5,11 @@
 use crate::{ApiError, VmRef};
 use serde::Deserialize;
 use ts_rs::TS;
-use vireo_libvirt::snapshots::{self, NewSnapshot, SnapshotDelete, SnapshotInfo, VmSnapshots};
+use vireo_libvirt::snapshots::{
+    self, NewSnapshot, SnapshotDelete, SnapshotInfo, SnapshotMechanism, VmSnapshots,
+};
 use vireo_libvirt::Inventory;
+use vireo_storage::snapshots::internal_snapshots;
 
 #[derive(Debug, Clone, Deserialize, TS)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -40,9 +43,40 @@ pub struct VmSnapshotDescribeRequest {
     pub description: String,
 }
 
+/// The list, with each internal snapshot's memory size read from the VM's qcow2 files when
+/// they are on this machine and readable (a remote host's paths are not ours to open).
+fn listed(conn: &virt::connect::Connect, uuid: &str) -> Result<VmSnapshots, ApiError> {
+    let mut all = snapshots::list(conn, uuid)?;
+    let local = conn
+        .uri()
+        .map(|u| {
+            u.split_once("://")
+                .is_some_and(|(_, rest)| rest.starts_with('/'))
+        })
+        .unwrap_or(false);
+    if local {
+        let mut sizes: Vec<(String, u64)> = Vec::new();
+        for disk in snapshots::qcow2_disks(conn, uuid)? {
+            for s in internal_snapshots(std::path::Path::new(&disk)).unwrap_or_default() {
+                sizes.push((s.name, s.vm_state_size));
+            }
+        }
+        for snap in &mut all.snapshots {
+            if snap.mechanism == SnapshotMechanism::Internal {
+                snap.memory_size = sizes
+                    .iter()
+                    .filter(|(n, _)| n == &snap.name)
+                    .map(|(_, s)| *s)
+                    .max();
+            }
+        }
+    }
+    Ok(all)
+}
+
 pub fn vm_snapshots(inv: &Inventory, vm: VmRef) -> Result<VmSnapshots, ApiError> {
     let conn = inv.open_connection(&vm.connection)?;
-    Ok(snapshots::list(&conn, &vm.uuid)?)
+    listed(&conn, &vm.uuid)
 }
 
 pub fn vm_snapshot_create(
@@ -87,7 +121,7 @@ pub mod by_name {
 
     pub fn list(uri: &str, vm: &str) -> Result<VmSnapshots, ApiError> {
         let (conn, uuid) = open(uri, vm)?;
-        Ok(snapshots::list(&conn, &uuid)?)
+        listed(&conn, &uuid)
     }
 
     pub fn create(uri: &str, vm: &str, snapshot: &NewSnapshot) -> Result<SnapshotInfo, ApiError> {

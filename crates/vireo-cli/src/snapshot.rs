@@ -125,7 +125,11 @@ fn render(all: &VmSnapshots) -> String {
     for s in &all.snapshots {
         let indent = "  ".repeat(depth(&all.snapshots, s));
         let mark = if s.current { "*" } else { " " };
-        let memory = if s.has_memory { ", with memory" } else { "" };
+        let memory = match (s.has_memory, s.memory_size) {
+            (true, Some(b)) => format!(", with memory: {:.0} MiB", b as f64 / 1_048_576.0),
+            (true, None) => ", with memory".to_string(),
+            (false, _) => String::new(),
+        };
         let when = vireo_api::utc_minutes(s.created);
         out.push_str(&format!(
             "{mark} {indent}{}  ({when}{memory})",
@@ -154,6 +158,7 @@ mod tests {
             has_memory: false,
             state: "shutoff".into(),
             mechanism: SnapshotMechanism::Internal,
+            memory_size: None,
         }
     }
 
@@ -161,6 +166,7 @@ mod tests {
     fn the_tree_is_indented_and_the_current_one_marked() {
         let mut b = snap("b", Some("a"), true);
         b.has_memory = true;
+        b.memory_size = Some(180 << 20);
         b.description = "evil\u{1b}[2J".into();
         let all = VmSnapshots {
             support: SnapshotSupport {
@@ -175,7 +181,7 @@ mod tests {
         assert_eq!(
             text,
             "Snapshots: internal (libvirt 9.0.0)\n  a  (2025-11-24 16:00 UTC)\n\
-             *   b  (2025-11-24 16:00 UTC, with memory)  evil\\u{1b}[2J\n\
+             *   b  (2025-11-24 16:00 UTC, with memory: 180 MiB)  evil\\u{1b}[2J\n\
              \x20   c  (2025-11-24 16:00 UTC)\n"
         );
     }

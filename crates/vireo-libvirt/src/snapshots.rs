@@ -146,6 +146,11 @@ pub struct SnapshotInfo {
     /// The VM's state when it was taken (`running`, `shutoff`, `disk-snapshot`, …).
     pub state: String,
     pub mechanism: SnapshotMechanism,
+    /// Bytes its saved memory takes in the disk images: what the snapshot holds of its own
+    /// (its disk clusters are shared with the image). None where Vireo cannot read the
+    /// images (another host, another user's files) or for external snapshots.
+    #[ts(type = "number | null")]
+    pub memory_size: Option<u64>,
 }
 
 /// Everything the page's snapshot section shows.
@@ -305,6 +310,7 @@ pub fn parse_info(text: &str, current: bool) -> Result<SnapshotInfo, BackendErro
         current,
         has_memory,
         state,
+        memory_size: None,
         mechanism: if external {
             SnapshotMechanism::External
         } else {
@@ -345,6 +351,17 @@ pub fn list(conn: &Connect, uuid: &str) -> Result<VmSnapshots, BackendError> {
         support,
         snapshots: tree_order(all),
     })
+}
+
+/// The VM's writable qcow2 disk files, where its internal snapshots live.
+pub fn qcow2_disks(conn: &Connect, uuid: &str) -> Result<Vec<String>, BackendError> {
+    let dom = vm::lookup(conn, uuid)?;
+    let hw = hardware::read(&xml(&dom, true)?)
+        .map_err(|e| BackendError::Internal(format!("libvirt gave unreadable XML: {e}")))?;
+    Ok(writable_disks(&hw)
+        .filter(|d| d.format.as_deref() == Some("qcow2"))
+        .filter_map(|d| d.source.clone())
+        .collect())
 }
 
 /// The names of the VM's snapshots (for the delete dialog).

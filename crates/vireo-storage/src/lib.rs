@@ -20,6 +20,7 @@
 
 pub mod path;
 pub mod qcow2;
+pub mod snapshots;
 #[cfg(feature = "testing")]
 pub mod testing;
 

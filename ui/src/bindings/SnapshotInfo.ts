@@ -24,4 +24,10 @@ hasMemory: boolean,
 /**
  * The VM's state when it was taken (`running`, `shutoff`, `disk-snapshot`, …).
  */
-state: string, mechanism: SnapshotMechanism, };
+state: string, mechanism: SnapshotMechanism, 
+/**
+ * Bytes its saved memory takes in the disk images: what the snapshot holds of its own
+ * (its disk clusters are shared with the image). None where Vireo cannot read the
+ * images (another host, another user's files) or for external snapshots.
+ */
+memorySize: number | null, };

@@ -622,6 +622,7 @@ describe("Machines: delete", () => {
         hasMemory: false,
         state: "shutoff",
         mechanism: "internal" as const,
+        memorySize: null,
       })),
     });
     focus(fake.list, "db-01");

@@ -290,6 +290,7 @@ export function createFakeBackend(options: FakeBackendOptions = {}) {
         hasMemory: req.snapshot.memory,
         state: req.snapshot.memory ? "running" : "shutoff",
         mechanism: "internal",
+        memorySize: null,
       }),
     ),
     vmSnapshotRevert: vi.fn(async (_req: VmSnapshotRequest) => {}),

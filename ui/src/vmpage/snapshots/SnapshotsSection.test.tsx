@@ -21,6 +21,7 @@ function snap(name: string, parent: string | null, extra: Partial<SnapshotInfo> 
     hasMemory: false,
     state: "shutoff",
     mechanism: "internal",
+    memorySize: null,
     ...extra,
   } satisfies SnapshotInfo;
 }
@@ -28,7 +29,12 @@ function snap(name: string, parent: string | null, extra: Partial<SnapshotInfo> 
 const TREE: SnapshotInfo[] = [
   snap("base", null),
   snap("update", "base", { description: "before the <update>" }),
-  snap("live", "update", { current: true, hasMemory: true, state: "running" }),
+  snap("live", "update", {
+    current: true,
+    hasMemory: true,
+    state: "running",
+    memorySize: 180 * 2 ** 20,
+  }),
 ];
 
 function show(state: "running" | "paused" | "shut-off" | "saved", answer?: Partial<VmSnapshots>) {
@@ -159,7 +165,7 @@ describe("SnapshotsSection", () => {
     const live = await view.findByTestId("snapshot-row-live");
     expect(live.style.getPropertyValue("--depth")).toBe("2");
     expect(live.textContent).toContain("current");
-    expect(live.textContent).toContain("with memory");
+    expect(live.textContent).toContain("with memory · 180 MiB");
     expect(view.getByTestId("snapshot-row-update").textContent).toContain("before the <update>");
     fireEvent.click(view.getByTestId("snapshot-revert-base"));
     const dialog = await screen.findByTestId("confirm-dialog");

@@ -8,7 +8,7 @@ import type { VmRef } from "../../bindings/VmRef";
 import type { VmSnapshots } from "../../bindings/VmSnapshots";
 import { isRunning } from "../../inventory/store";
 import { ConfirmDialog } from "../../shared/ConfirmDialog";
-import { plural } from "../../shared/format";
+import { formatBytes, plural } from "../../shared/format";
 import { Modal } from "../../shared/Modal";
 import { InlineError } from "../../wizard/InlineError";
 import { SnapshotCreateForm } from "./SnapshotCreateForm";
@@ -159,7 +159,14 @@ export function SnapshotsSection(props: { vm: VmRef; details: VmDetails }) {
                           </span>
                         </Show>
                         <Show when={snap.hasMemory}>
-                          <span class="badge">with memory</span>
+                          <span
+                            class="badge"
+                            title="Its saved memory: what this snapshot takes on disk of its own"
+                          >
+                            {snap.memorySize === null
+                              ? "with memory"
+                              : `with memory · ${formatBytes(snap.memorySize)}`}
+                          </span>
                         </Show>
                         <span class="vm-page-hint">{formatTaken(snap.created)}</span>
                       </div>
