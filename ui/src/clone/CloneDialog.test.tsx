@@ -70,6 +70,21 @@ describe("CloneDialog", () => {
     expect(onClose).not.toHaveBeenCalled();
   });
 
+  it("shuts a running VM down from the dialog, and Clone opens once it is off", async () => {
+    const { fake } = show("running");
+    fireEvent.click(await screen.findByTestId("clone-shutdown"));
+    await waitFor(() =>
+      expect(fake.backend.vmAction).toHaveBeenCalledWith({ vm: WEB, action: "shutdown" }),
+    );
+    const off = makeDetails("web", "shut-off");
+    fake.backend.vmDetails.mockResolvedValue(off);
+    fake.emit("inventory", { kind: "vm-upserted", connection: "system", vm: off.summary });
+    await waitFor(() =>
+      expect((screen.getByTestId("clone-submit") as HTMLButtonElement).disabled).toBe(false),
+    );
+    expect(screen.queryByTestId("clone-not-now")).toBeNull();
+  });
+
   it("shows a copy's progress, and Cancel while copying asks the backend to stop", async () => {
     const { fake } = show("shut-off");
     let finish: () => void = () => {};

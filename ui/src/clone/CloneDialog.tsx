@@ -37,13 +37,47 @@ export function CloneDialog(props: { vm: VmRef; name: string; onClose: () => voi
   const chosen = (): CloneMode => mode() ?? (rawDisk() ? "full" : "linked");
   const allowed = () => details()?.summary.allowed.includes("clone") ?? false;
 
-  onMount(async () => {
+  const [shuttingDown, setShuttingDown] = createSignal(false);
+  async function read() {
     try {
       setDetails(await backend.vmDetails(props.vm));
     } catch (e) {
       setError(toApiError(e).message);
     }
+  }
+  onMount(() => void read());
+  // While it shuts down, each event about it is read again, so Clone enables once it is off.
+  let stopWatching: (() => void) | undefined;
+  let closed = false;
+  onCleanup(() => {
+    closed = true;
+    stopWatching?.();
   });
+  onMount(() => {
+    void backend
+      .listen("inventory", (event) => {
+        const mine =
+          event.kind === "vm-upserted" &&
+          event.connection === props.vm.connection &&
+          event.vm.uuid === props.vm.uuid;
+        if (mine && shuttingDown()) void read();
+      })
+      .then((stop) => {
+        if (closed) stop();
+        else stopWatching = stop;
+      });
+  });
+
+  async function shutDown() {
+    setShuttingDown(true);
+    setError(null);
+    try {
+      await backend.vmAction({ vm: props.vm, action: "shutdown" });
+    } catch (e) {
+      setError(toApiError(e).message);
+      setShuttingDown(false);
+    }
+  }
 
   async function submit(event: Event) {
     event.preventDefault();
@@ -112,10 +146,23 @@ export function CloneDialog(props: { vm: VmRef; name: string; onClose: () => voi
           />
         </label>
         <Show when={details() && !allowed()}>
-          <p class="field-warning" data-testid="clone-not-now">
-            Only a shut-off VM can be cloned: its disks must not change while they are read. Shut it
-            down first.
-          </p>
+          <div class="field-warning" data-testid="clone-not-now">
+            <p>
+              Only a shut-off VM can be cloned: its disks must not change while they are read. Shut
+              it down first; the dialog waits for it.
+            </p>
+            <Show when={details()?.summary.allowed.includes("shutdown")}>
+              <button
+                type="button"
+                class="button button-small"
+                disabled={shuttingDown()}
+                onClick={() => void shutDown()}
+                data-testid="clone-shutdown"
+              >
+                {shuttingDown() ? "Shutting down…" : "Shut down"}
+              </button>
+            </Show>
+          </div>
         </Show>
         <fieldset class="clone-modes" disabled={busy()}>
           <legend class="field-label">Disks</legend>
