@@ -17,6 +17,8 @@ pub struct ClonedDisk {
     pub path: String,
     /// A linked clone's disk: a qcow2 overlay whose backing file is the source's disk.
     pub linked: bool,
+    /// The format of the clone's file (`qcow2`, `raw`).
+    pub format: String,
 }
 
 fn child<'a, 'i>(node: Node<'a, 'i>, name: &str) -> Option<Node<'a, 'i>> {
@@ -40,6 +42,15 @@ pub fn clone_xml(
     s.set_text(name_node, name);
     if let Some(uuid) = child(root, "uuid") {
         s.remove_element(uuid);
+    }
+    // libvirt takes a sysinfo UUID as the domain's when it has none: the source's, again.
+    if let Some(system) = child(root, "sysinfo").and_then(|i| child(i, "system")) {
+        for entry in system
+            .children()
+            .filter(|n| n.has_tag_name("entry") && n.attribute("name") == Some("uuid"))
+        {
+            s.remove_element(entry);
+        }
     }
     let os = child(root, "os").ok_or(EditError::Missing("os"))?;
     match (child(os, "nvram"), nvram) {
@@ -120,12 +131,12 @@ fn clone_disk(
             Some(b) => s.replace_element(b, &backing),
             None => s.insert_after(source, &backing),
         }
-        if let Some(driver) = driver {
-            s.set_attr(driver, "type", "qcow2");
-        }
     } else if let Some(b) = old_backing {
         // A full copy is flattened: it stands alone.
         s.remove_element(b);
+    }
+    if let Some(driver) = driver {
+        s.set_attr(driver, "type", &plan.format);
     }
     s.replace_element(source, &format!("<source file='{}'/>", escape(&plan.path)));
     Ok(())
@@ -138,6 +149,7 @@ mod tests {
     const SOURCE: &str = "<domain type='kvm' xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'>
   <name>web</name>
   <uuid>11111111-2222-4333-8444-555555555555</uuid>
+  <sysinfo type='smbios'><system><entry name='manufacturer'>Acme</entry><entry name='uuid'>11111111-2222-4333-8444-555555555555</entry></system></sysinfo>
   <os firmware='efi'><type>hvm</type><nvram>/var/lib/libvirt/qemu/nvram/web_VARS.fd</nvram></os>
   <devices>
     <disk type='file' device='disk'>
@@ -165,6 +177,7 @@ mod tests {
             target: "vda".into(),
             path: "/pool/web-clone-vda.qcow2".into(),
             linked,
+            format: "qcow2".into(),
         }]
     }
 
@@ -182,7 +195,11 @@ mod tests {
             xml.contains("<nvram>/var/lib/libvirt/qemu/nvram/web-clone_VARS.fd</nvram>"),
             "{xml}"
         );
-        for gone in ["<uuid>", "<mac ", "web_VARS", "port='5901'"] {
+        assert!(
+            xml.contains("<entry name='manufacturer'>Acme</entry>"),
+            "{xml}"
+        );
+        for gone in ["<uuid>", "11111111-", "<mac ", "web_VARS", "port='5901'"] {
             assert!(!xml.contains(gone), "{gone} left:\n{xml}");
         }
         assert!(

@@ -289,10 +289,14 @@ pub fn parse_info(text: &str, current: bool) -> Result<SnapshotInfo, BackendErro
     let text_of = |name: &str| child(name).and_then(|n| n.text()).unwrap_or("").to_string();
     let state = text_of("state");
     let memory = child("memory").and_then(|m| m.attribute("snapshot"));
+    // The snapshot's own <disks>, not the saved <domain>'s disks (whose `snapshot`
+    // attribute is only a default).
     let external = memory == Some("external")
-        || root
-            .descendants()
-            .any(|n| n.has_tag_name("disk") && n.attribute("snapshot") == Some("external"));
+        || child("disks").is_some_and(|disks| {
+            disks
+                .children()
+                .any(|n| n.has_tag_name("disk") && n.attribute("snapshot") == Some("external"))
+        });
     let has_memory = match memory {
         Some("internal") | Some("external") => true,
         Some(_) => false,
@@ -442,7 +446,8 @@ fn xml_of(dom: &Domain) -> Result<String, BackendError> {
 /// Goes back to a snapshot: the disks as they were, and for a snapshot with memory the VM
 /// running where it was. The VM's state since then is lost (the page asked first).
 pub fn revert(conn: &Connect, uuid: &str, name: &str) -> Result<(), BackendError> {
-    vm::allowed_now(conn, uuid, Action::RevertSnapshot)?;
+    let current = vm::allowed_now(conn, uuid, Action::RevertSnapshot)?;
+    crate::vm_disks::refuse_template(conn, uuid, &current.name, Action::RevertSnapshot)?;
     let dom = vm::lookup(conn, uuid)?;
     let support = support(conn, &dom, uuid)?;
     let snap = lookup(&dom, name)?;
@@ -630,6 +635,14 @@ mod tests {
             <disks><disk name='vda' snapshot='external'/></disks></domainsnapshot>";
         let c = parse_info(ext, false).unwrap();
         assert_eq!(c.mechanism, SnapshotMechanism::External);
+        // The saved domain's own per-disk default does not make an internal one external.
+        let saved = "<domainsnapshot><name>i</name><state>shutoff</state>\
+            <memory snapshot='no'/><disks><disk name='vda' snapshot='internal'/></disks>\
+            <domain><devices><disk snapshot='external'/></devices></domain></domainsnapshot>";
+        assert_eq!(
+            parse_info(saved, false).unwrap().mechanism,
+            SnapshotMechanism::Internal
+        );
         let mut orphan = c.clone();
         orphan.name = "d".into();
         orphan.parent = Some("gone".into());

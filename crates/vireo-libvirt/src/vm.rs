@@ -227,17 +227,8 @@ pub fn perform(conn: &Connect, uuid: &str, action: Action) -> Result<(), Backend
         }
         _ => {}
     }
-    if action == Action::Start {
-        let clones = crate::vm_disks::linked_clones(conn, uuid)?;
-        if !clones.is_empty() {
-            let names: Vec<String> = clones.iter().map(|n| vireo_text::shown(n)).collect();
-            return Err(BackendError::Refused(format!(
-                "{} has linked clones ({}): starting it would change the disks they are built \
-                 on and corrupt them; delete the clones first, or clone it in full instead",
-                vireo_text::shown(&current.name),
-                names.join(", ")
-            )));
-        }
+    if matches!(action, Action::Start | Action::EnableAutostart) {
+        crate::vm_disks::refuse_template(conn, uuid, &current.name, action)?;
     }
     let dom = lookup(conn, uuid)?;
     let result = match action {
@@ -302,6 +293,18 @@ pub fn delete_preview(conn: &Connect, uuid: &str) -> Result<Vec<DiskChoice>, Bac
         for disk in d.disks {
             if let Some(p) = disk.path {
                 users.entry(p).or_default().push(name.clone());
+            }
+        }
+    }
+    // Linked clones read these disks as their base: deleting one breaks them, so they count
+    // as users too (the dialog then asks twice).
+    for disk in &mine.disks {
+        let Some(p) = &disk.path else { continue };
+        let real = std::fs::canonicalize(p).unwrap_or_else(|_| p.into());
+        for user in crate::vm_disks::disk_users(conn, &real)? {
+            let names = users.entry(p.clone()).or_default();
+            if user.as_backing && user.uuid != uuid && !names.contains(&user.vm_name) {
+                names.push(user.vm_name);
             }
         }
     }

@@ -120,7 +120,9 @@ pub fn linked_clones(conn: &Connect, uuid: &str) -> Result<Vec<String>, BackendE
     let mut names: Vec<String> = Vec::new();
     for (_, own, _) in disk_files(&stored) {
         let Some(own) = own else { continue };
-        for user in disk_users(conn, Path::new(&own))? {
+        // disk_users compares with a resolved path: the clones may name the real file.
+        let own = std::fs::canonicalize(&own).unwrap_or_else(|_| own.into());
+        for user in disk_users(conn, &own)? {
             if user.as_backing && user.uuid != uuid && !names.contains(&user.vm_name) {
                 names.push(user.vm_name);
             }
@@ -128,6 +130,32 @@ pub fn linked_clones(conn: &Connect, uuid: &str) -> Result<Vec<String>, BackendE
     }
     names.sort();
     Ok(names)
+}
+
+/// Refuses `action` (start, autostart, a snapshot revert) for a VM other VMs are linked
+/// clones of: it would change the disks they are built on.
+pub fn refuse_template(
+    conn: &Connect,
+    uuid: &str,
+    name: &str,
+    action: Action,
+) -> Result<(), BackendError> {
+    let clones = linked_clones(conn, uuid)?;
+    if clones.is_empty() {
+        return Ok(());
+    }
+    let names: Vec<String> = clones.iter().map(|n| vireo_text::shown(n)).collect();
+    Err(BackendError::Refused(format!(
+        "{} has linked clones ({}): to {} it would change the disks they are built on and \
+         corrupt them; delete the clones first, or clone it in full instead",
+        vireo_text::shown(name),
+        names.join(", "),
+        match action {
+            Action::Start => "start it",
+            Action::EnableAutostart => "start it with the host",
+            _ => "revert it",
+        }
+    )))
 }
 
 /// Checks that a disk on `bus` may be added as `apply` says, and picks its target: the next
