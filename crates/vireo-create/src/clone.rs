@@ -129,13 +129,20 @@ pub fn clone_vm(
     progress: &dyn Fn(Progress),
     cancel: &Cancel,
 ) -> Result<Cloned, CreateError> {
-    vireo_libvirt::vm::allowed_now(conn, uuid, Action::Clone)?;
+    let source = vireo_libvirt::vm::allowed_now(conn, uuid, Action::Clone)?;
     vireo_domain::validate_name(&req.name)?;
     if conn.lookup_domain_by_name(&req.name).is_ok() {
         return Err(CreateError::NameTaken(req.name.clone()));
     }
     let stored = vireo_libvirt::vm_config::stored_xml(conn, uuid)?;
     let disks = source_disks(&stored)?;
+    if req.mode == CloneMode::Linked && source.autostart {
+        return Err(CreateError::Invalid(format!(
+            "{} starts with the host (autostart): a linked clone's source must not start again; \
+             turn its autostart off first, or make a full clone",
+            vireo_text::shown(&source.name)
+        )));
+    }
     if req.mode == CloneMode::Linked {
         if let Some(d) = disks.iter().find(|d| d.format != "qcow2") {
             return Err(CreateError::Invalid(format!(
@@ -222,6 +229,8 @@ fn make(
             target: d.target.clone(),
             path,
             linked: req.mode == CloneMode::Linked,
+            // What the copy or overlay is, whatever the source was (a vmdk becomes qcow2).
+            format: if ext == "img" { "raw" } else { "qcow2" }.to_string(),
         });
     }
     if cancel.requested() {
@@ -243,6 +252,10 @@ fn make(
             "define the clone {}",
             req.name
         )))?;
+    let defined = dom.clone();
+    undo.push(move || {
+        let _ = defined.undefine();
+    });
     let uuid = dom
         .uuid_string()
         .map_err(CreateError::libvirt("read the clone's UUID"))?;
@@ -306,45 +319,97 @@ fn copy_nvram(
         .and_then(|p| p.file_name())
         .map(|f| f.to_string_lossy().into_owned())
         .unwrap_or_else(|| format!("{name}_VARS.fd"));
-    let pool_xml = format!(
-        "<pool type='dir'><name>vireo-nvram-{}</name><target><path>{}</path></target></pool>",
-        std::process::id(),
-        vireo_domain::xml::escape(&dir.to_string_lossy())
-    );
-    // A transient pool: gone with destroy, whatever happens below.
-    let Ok(pool) = conn.create_storage_pool_xml(&pool_xml, 0) else {
+    let Some(pool) = NvramPool::open(conn, &dir)? else {
         return Ok(None);
     };
-    let result = (|| {
-        let Ok(source) = pool.lookup_storage_vol_by_name(&source_file) else {
-            return Ok(None);
-        };
-        let capacity = source
-            .info()
-            .map_err(CreateError::libvirt("read the source's NVRAM"))?
-            .capacity;
-        let xml = format!(
-            "<volume><name>{}_VARS.fd</name><capacity unit='bytes'>{capacity}</capacity>\
-             <target><format type='raw'/></target></volume>",
-            vireo_domain::xml::escape(clone)
-        );
-        let copy = StorageVol::create_xml_from(&pool, &xml, &source, 0)
-            .map_err(CreateError::libvirt("copy the source's NVRAM"))?;
-        let path = copy
-            .path()
-            .map_err(CreateError::libvirt("locate the NVRAM copy"))?;
-        let made = path.clone();
-        let conn = conn.clone();
-        undo.push(move || {
-            if let Ok(v) = conn.lookup_storage_vol_by_path(&made) {
+    let Ok(source) = pool.pool.lookup_storage_vol_by_name(&source_file) else {
+        return Ok(None);
+    };
+    let capacity = source
+        .info()
+        .map_err(CreateError::libvirt("read the source's NVRAM"))?
+        .capacity;
+    let vol_name = format!("{clone}_VARS.fd");
+    let xml = format!(
+        "<volume><name>{}</name><capacity unit='bytes'>{capacity}</capacity>\
+         <target><format type='raw'/></target></volume>",
+        vireo_domain::xml::escape(&vol_name)
+    );
+    let copy = StorageVol::create_xml_from(&pool.pool, &xml, &source, 0)
+        .map_err(CreateError::libvirt("copy the source's NVRAM"))?;
+    let path = copy
+        .path()
+        .map_err(CreateError::libvirt("locate the NVRAM copy"))?;
+    let conn = conn.clone();
+    undo.push(move || {
+        // The pool used for the copy may be gone by now: open one again to delete it.
+        if let Ok(Some(pool)) = NvramPool::open(&conn, &dir) {
+            if let Ok(v) = pool.pool.lookup_storage_vol_by_name(&vol_name) {
                 let _ = v.delete(0);
             }
-        });
-        Ok(Some(path))
-    })();
-    let _ = pool.destroy();
-    result
+        }
+    });
+    Ok(Some(path))
 }
+
+/// A storage pool over libvirt's NVRAM directory: one that already covers it, or a
+/// transient one of ours, destroyed when this is dropped.
+struct NvramPool {
+    pool: virt::storage_pool::StoragePool,
+    ours: bool,
+}
+
+impl NvramPool {
+    fn open(conn: &Connect, dir: &std::path::Path) -> Result<Option<NvramPool>, CreateError> {
+        let pools = conn
+            .list_all_storage_pools(0)
+            .map_err(CreateError::libvirt("list the storage pools"))?;
+        for pool in pools {
+            let covers = pool.xml_desc(0).ok().is_some_and(|x| {
+                Document::parse(&x).ok().is_some_and(|d| {
+                    d.descendants()
+                        .find(|n| n.has_tag_name("path"))
+                        .and_then(|n| n.text())
+                        .is_some_and(|p| std::path::Path::new(p.trim()) == dir)
+                })
+            });
+            if covers && pool.is_active().unwrap_or(false) {
+                let _ = pool.refresh(0);
+                return Ok(Some(NvramPool { pool, ours: false }));
+            }
+        }
+        if !dir.is_dir() && conn.uri().is_ok_and(|u| u.ends_with("/session")) {
+            // A session that never ran a UEFI VM has no NVRAM directory: nothing to copy.
+            return Ok(None);
+        }
+        let xml = format!(
+            "<pool type='dir'><name>vireo-nvram-{}-{}</name><target><path>{}</path></target>\
+             </pool>",
+            std::process::id(),
+            NEXT_POOL.fetch_add(1, Ordering::SeqCst),
+            vireo_domain::xml::escape(&dir.to_string_lossy())
+        );
+        match conn.create_storage_pool_xml(&xml, 0) {
+            Ok(pool) => Ok(Some(NvramPool { pool, ours: true })),
+            // No such directory on the daemon's side: no VM there has an NVRAM yet.
+            Err(e) if e.code() == virt::error::ErrorNumber::NoStoragePool.into() => Ok(None),
+            Err(e) => Err(CreateError::Libvirt {
+                step: "open libvirt's NVRAM directory to copy the source's NVRAM".into(),
+                source: e,
+            }),
+        }
+    }
+}
+
+impl Drop for NvramPool {
+    fn drop(&mut self) {
+        if self.ours {
+            let _ = self.pool.destroy();
+        }
+    }
+}
+
+static NEXT_POOL: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
 /// libvirt's own volume clone (qemu-img convert for file pools: sparse, the chain
 /// flattened), with progress read from the new volume's allocation meanwhile.
@@ -374,9 +439,15 @@ fn copy_disk(
         .sum::<u64>()
         .max(1);
     let format = if d.format == "raw" { "raw" } else { "qcow2" };
+    // compat 1.1 for qcow2: libvirt otherwise writes the old 0.10 format.
+    let compat = if format == "qcow2" {
+        "<compat>1.1</compat>"
+    } else {
+        ""
+    };
     let xml = format!(
         "<volume><name>{}</name><capacity unit='bytes'>{}</capacity><target><format \
-         type='{format}'/></target></volume>",
+         type='{format}'/>{compat}</target></volume>",
         vireo_domain::xml::escape(vol_name),
         info.capacity
     );

@@ -84,6 +84,13 @@ fn a_linked_clone_boots_and_writes_without_touching_its_source() {
     let guest = TestGuest::define("vireo-it-linked");
     let conn = vireo_libvirt::open(SYSTEM_URI).unwrap();
     let source_disk = disk_of(&conn, &guest.uuid);
+    // A snapshot of the source from before: going back to it later would rewrite the base.
+    let snap = vireo_libvirt::snapshots::NewSnapshot {
+        name: "before".into(),
+        description: String::new(),
+        memory: false,
+    };
+    vireo_libvirt::snapshots::create(&conn, &guest.uuid, &snap).unwrap();
     let before = std::fs::read(&source_disk).unwrap();
 
     let name = format!("{}-linked", guest.name);
@@ -109,6 +116,21 @@ fn a_linked_clone_boots_and_writes_without_touching_its_source() {
         e.to_string()
             .contains(&format!("has linked clones ({name})")),
         "{e}"
+    );
+    // Nor with the host, nor back to its snapshot; and deleting its disk asks twice.
+    let e = vireo_libvirt::vm::perform(&conn, &guest.uuid, vireo_libvirt::Action::EnableAutostart)
+        .unwrap_err();
+    assert!(e.to_string().contains("start it with the host"), "{e}");
+    let e = vireo_libvirt::snapshots::revert(&conn, &guest.uuid, "before").unwrap_err();
+    assert!(e.to_string().contains("to revert it"), "{e}");
+    let choices = vireo_libvirt::vm::delete_preview(&conn, &guest.uuid).unwrap();
+    let vda = choices.iter().find(|c| c.device == "disk").unwrap();
+    assert!(vda.needs_confirmation && !vda.remove_by_default, "{vda:?}");
+    assert_eq!(vda.shared_with, std::slice::from_ref(&name));
+    assert_eq!(
+        std::fs::read(&source_disk).unwrap(),
+        before,
+        "none of that changed it"
     );
     drop(clone);
     vireo_libvirt::vm::perform(&conn, &guest.uuid, vireo_libvirt::Action::Start)
@@ -210,6 +232,23 @@ fn bad_input_and_a_cancel_leave_nothing() {
     assert_eq!(volumes(), before, "no volume left");
 
     let dom = conn.lookup_domain_by_uuid_string(&guest.uuid).unwrap();
+    // A source that starts with the host cannot be a linked clone's base.
+    dom.set_autostart(true).unwrap();
+    let e = clone_vm(
+        &conn,
+        &guest.uuid,
+        &request(&name, CloneMode::Linked),
+        &|_| {},
+        &Cancel::default(),
+    )
+    .unwrap_err();
+    assert!(
+        e.to_string().contains("starts with the host (autostart)"),
+        "{e}"
+    );
+    dom.set_autostart(false).unwrap();
+    assert_eq!(volumes(), before);
+
     dom.create().unwrap();
     let e = clone_vm(
         &conn,
