@@ -226,6 +226,22 @@ describe("SnapshotsSection", () => {
     );
   });
 
+  it("says why the list could not be read, and reads it again on Try again", async () => {
+    const fake = createFakeBackend();
+    fake.backend.vmSnapshots.mockRejectedValueOnce({
+      code: "unavailable",
+      message: "libvirt is not running",
+    });
+    const view = renderWithBackend(
+      () => <SnapshotsSection vm={WEB} details={makeDetails("web", "shut-off")} />,
+      fake.backend,
+    );
+    expect((await view.findByTestId("snapshots-error")).textContent).toContain("not running");
+    fireEvent.click(view.getByTestId("snapshots-retry"));
+    await view.findByTestId("snapshot-submit");
+    expect(view.queryByTestId("snapshots-error")).toBeNull();
+  });
+
   it("follows the state table: a saved VM can neither snapshot nor revert", async () => {
     const { view } = show("saved", { snapshots: TREE });
     expect(((await view.findByTestId("snapshot-submit")) as HTMLButtonElement).disabled).toBe(true);

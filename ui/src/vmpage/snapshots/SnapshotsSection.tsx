@@ -45,6 +45,7 @@ export function SnapshotsSection(props: { vm: VmRef; details: VmDetails }) {
   async function load() {
     try {
       setData(await backend.vmSnapshots(props.vm));
+      setError(null);
     } catch (e) {
       setError(toApiError(e).message);
     }
@@ -110,7 +111,23 @@ export function SnapshotsSection(props: { vm: VmRef; details: VmDetails }) {
       data-testid="vm-snapshots"
     >
       <h2 id="vm-snapshots-heading">Snapshots</h2>
-      <Show when={data()} fallback={<p class="vm-page-hint">Reading the snapshots…</p>}>
+      <Show
+        when={data()}
+        fallback={
+          <Show when={error()} fallback={<p class="vm-page-hint">Reading the snapshots…</p>}>
+            <div class="vm-page-buttons">
+              <button
+                type="button"
+                class="button button-small"
+                onClick={() => void load()}
+                data-testid="snapshots-retry"
+              >
+                Try again
+              </button>
+            </div>
+          </Show>
+        }
+      >
         {(d) => (
           <>
             <Show
