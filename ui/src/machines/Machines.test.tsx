@@ -5,7 +5,7 @@ import type { Action } from "../bindings/Action";
 import type { DiskChoice } from "../bindings/DiskChoice";
 import type { InventorySnapshot } from "../bindings/InventorySnapshot";
 import { bigSnapshot, makeVm, sampleSnapshot } from "../inventory/fixtures";
-import { createFakeBackend, renderWithBackend } from "../testing";
+import { createFakeBackend, INTERNAL_SNAPSHOTS, renderWithBackend } from "../testing";
 import { Machines } from "./Machines";
 
 afterEach(() => {
@@ -607,12 +607,7 @@ describe("Machines: delete", () => {
     const fake = await setup();
     fake.backend.vmDeletePreview.mockResolvedValue(disks);
     fake.backend.vmSnapshots.mockResolvedValue({
-      support: {
-        mechanism: "internal",
-        reason: null,
-        diskOnlyWhileRunning: false,
-        libvirtVersion: "9.0.0",
-      },
+      support: INTERNAL_SNAPSHOTS,
       snapshots: ["base", "update"].map((name) => ({
         name,
         description: "",

@@ -55,6 +55,14 @@ import type { VmThumbnailRequest } from "../bindings/VmThumbnailRequest";
 import type { VmToggleRequest } from "../bindings/VmToggleRequest";
 import type { WizardDefaults } from "../bindings/WizardDefaults";
 
+/** What libvirt 9.0 allows a BIOS VM with qcow2 disks: internal snapshots. */
+export const INTERNAL_SNAPSHOTS: VmSnapshots["support"] = {
+  mechanism: "internal",
+  reason: null,
+  diskOnlyWhileRunning: false,
+  libvirtVersion: "9.0.0",
+};
+
 /** The smallest PNG: one black pixel. */
 export const ONE_PIXEL_PNG = Uint8Array.from(
   atob(
@@ -271,12 +279,7 @@ export function createFakeBackend(options: FakeBackendOptions = {}) {
     /** No snapshots, internal ones possible (replace per test). */
     vmSnapshots: vi.fn(
       async (_vm: VmRef): Promise<VmSnapshots> => ({
-        support: {
-          mechanism: "internal",
-          reason: null,
-          diskOnlyWhileRunning: false,
-          libvirtVersion: "9.0.0",
-        },
+        support: { ...INTERNAL_SNAPSHOTS },
         snapshots: [],
       }),
     ),

@@ -2,7 +2,7 @@ import { cleanup, fireEvent, screen, waitFor } from "@solidjs/testing-library";
 import { afterEach, describe, expect, it } from "vitest";
 import type { SnapshotInfo } from "../../bindings/SnapshotInfo";
 import type { VmSnapshots } from "../../bindings/VmSnapshots";
-import { createFakeBackend, renderWithBackend } from "../../testing";
+import { createFakeBackend, INTERNAL_SNAPSHOTS, renderWithBackend } from "../../testing";
 import { makeDetails } from "../fixtures";
 import { SnapshotsSection } from "./SnapshotsSection";
 import { depth, descendants, suggestName } from "./tree";
@@ -41,12 +41,7 @@ function show(state: "running" | "paused" | "shut-off" | "saved", answer?: Parti
   const fake = createFakeBackend();
   if (answer) {
     const base = {
-      support: {
-        mechanism: "internal",
-        reason: null,
-        diskOnlyWhileRunning: false,
-        libvirtVersion: "9.0.0",
-      },
+      support: INTERNAL_SNAPSHOTS,
       snapshots: [],
     } satisfies VmSnapshots;
     fake.backend.vmSnapshots.mockResolvedValue({ ...base, ...answer });
@@ -95,12 +90,7 @@ describe("SnapshotsSection", () => {
     expect(name.value).toBe("snapshot-1");
     fireEvent.input(name, { target: { value: "before update" } });
     fake.backend.vmSnapshots.mockResolvedValue({
-      support: {
-        mechanism: "internal",
-        reason: null,
-        diskOnlyWhileRunning: false,
-        libvirtVersion: "9.0.0",
-      },
+      support: INTERNAL_SNAPSHOTS,
       snapshots: [snap("before update", null, { current: true, hasMemory: true })],
     });
     fireEvent.click(view.getByTestId("snapshot-submit"));
