@@ -63,6 +63,18 @@ fn clone_of<'c>(conn: &'c Connect, uuid: &str, name: &str, mode: CloneMode) -> C
     }
 }
 
+/// Why a clone with no progress to watch and nothing cancelled was refused.
+fn refusal(conn: &Connect, uuid: &str, name: &str, mode: CloneMode) -> CreateError {
+    clone_vm(
+        conn,
+        uuid,
+        &request(name, mode),
+        &|_| {},
+        &Cancel::default(),
+    )
+    .unwrap_err()
+}
+
 fn boot_and_write(conn: &Connect, uuid: &str) {
     conn.lookup_domain_by_uuid_string(uuid)
         .unwrap()
@@ -197,23 +209,9 @@ fn bad_input_and_a_cancel_leave_nothing() {
     };
     let before = volumes();
 
-    let e = clone_vm(
-        &conn,
-        &guest.uuid,
-        &request(&guest.name, CloneMode::Linked),
-        &|_| {},
-        &Cancel::default(),
-    )
-    .unwrap_err();
+    let e = refusal(&conn, &guest.uuid, &guest.name, CloneMode::Linked);
     assert!(matches!(e, CreateError::NameTaken(_)), "{e}");
-    let e = clone_vm(
-        &conn,
-        &guest.uuid,
-        &request("a/b", CloneMode::Full),
-        &|_| {},
-        &Cancel::default(),
-    )
-    .unwrap_err();
+    let e = refusal(&conn, &guest.uuid, "a/b", CloneMode::Full);
     assert!(e.is_input(), "{e}");
 
     // Cancelled while the copy runs: the copy finishes its disk, then everything goes.
@@ -234,14 +232,7 @@ fn bad_input_and_a_cancel_leave_nothing() {
     let dom = conn.lookup_domain_by_uuid_string(&guest.uuid).unwrap();
     // A source that starts with the host cannot be a linked clone's base.
     dom.set_autostart(true).unwrap();
-    let e = clone_vm(
-        &conn,
-        &guest.uuid,
-        &request(&name, CloneMode::Linked),
-        &|_| {},
-        &Cancel::default(),
-    )
-    .unwrap_err();
+    let e = refusal(&conn, &guest.uuid, &name, CloneMode::Linked);
     assert!(
         e.to_string().contains("starts with the host (autostart)"),
         "{e}"
@@ -250,14 +241,7 @@ fn bad_input_and_a_cancel_leave_nothing() {
     assert_eq!(volumes(), before);
 
     dom.create().unwrap();
-    let e = clone_vm(
-        &conn,
-        &guest.uuid,
-        &request(&name, CloneMode::Linked),
-        &|_| {},
-        &Cancel::default(),
-    )
-    .unwrap_err();
+    let e = refusal(&conn, &guest.uuid, &name, CloneMode::Linked);
     assert!(e.to_string().contains("shut it down first"), "{e}");
     dom.destroy().unwrap();
     assert_eq!(volumes(), before);

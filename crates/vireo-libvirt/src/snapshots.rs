@@ -368,7 +368,7 @@ pub fn qcow2_disks(conn: &Connect, uuid: &str) -> Result<Vec<String>, BackendErr
         .collect())
 }
 
-/// The names of the VM's snapshots (for the delete dialog).
+/// The names of the VM's snapshots (a new one's must differ).
 pub fn names(dom: &Domain) -> Vec<String> {
     dom.list_all_snapshots(0)
         .map(|all| all.iter().filter_map(|s| s.name().ok()).collect())
@@ -407,7 +407,7 @@ pub fn create(conn: &Connect, uuid: &str, req: &NewSnapshot) -> Result<SnapshotI
     );
     let mut flags = 0;
     if mechanism == SnapshotMechanism::External {
-        let hw = hardware::read(&xml_of(&dom)?)
+        let hw = hardware::read(&crate::vm_config::xml(&dom, false)?)
             .map_err(|e| BackendError::Internal(format!("libvirt gave unreadable XML: {e}")))?;
         if running && req.memory {
             let first = writable_disks(&hw)
@@ -437,10 +437,6 @@ pub fn create(conn: &Connect, uuid: &str, req: &NewSnapshot) -> Result<SnapshotI
         .create_snapshot_xml(&xml, flags)
         .map_err(|e| BackendError::libvirt(format!("take the snapshot '{name}'"), e))?;
     info(&snap)
-}
-
-fn xml_of(dom: &Domain) -> Result<String, BackendError> {
-    xml(dom, false)
 }
 
 /// Goes back to a snapshot: the disks as they were, and for a snapshot with memory the VM
