@@ -1,7 +1,7 @@
 //! Clones of the test guest on `qemu:///system`: a linked clone boots and writes while the
 //! source's disk stays byte-for-byte the same, and the source cannot start while the clone
 //! exists; a full clone boots and keeps working once the source is deleted; bad input and a
-//! cancel leave nothing behind.
+//! cancel leave nothing behind; a paused VM is cloned once saved, and resumes where it was.
 
 use vireo_create::{clone_vm, Cancel, CloneMode, CloneRequest, CreateError};
 use vireo_test_support::{GuestShell, TestGuest, SYSTEM_URI};
@@ -245,6 +245,43 @@ fn bad_input_and_a_cancel_leave_nothing() {
     assert!(e.to_string().contains("shut it down first"), "{e}");
     dom.destroy().unwrap();
     assert_eq!(volumes(), before);
+}
+
+#[test]
+fn a_paused_vm_is_saved_then_cloned_and_resumes_where_it_was() {
+    let _serial = vireo_test_support::serial();
+    let guest = TestGuest::booted("vireo-it-clonesaved");
+    let conn = vireo_libvirt::open(SYSTEM_URI).unwrap();
+    let shell = GuestShell::open(&guest);
+    // A shell variable lives only in the guest's memory: seeing it again proves a restore.
+    shell.shows("KEPT=kept-$((40+2)); echo set-$((1+1))", "set-2", 30);
+    drop(shell);
+    let dom = conn.lookup_domain_by_uuid_string(&guest.uuid).unwrap();
+    dom.suspend().unwrap();
+    let name = format!("{}-copy", guest.name);
+    let e = refusal(&conn, &guest.uuid, &name, CloneMode::Full);
+    assert!(e.to_string().contains("save it"), "{e}");
+
+    dom.managed_save(0).unwrap();
+    let clone = clone_of(&conn, &guest.uuid, &name, CloneMode::Full);
+    boot_and_write(&conn, &clone.uuid);
+
+    // Started again, it is restored as it was saved: paused, with its memory.
+    dom.create().unwrap();
+    assert!(
+        !dom.has_managed_save(0).unwrap(),
+        "restored from its saved memory"
+    );
+    let (state, _) = dom.state().unwrap();
+    assert_eq!(
+        state.to_raw(),
+        virt::sys::VIR_DOMAIN_PAUSED,
+        "paused, as it was saved"
+    );
+    dom.resume().unwrap();
+    let shell = GuestShell::open(&guest);
+    shell.shows("echo $KEPT", "kept-42", 60);
+    drop(clone);
 }
 
 /// The `<nvram>` path of a domain's XML.

@@ -237,11 +237,16 @@ pub fn check(state: VmState, flags: VmFlags, action: Action) -> Result<(), Trans
                 _ => " (wait until it is running or shut off)",
             },
         ),
+        // A saved VM's disks are closed and stay as they are (its memory restores onto them),
+        // so they can be read; a paused QEMU still holds them locked for writing.
         Clone => (
-            flags.persistent && state == ShutOff,
+            flags.persistent && matches!(state, ShutOff | Saved),
             match (flags.persistent, state) {
                 (false, _) => " (transient)",
-                (_, Saved) => " (its saved memory belongs to its disks: discard it first)",
+                (_, Paused) => {
+                    " (paused: QEMU still holds its disks; save it (its memory goes to disk and \
+                     it resumes from there later) or shut it down first)"
+                }
                 _ => " (shut it down first: a running VM's disks change while they are read)",
             },
         ),
@@ -341,7 +346,14 @@ mod tests {
         ),
         (
             Saved,
-            &[Start, DiscardSave, EnableAutostart, Delete, Configure],
+            &[
+                Start,
+                DiscardSave,
+                EnableAutostart,
+                Delete,
+                Configure,
+                Clone,
+            ],
         ),
         (Crashed, &[Start, ForceOff, EnableAutostart, Configure]),
         (PmSuspended, &[ForceOff, EnableAutostart, Configure]),
@@ -450,15 +462,18 @@ mod tests {
     }
 
     #[test]
-    fn only_a_shut_off_vm_is_cloned() {
+    fn only_a_shut_off_or_saved_vm_is_cloned() {
         let e = check(Running, DEFINED, Clone).unwrap_err();
         assert_eq!(
             e.to_string(),
             "cannot clone a VM that is running (shut it down first: a running VM's disks \
              change while they are read)"
         );
-        assert!(check(Paused, DEFINED, Clone).is_err());
+        let e = check(Paused, DEFINED, Clone).unwrap_err();
+        assert!(e.to_string().contains("save it"), "{e}");
         assert!(check(ShutOff, DEFINED, Clone).is_ok());
+        assert!(check(Saved, DEFINED, Clone).is_ok());
+        assert!(check(Saved, VmFlags::default(), Clone).is_err());
     }
 
     #[test]

@@ -8,7 +8,7 @@ const WEB = { connection: "system", uuid: "uuid-web" };
 
 afterEach(() => cleanup());
 
-function show(state: "shut-off" | "running", format = "qcow2") {
+function show(state: "shut-off" | "running" | "paused", format = "qcow2") {
   const hardware = makeHardware("web");
   for (const d of hardware.disks) if (d.device === "disk") d.format = format;
   const fake = createFakeBackend({
@@ -83,6 +83,21 @@ describe("CloneDialog", () => {
       expect((screen.getByTestId("clone-submit") as HTMLButtonElement).disabled).toBe(false),
     );
     expect(screen.queryByTestId("clone-not-now")).toBeNull();
+  });
+
+  it("offers Save for a paused VM, then clones the saved VM with a note", async () => {
+    const { fake } = show("paused");
+    expect((await screen.findByTestId("clone-not-now")).textContent).toContain("QEMU still holds");
+    expect(screen.queryByTestId("clone-shutdown")).toBeNull();
+    fireEvent.click(screen.getByTestId("clone-save"));
+    await waitFor(() =>
+      expect(fake.backend.vmAction).toHaveBeenCalledWith({ vm: WEB, action: "save" }),
+    );
+    const saved = makeDetails("web", "saved");
+    fake.backend.vmDetails.mockResolvedValue(saved);
+    fake.emit("inventory", { kind: "vm-upserted", connection: "system", vm: saved.summary });
+    expect((await screen.findByTestId("clone-saved-note")).textContent).toContain("power cut");
+    expect((screen.getByTestId("clone-submit") as HTMLButtonElement).disabled).toBe(false);
   });
 
   it("shows a copy's progress, and Cancel while copying asks the backend to stop", async () => {

@@ -15,7 +15,7 @@ function writableDisks(details: VmDetails) {
 }
 
 /**
- * Cloning a shut-off VM: a name and linked or full. Linked is the default when every disk is
+ * Cloning a shut-off or saved VM: a name and linked or full. Linked is the default when every disk is
  * qcow2 (fast, small; the source then cannot start while the clone exists); a raw disk says
  * why only a full copy is offered. A full copy shows its progress and can be cancelled.
  */
@@ -37,6 +37,7 @@ export function CloneDialog(props: { vm: VmRef; name: string; onClose: () => voi
   const chosen = (): CloneMode => mode() ?? (rawDisk() ? "full" : "linked");
   const allowed = () => details()?.summary.allowed.includes("clone") ?? false;
 
+  const state = () => details()?.summary.state;
   const [shuttingDown, setShuttingDown] = createSignal(false);
   async function read() {
     try {
@@ -68,11 +69,12 @@ export function CloneDialog(props: { vm: VmRef; name: string; onClose: () => voi
       });
   });
 
-  async function shutDown() {
+  /** Shut down (running) or save (paused: QEMU holds its disks until it stops). */
+  async function stopIt(action: "shutdown" | "save") {
     setShuttingDown(true);
     setError(null);
     try {
-      await backend.vmAction({ vm: props.vm, action: "shutdown" });
+      await backend.vmAction({ vm: props.vm, action });
     } catch (e) {
       setError(toApiError(e).message);
       setShuttingDown(false);
@@ -147,22 +149,50 @@ export function CloneDialog(props: { vm: VmRef; name: string; onClose: () => voi
         </label>
         <Show when={details() && !allowed()}>
           <div class="field-warning" data-testid="clone-not-now">
-            <p>
-              Only a shut-off VM can be cloned: its disks must not change while they are read. Shut
-              it down first; the dialog waits for it.
-            </p>
+            <Show
+              when={state() === "paused"}
+              fallback={
+                <p>
+                  Only a shut-off or saved VM can be cloned: its disks must not change while they
+                  are read. Shut it down first; the dialog waits for it.
+                </p>
+              }
+            >
+              <p>
+                It is paused, and QEMU still holds its disks. Save it: its memory goes to disk, it
+                stops, and it resumes from there when you start it again. The clone's disks are then
+                as at a power cut (what the guest had not written yet stays in the saved memory).
+              </p>
+            </Show>
             <Show when={details()?.summary.allowed.includes("shutdown")}>
               <button
                 type="button"
                 class="button button-small"
                 disabled={shuttingDown()}
-                onClick={() => void shutDown()}
+                onClick={() => void stopIt("shutdown")}
                 data-testid="clone-shutdown"
               >
                 {shuttingDown() ? "Shutting down…" : "Shut down"}
               </button>
             </Show>
+            <Show when={state() === "paused" && details()?.summary.allowed.includes("save")}>
+              <button
+                type="button"
+                class="button button-small"
+                disabled={shuttingDown()}
+                onClick={() => void stopIt("save")}
+                data-testid="clone-save"
+              >
+                {shuttingDown() ? "Saving…" : "Save"}
+              </button>
+            </Show>
           </div>
+        </Show>
+        <Show when={allowed() && state() === "saved"}>
+          <p class="vm-page-hint" data-testid="clone-saved-note">
+            Its memory is saved: the clone gets its disks as they are, like after a power cut, and
+            starts fresh. This VM resumes from its saved memory as before.
+          </p>
         </Show>
         <fieldset class="clone-modes" disabled={busy()}>
           <legend class="field-label">Disks</legend>

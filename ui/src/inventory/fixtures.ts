@@ -37,7 +37,7 @@ export function allowedFor(state: VmState, autostart = false): Action[] {
         "revert-snapshot",
       ];
     case "saved":
-      return ["start", "discard-save", "delete", autostartToggle, "configure"];
+      return ["start", "discard-save", "delete", autostartToggle, "configure", "clone"];
     case "shut-off":
       return [
         "start",
